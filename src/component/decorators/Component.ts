@@ -1,0 +1,122 @@
+import { ErrorCode } from '../../errors/ErrorCode.js';
+import { LatticeError } from '../../errors/LatticeError.js';
+import type { ComponentClass, ComponentDescription, ConfigurationPolicy } from '../ComponentDescription.js';
+import { declaredReferences, inheritedFieldReferences, inheritedLifecycle, setComponentDescription } from '../metadata.js';
+import type { ReferenceDescription } from '../ReferenceDescription.js';
+import { isServiceToken, type ServiceToken } from '../ServiceToken.js';
+
+/** Options of `@Component`. */
+export interface ComponentOptions {
+  /** Unique name in the container; defaults to the class name. */
+  name?: string;
+  /** Service interface(s) the component's instance is registered under. */
+  service?: ServiceToken | readonly ServiceToken[];
+  /**
+   * Activate as soon as satisfied. Default: true without a service; false with one (a delayed
+   * component, activated on first use of its service).
+   */
+  immediate?: boolean;
+  /** Start enabled (default) or wait for `enable(name)`. */
+  enabled?: boolean;
+  /** Component properties; service properties too (`service.ranking` orders providers). */
+  properties?: Record<string, unknown>;
+  /** Configuration this component reads; defaults to its name. */
+  configurationPid?: string;
+  /** `optional` (default): with or without configuration; `require`: only with; `ignore`: never. */
+  configurationPolicy?: ConfigurationPolicy;
+  /** Overrides the container's activation timeout (constructor + activate) for this component. */
+  activationTimeoutMs?: number;
+}
+
+const POLICIES: readonly ConfigurationPolicy[] = ['optional', 'require', 'ignore'];
+
+/**
+ * Declares a class as a component. Use as `@Component({...})`, `@Component()` or `@Component`;
+ * in plain JavaScript, `Component({...})(TheClass)`.
+ */
+export function Component(options?: ComponentOptions): (target: ComponentClass) => void;
+export function Component(target: ComponentClass): void;
+export function Component(arg?: ComponentOptions | ComponentClass): ((target: ComponentClass) => void) | undefined {
+  if (typeof arg === 'function') {
+    declareComponent(arg, {});
+    return undefined;
+  }
+  return (target: ComponentClass) => {
+    declareComponent(target, arg ?? {});
+  };
+}
+
+function declareComponent(target: ComponentClass, options: ComponentOptions): void {
+  const className = target.name || '(anonymous class)';
+  if (typeof (options as unknown) !== 'object' || (options as unknown) === null) fail(className, 'options must be an object, e.g. @Component({ service: MyService })');
+  const name = options.name ?? target.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    fail(className, 'has no name; give the class a name or pass { name: "my-component" }');
+  }
+  const services = toServiceList(className, options.service);
+  const immediate = options.immediate ?? services.length === 0;
+  if (!immediate && services.length === 0) {
+    fail(className, 'is { immediate: false } but provides no service, so nothing could ever activate it; provide a service or drop immediate');
+  }
+  const properties = options.properties ?? {};
+  if (typeof properties !== 'object' || Array.isArray(properties)) fail(className, 'properties must be an object of name → value');
+  const configurationPolicy = options.configurationPolicy ?? 'optional';
+  if (!POLICIES.includes(configurationPolicy)) {
+    fail(className, `has configurationPolicy "${configurationPolicy}"; use "optional", "require" or "ignore"`);
+  }
+  const timeout = options.activationTimeoutMs;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) fail(className, 'activationTimeoutMs must be a positive number');
+
+  const prototype = target.prototype as object;
+  const references = [...declaredReferences(target), ...inheritedFieldReferences(prototype)];
+  checkReferences(className, prototype, references);
+  const lifecycle = inheritedLifecycle(prototype);
+
+  const description: ComponentDescription = {
+    name,
+    implementation: target,
+    services,
+    immediate,
+    enabled: options.enabled ?? true,
+    properties: Object.freeze({ ...properties }),
+    configurationPid: options.configurationPid ?? name,
+    configurationPolicy,
+    references: Object.freeze(references),
+    ...lifecycle,
+    ...(timeout !== undefined && { activationTimeoutMs: timeout }),
+  };
+  setComponentDescription(target, Object.freeze(description));
+}
+
+function toServiceList(className: string, service: ComponentOptions['service']): ServiceToken[] {
+  if (service === undefined) return [];
+  const list = Array.isArray(service) ? [...(service as readonly unknown[])] : [service];
+  for (const token of list) {
+    if (!isServiceToken(token)) {
+      fail(className, `has service ${String(token)}, which is not a service token; make one with serviceToken<MyService>("MyService")`);
+    }
+  }
+  return [...new Set(list as ServiceToken[])];
+}
+
+function checkReferences(className: string, prototype: object, references: readonly ReferenceDescription[]): void {
+  const seen = new Set<string>();
+  for (const ref of references) {
+    if (seen.has(ref.name)) fail(className, `has two references named "${ref.name}"; give one a different name`);
+    seen.add(ref.name);
+    for (const kind of ['bind', 'unbind', 'updated'] as const) {
+      const method = ref[kind];
+      if (method !== undefined && typeof (prototype as Record<string, unknown>)[method] !== 'function') {
+        throw new LatticeError(
+          ErrorCode.REFERENCE_INVALID,
+          `@Reference ${className}.${ref.name} names ${kind} method "${method}", but ${className} has no such method. Add it or fix the name.`,
+          { component: className, member: ref.name },
+        );
+      }
+    }
+  }
+}
+
+function fail(className: string, problem: string): never {
+  throw new LatticeError(ErrorCode.COMPONENT_INVALID, `@Component on ${className} ${problem}.`, { component: className });
+}

@@ -1,0 +1,273 @@
+import type { Container as InversifyContainer } from 'inversify';
+import type { Logger } from 'pino';
+import type { ComponentClass } from './component/ComponentDescription.js';
+import { getComponentDescription } from './component/metadata.js';
+import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
+import { ErrorCode } from './errors/ErrorCode.js';
+import { LatticeError } from './errors/LatticeError.js';
+import { createLogger, type LogLevel } from './logging/createLogger.js';
+import type { ComponentInfo } from './runtime/ComponentInfo.js';
+import { ComponentRuntime } from './runtime/ComponentRuntime.js';
+import type { ComponentState, DeactivationReason } from './runtime/ComponentState.js';
+import { describeComponent } from './runtime/describeComponent.js';
+import { ExternalServiceRegistration, type ServiceRegistration } from './runtime/ExternalServiceRegistration.js';
+import { parseFilter } from './runtime/filter/parseFilter.js';
+import type { ServiceProperties, ServiceRecord, ServiceUser } from './runtime/ServiceRecord.js';
+
+export interface ContainerOptions {
+  /** Root logger; each component logs through a child of it. Default: a new pino logger at `logLevel`. */
+  logger?: Logger;
+  /** Level of the default logger (default "info"). */
+  logLevel?: LogLevel;
+  /** How long a component's constructor + bind methods + activate may take (default 30 s). */
+  activationTimeoutMs?: number;
+  /** How long a deactivate may take before the container goes on without it (default 30 s). */
+  deactivationTimeoutMs?: number;
+  /** An inversify container whose bindings component constructors may also inject. */
+  injector?: InversifyContainer;
+}
+
+/** What the container reports: component state changes and service registry changes. */
+export type ContainerEvent =
+  | {
+      readonly type: 'component';
+      readonly name: string;
+      readonly state: ComponentState;
+      readonly previous: ComponentState;
+      readonly reason?: DeactivationReason;
+    }
+  | {
+      readonly type: 'service';
+      readonly change: 'registered' | 'modified' | 'unregistering';
+      readonly serviceId: number;
+      readonly services: readonly string[];
+      readonly component?: string;
+      readonly properties: ServiceProperties;
+    };
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A Lattice container: register component classes, start, and it wires and activates them in
+ * dependency order, following services as they come and go.
+ */
+export class Container {
+  readonly logger: Logger;
+  private readonly runtime: ComponentRuntime;
+  private readonly listeners = new Set<(event: ContainerEvent) => void>();
+  private readonly external: ServiceUser = { userName: 'code outside the container' };
+  private readonly externallyHeld = new Map<unknown, ServiceRecord[]>();
+  private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(options: ContainerOptions = {}) {
+    this.logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
+    this.runtime = new ComponentRuntime({
+      logger: this.logger,
+      activationTimeoutMs: options.activationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.injector && { injectorParent: options.injector }),
+    });
+    this.runtime.onStateChange((change) => {
+      this.emit({ type: 'component', ...change });
+    });
+    this.runtime.registry.observe((event) => {
+      const { record } = event;
+      this.emit({
+        type: 'service',
+        change: event.type,
+        serviceId: record.id,
+        services: record.tokens.map(tokenName),
+        ...(record.provider.componentName !== undefined && { component: record.provider.componentName }),
+        properties: record.properties,
+      });
+    });
+  }
+
+  static create(options: ContainerOptions = {}): Container {
+    return new Container(options);
+  }
+
+  get running(): boolean {
+    return this.phase === 'running';
+  }
+
+  /**
+   * Registers component classes; after `start()` they are wired and activated at once (in the background:
+   * use `whenActive` or `settled` to wait). Returns the component names.
+   * @throws LatticeError COMPONENT_DECORATOR_MISSING, COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID;
+   *   nothing is registered when any class is rejected.
+   */
+  register(...classes: ComponentClass[]): string[] {
+    const descriptions = classes.map((c) => getComponentDescription(c));
+    const names = new Set<string>();
+    for (const d of descriptions) {
+      if (names.has(d.name) || this.runtime.has(d.name)) {
+        const other = descriptions.find((o) => o !== d && o.name === d.name);
+        throw new LatticeError(
+          ErrorCode.COMPONENT_NAME_DUPLICATE,
+          `Cannot register ${d.implementation.name} as component "${d.name}": ${other ? other.implementation.name : 'another component'} already has that name. Give one of them another name with @Component({ name }).`,
+          { component: d.name },
+        );
+      }
+      names.add(d.name);
+    }
+    const managers = descriptions.map((d) => this.runtime.create(d));
+    for (const manager of managers) this.runtime.add(manager);
+    return managers.map((m) => m.name);
+  }
+
+  /** Deactivates a component (its dependents first) and forgets it. */
+  async unregister(name: string): Promise<void> {
+    await this.runtime.remove(name);
+    await this.settled();
+  }
+
+  /** Activates everything that can be; resolves when the container is quiet. */
+  async start(): Promise<void> {
+    if (this.phase === 'running') return;
+    if (this.phase === 'stopping') throw new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container is stopping; wait for stop() before starting it again.');
+    this.phase = 'running';
+    await this.runtime.start();
+  }
+
+  /** Deactivates every component in reverse dependency order, awaiting each deactivate. */
+  async stop(): Promise<void> {
+    if (this.phase !== 'running') return;
+    this.phase = 'stopping';
+    await this.runtime.stop();
+    this.phase = 'stopped';
+  }
+
+  /** Registers a ready-made object as a service, for components to reference. */
+  registerService<T>(service: ServiceToken<T> | readonly ServiceToken<T>[], instance: T, properties: Record<string, unknown> = {}): ServiceRegistration<T> {
+    const tokens = (Array.isArray(service) ? service : [service]) as readonly unknown[];
+    if (tokens.length === 0 || !tokens.every(isServiceToken)) {
+      throw new LatticeError(ErrorCode.REFERENCE_INVALID, 'registerService needs a service token made by serviceToken("Name") (or a non-empty array of them).');
+    }
+    return new ExternalServiceRegistration(this.runtime.registry, tokens, instance, properties);
+  }
+
+  /**
+   * The best service of `token` matching `filter` (highest ranking, then oldest), activating a delayed
+   * component if need be. It stays in use until `ungetService(service)`.
+   */
+  async getService<T>(token: ServiceToken<T>, filter?: string): Promise<T | undefined> {
+    for (const record of this.runtime.registry.find(token, filter === undefined ? undefined : parseFilter(filter))) {
+      const service = await this.acquire(record);
+      if (service !== undefined) return service as T;
+    }
+    return undefined;
+  }
+
+  /** Every service of `token` matching `filter`, best first; each stays in use until `ungetService`. */
+  async getServices<T>(token: ServiceToken<T>, filter?: string): Promise<T[]> {
+    const found: T[] = [];
+    for (const record of this.runtime.registry.find(token, filter === undefined ? undefined : parseFilter(filter))) {
+      const service = await this.acquire(record);
+      if (service !== undefined) found.push(service as T);
+    }
+    return found;
+  }
+
+  /** Releases a service obtained with `getService`; a delayed component deactivates when nobody uses it. */
+  ungetService(service: unknown): void {
+    const records = this.externallyHeld.get(service);
+    const record = records?.pop();
+    if (!record) return;
+    if (records?.length === 0) this.externallyHeld.delete(service);
+    record.provider.ungetService(record, this.external);
+  }
+
+  components(): ComponentInfo[] {
+    return [...this.runtime.managers()].map((m) => describeComponent(m, this.runtime));
+  }
+
+  /** @throws LatticeError COMPONENT_NOT_FOUND */
+  component(name: string): ComponentInfo {
+    return describeComponent(this.runtime.get(name), this.runtime);
+  }
+
+  /** Enables a component (retrying a failed one); resolves when the container is quiet again. */
+  async enable(name: string): Promise<ComponentInfo> {
+    await this.runtime.get(name).enable();
+    await this.settled();
+    return this.component(name);
+  }
+
+  /** Disables a component, its dependents first; resolves when the container is quiet again. */
+  async disable(name: string): Promise<ComponentInfo> {
+    await this.runtime.get(name).disable();
+    await this.settled();
+    return this.component(name);
+  }
+
+  /** Deactivates the component and activates a new instance; retries a failed activation. */
+  async restart(name: string): Promise<ComponentInfo> {
+    await this.runtime.get(name).restart();
+    await this.settled();
+    return this.component(name);
+  }
+
+  /** Listens to component and service events; returns the function that stops listening. */
+  on(listener: (event: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves when the component is active.
+   * @throws LatticeError WAIT_TIMEOUT after `timeoutMs`, saying why it is not active.
+   */
+  whenActive(name: string, timeoutMs = 10_000): Promise<ComponentInfo> {
+    return this.whenState(name, 'active', timeoutMs);
+  }
+
+  /** Resolves when the component is in `state`. @throws LatticeError WAIT_TIMEOUT */
+  whenState(name: string, state: ComponentState, timeoutMs = 10_000): Promise<ComponentInfo> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (!this.runtime.has(name) || this.runtime.get(name).state !== state) return false;
+        stop();
+        resolve(this.component(name));
+        return true;
+      };
+      const timer = setTimeout(() => {
+        stop();
+        const why = this.runtime.has(name) ? this.component(name).why.join(' ') : 'it is not registered.';
+        reject(new LatticeError(ErrorCode.WAIT_TIMEOUT, `Component ${name} did not become ${state} within ${timeoutMs} ms: ${why}`, { component: name }));
+      }, timeoutMs);
+      const unsubscribe = this.on((event) => {
+        if (event.type === 'component' && event.name === name) check();
+      });
+      const stop = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+      check();
+    });
+  }
+
+  /** Resolves once no component is changing state. */
+  settled(): Promise<void> {
+    return this.runtime.settled();
+  }
+
+  private async acquire(record: ServiceRecord): Promise<unknown> {
+    const service = await record.provider.getService(record, this.external);
+    if (service === undefined) return undefined;
+    const held = this.externallyHeld.get(service) ?? [];
+    held.push(record);
+    this.externallyHeld.set(service, held);
+    return service;
+  }
+
+  private emit(event: ContainerEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a container event listener threw');
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Stable error codes. Users search for these, tests match on them; never rename one.
+ */
+export const ErrorCode = {
+  /** A class passed to `register` has no `@Component` decorator. */
+  COMPONENT_DECORATOR_MISSING: 'COMPONENT_DECORATOR_MISSING',
+  /** `@Reference` without a service token, or with an invalid option. */
+  REFERENCE_INVALID: 'REFERENCE_INVALID',
+  /** `@Component` with an invalid option, or decorators applied where they make no sense. */
+  COMPONENT_INVALID: 'COMPONENT_INVALID',
+  /** Two components registered under one name. */
+  COMPONENT_NAME_DUPLICATE: 'COMPONENT_NAME_DUPLICATE',
+  /** No component registered under that name. */
+  COMPONENT_NOT_FOUND: 'COMPONENT_NOT_FOUND',
+  /** An LDAP filter string that does not parse. */
+  FILTER_INVALID: 'FILTER_INVALID',
+  /** The component's constructor or activate method threw. */
+  ACTIVATION_FAILED: 'ACTIVATION_FAILED',
+  /** The component's constructor or activate method did not settle in time. */
+  ACTIVATION_TIMEOUT: 'ACTIVATION_TIMEOUT',
+  /** Mandatory references that wait on each other. */
+  REFERENCE_CYCLE: 'REFERENCE_CYCLE',
+  /** `whenActive` gave up waiting. */
+  WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  /** An operation on a container that is not running (or is stopping). */
+  CONTAINER_STOPPED: 'CONTAINER_STOPPED',
+  /** A service registration used after it was unregistered. */
+  SERVICE_UNREGISTERED: 'SERVICE_UNREGISTERED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

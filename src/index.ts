@@ -1,0 +1,24 @@
+/**
+ * Lattice's public API. Component modules import only from here (as `lattice`).
+ */
+import 'reflect-metadata';
+
+export { Container, type ContainerEvent, type ContainerOptions } from './container.js';
+export { Component, type ComponentOptions } from './component/decorators/Component.js';
+export { Reference, type ReferenceOptions } from './component/decorators/Reference.js';
+export { Activate, Deactivate, Modified } from './component/decorators/lifecycle.js';
+export { serviceToken, tokenName, isServiceToken, type ServiceToken } from './component/ServiceToken.js';
+export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from './component/ComponentDescription.js';
+export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';
+export { getComponentDescription } from './component/metadata.js';
+export type { ComponentContext, DeactivationContext } from './runtime/ComponentContext.js';
+export type { ComponentInfo, ReferenceInfo, BoundServiceInfo } from './runtime/ComponentInfo.js';
+export { COMPONENT_STATES, type ComponentState, type DeactivationReason } from './runtime/ComponentState.js';
+export type { ServiceRegistration } from './runtime/ExternalServiceRegistration.js';
+export { SERVICE_ID, SERVICE_RANKING, OBJECT_CLASS, COMPONENT_NAME, COMPONENT_ID, type ServiceProperties } from './runtime/ServiceRecord.js';
+export { parseFilter } from './runtime/filter/parseFilter.js';
+export { matchFilter } from './runtime/filter/matchFilter.js';
+export type { Filter } from './runtime/filter/Filter.js';
+export { LatticeError, type ErrorDetails } from './errors/LatticeError.js';
+export { ErrorCode } from './errors/ErrorCode.js';
+export { createLogger, type Logger, type LogLevel } from './logging/createLogger.js';

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { DeactivationReason } from './ComponentState.js';
+
+/** Given to `@Activate` (and `@Modified`) methods. */
+export interface ComponentContext {
+  /** The component's name. */
+  readonly name: string;
+  /** Properties: the component's own, then its configuration, then `component.name` / `component.id`. */
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** A pino logger bound to this component. */
+  readonly logger: Logger;
+  /** The service bound to a single reference (undefined while an optional one is empty). */
+  locateService<T = unknown>(referenceName: string): T | undefined;
+  /** The services bound to a reference, best first. */
+  locateServices<T = unknown>(referenceName: string): T[];
+}
+
+/** Given to `@Deactivate` methods. */
+export interface DeactivationContext extends ComponentContext {
+  readonly reason: DeactivationReason;
+}

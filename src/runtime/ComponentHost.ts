@@ -1,0 +1,19 @@
+import type { Container as InversifyContainer } from 'inversify';
+import type { Logger } from 'pino';
+import type { ComponentManager } from './ComponentManager.js';
+import type { ComponentState, DeactivationReason } from './ComponentState.js';
+import type { ServiceRegistry } from './ServiceRegistry.js';
+import type { WaitGraph } from './WaitGraph.js';
+
+/** What a ComponentManager needs from the runtime that owns it. */
+export interface ComponentHost {
+  readonly registry: ServiceRegistry;
+  readonly waits: WaitGraph<ComponentManager>;
+  readonly logger: Logger;
+  readonly injectorParent: InversifyContainer;
+  readonly activationTimeoutMs: number;
+  readonly deactivationTimeoutMs: number;
+  stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void;
+  /** Counts work in flight, so that `settled()` knows when the container is quiet. */
+  track(work: Promise<unknown>): void;
+}

@@ -1,0 +1,668 @@
+import type { Logger } from 'pino';
+import type { ComponentDescription } from '../component/ComponentDescription.js';
+import type { ReferenceDescription } from '../component/ReferenceDescription.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import type { ComponentContext, DeactivationContext } from './ComponentContext.js';
+import type { ComponentHost } from './ComponentHost.js';
+import { ComponentInjector } from './ComponentInjector.js';
+import type { ComponentState, DeactivationReason } from './ComponentState.js';
+import { ReferenceManager } from './ReferenceManager.js';
+import {
+  COMPONENT_ID,
+  COMPONENT_NAME,
+  compareRecords,
+  type ServiceProperties,
+  type ServiceProvider,
+  type ServiceRecord,
+  type ServiceUser,
+} from './ServiceRecord.js';
+import { UseCounter } from './UseCounter.js';
+import { CANCELLED } from './WaitGraph.js';
+import { withTimeout } from './withTimeout.js';
+
+/** A service bound to a reference of an instance. */
+export interface BoundService {
+  readonly record: ServiceRecord;
+  readonly service: unknown;
+  /** The properties the instance last saw (bind or updated). */
+  properties: ServiceProperties;
+}
+
+/** The live instance of a component, and what it is bound to. */
+export interface ComponentInstance {
+  readonly object: object;
+  readonly bindings: Map<ReferenceManager, BoundService[]>;
+  readonly activatedAt: Date;
+  readonly activationMs: number;
+}
+
+/** A failure kept for `component(name)`. */
+export interface FailureInfo {
+  readonly code: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly at: Date;
+}
+
+type Acquired = { ok: true; service: unknown } | { ok: false; reason: string };
+
+/** Where a component wants to be, computed from its inputs; `step()` moves it there. */
+type Goal = 'disabled' | 'unsatisfied-configuration' | 'unsatisfied-reference' | 'failed-activation' | 'satisfied' | 'active';
+
+const MAX_ROUNDS = 1000;
+let nextComponentId = 1;
+
+/**
+ * Owns one component: its state machine, its references, its service registration and its instance.
+ *
+ * Every change (a service came or went, enable, disable, a user arrived) only requests a reconcile;
+ * reconciles of one component run one at a time and each moves the component towards the goal its
+ * inputs call for, so a storm of events ends in the right state. Waits on other components go through
+ * the host's WaitGraph, so that they never close a circle.
+ */
+export class ComponentManager implements ServiceProvider, ServiceUser {
+  readonly id = nextComponentId++;
+  readonly logger: Logger;
+  readonly references: readonly ReferenceManager[];
+  private readonly injector: ComponentInjector;
+  private stateValue: ComponentState = 'disabled';
+  private enabled: boolean;
+  private opened = false;
+  private disposed = false;
+  private stopping = false;
+  private restartRequested = false;
+  private registration: ServiceRecord | undefined;
+  private instance: ComponentInstance | undefined;
+  /** Services chosen for the activation in progress (read by the injector). */
+  private activation: Map<ReferenceManager, BoundService[]> | undefined;
+  private readonly users = new UseCounter();
+  private readonly held = new Map<ServiceRecord, number>();
+  private readonly releaseWaiters = new Map<ServiceRecord, (() => void)[]>();
+  /** Services that could not be had at the last attempt; not retried until something changes. */
+  private readonly unavailable = new Set<ServiceRecord>();
+  /** Components that bound late because this one was still activating; told when it is active. */
+  private readonly lateConsumers = new Set<ComponentManager>();
+  private failureValue: FailureInfo | undefined;
+  private failedHold = false;
+  private blockedValue: string | undefined;
+  private lastReason: DeactivationReason | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+
+  constructor(
+    readonly description: ComponentDescription,
+    private readonly host: ComponentHost,
+  ) {
+    this.enabled = description.enabled;
+    this.logger = host.logger.child({ component: description.name });
+    this.references = description.references.map((d) => new ReferenceManager(d, host.registry, () => {
+        this.referenceChanged();
+      }));
+    this.injector = new ComponentInjector(host.injectorParent, description, (ref) => this.injectedValue(ref));
+  }
+
+  get name(): string {
+    return this.description.name;
+  }
+
+  get userName(): string {
+    return this.description.name;
+  }
+
+  get componentName(): string {
+    return this.description.name;
+  }
+
+  get state(): ComponentState {
+    return this.stateValue;
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  get failure(): FailureInfo | undefined {
+    return this.failureValue;
+  }
+
+  /** Why the last activation could not get a mandatory service, if it could not. */
+  get blocked(): string | undefined {
+    return this.blockedValue;
+  }
+
+  get currentInstance(): ComponentInstance | undefined {
+    return this.instance;
+  }
+
+  get serviceRecord(): ServiceRecord | undefined {
+    return this.registration;
+  }
+
+  get lastDeactivationReason(): DeactivationReason | undefined {
+    return this.lastReason;
+  }
+
+  get useCount(): number {
+    return this.users.size;
+  }
+
+  /** Component properties: declared, then `component.name` and `component.id`. */
+  get properties(): Readonly<Record<string, unknown>> {
+    return { ...this.description.properties, [COMPONENT_NAME]: this.name, [COMPONENT_ID]: this.id };
+  }
+
+  // ---- commands from the runtime ----
+
+  /** Starts tracking services and moving towards the goal (the container has started). */
+  open(): Promise<void> {
+    this.opened = true;
+    for (const ref of this.references) ref.open();
+    return this.requestReconcile();
+  }
+
+  enable(): Promise<void> {
+    this.enabled = true;
+    this.failedHold = false;
+    this.blockedValue = undefined;
+    this.unavailable.clear();
+    return this.requestReconcile();
+  }
+
+  disable(): Promise<void> {
+    this.enabled = false;
+    return this.requestReconcile();
+  }
+
+  /** Deactivates and activates a new instance; retries a failed one. Does not enable a disabled one. */
+  restart(): Promise<void> {
+    this.restartRequested = this.instance !== undefined;
+    this.failedHold = false;
+    this.blockedValue = undefined;
+    this.unavailable.clear();
+    return this.requestReconcile();
+  }
+
+  /** Deactivates for good: the container stops, or the component is unregistered. */
+  async shutdown(reason: 'container-stopped' | 'disposed'): Promise<void> {
+    if (reason === 'disposed') this.disposed = true;
+    else this.stopping = true;
+    await this.requestReconcile();
+    for (const ref of this.references) ref.close();
+    this.opened = false;
+    this.stopping = false;
+  }
+
+  /** Runs a reconcile after the one in progress; calls made before it starts share it. */
+  requestReconcile(): Promise<void> {
+    if (this.queued) return this.queued;
+    const run = this.tail.then(() => {
+      this.queued = undefined;
+      return this.reconcile();
+    });
+    this.queued = run;
+    this.tail = run;
+    this.host.track(run);
+    return run;
+  }
+
+  // ---- ServiceProvider: the component's service, activated on demand ----
+
+  async getService(record: ServiceRecord, user: ServiceUser): Promise<unknown> {
+    if (record !== this.registration || !record.isRegistered()) return undefined;
+    this.users.add(user);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (record !== this.registration || !record.isRegistered()) break;
+      const state = this.state;
+      if (state === 'active' && this.instance) return this.instance.object;
+      if (state === 'deactivating') break;
+      await this.requestReconcile();
+    }
+    if (record === this.registration) this.ungetService(record, user);
+    return undefined;
+  }
+
+  ungetService(record: ServiceRecord, user: ServiceUser): void {
+    if (record !== this.registration || !this.users.remove(user)) return;
+    if (this.users.size === 0 && !this.description.immediate) void this.requestReconcile();
+  }
+
+  // ---- ServiceUser: releasing services that go away ----
+
+  whenReleased(record: ServiceRecord): Promise<void> {
+    if (!this.held.has(record)) return Promise.resolve();
+    void this.requestReconcile();
+    return new Promise((resolve) => {
+      const waiters = this.releaseWaiters.get(record) ?? [];
+      waiters.push(resolve);
+      this.releaseWaiters.set(record, waiters);
+    });
+  }
+
+  /** A provider this component skipped because it was still activating is now active. */
+  private providerReady(): void {
+    this.unavailable.clear();
+    this.blockedValue = undefined;
+    void this.requestReconcile();
+  }
+
+  private referenceChanged(): void {
+    this.unavailable.clear();
+    this.blockedValue = undefined;
+    void this.requestReconcile();
+  }
+
+  // ---- the reconcile loop ----
+
+  private goal(): Goal {
+    if (!this.opened || this.disposed || this.stopping || !this.enabled) return 'disabled';
+    if (!this.references.every((r) => r.isSatisfied()) || this.blockedValue !== undefined) return 'unsatisfied-reference';
+    if (this.failedHold) return 'failed-activation';
+    if (this.description.immediate || this.users.size > 0) return 'active';
+    return 'satisfied';
+  }
+
+  private async reconcile(): Promise<void> {
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        if (!(await this.step())) return;
+      }
+      this.logger.error(`component ${this.name} did not settle after ${MAX_ROUNDS} rounds; its providers keep changing`);
+    } catch (error) {
+      // step() handles user errors itself; this is a bug in Lattice, logged rather than lost.
+      this.logger.error({ err: error }, `internal error while reconciling component ${this.name}`);
+    }
+  }
+
+  /** One move towards the goal; true when it changed something and the goal must be looked at again. */
+  private async step(): Promise<boolean> {
+    const goal = this.goal();
+    if (goal === 'active' || goal === 'satisfied') {
+      if (!this.registration) this.registerServices();
+      if (goal === 'satisfied') {
+        if (this.instance) {
+          await this.deactivateInstance('unused', false);
+          return true;
+        }
+        this.setState('satisfied');
+        return false;
+      }
+      if (!this.instance) {
+        await this.activate();
+        return true;
+      }
+      if (this.restartRequested) {
+        this.restartRequested = false;
+        await this.deactivateInstance('restart', true);
+        return true;
+      }
+      if (await this.updateBindings(this.instance)) return true;
+      this.setState('active');
+      return false;
+    }
+    if (this.instance) {
+      await this.deactivateInstance(this.reasonFor(goal), true);
+      return true;
+    }
+    if (this.registration) {
+      await this.unregisterServices();
+      return true;
+    }
+    this.restartRequested = false;
+    this.setState(goal);
+    return false;
+  }
+
+  private reasonFor(goal: Goal): DeactivationReason {
+    if (this.disposed) return 'disposed';
+    if (this.stopping) return 'container-stopped';
+    if (goal === 'disabled') return 'disabled';
+    if (goal === 'unsatisfied-configuration') return 'configuration-deleted';
+    return 'reference-unsatisfied';
+  }
+
+  private setState(state: ComponentState, reason?: DeactivationReason): void {
+    if (this.stateValue === state) return;
+    const previous = this.stateValue;
+    this.stateValue = state;
+    this.host.stateChanged(this, previous, reason);
+    if (state === 'active' && this.lateConsumers.size > 0) {
+      const consumers = [...this.lateConsumers];
+      this.lateConsumers.clear();
+      for (const consumer of consumers) consumer.providerReady();
+    }
+  }
+
+  // ---- registration ----
+
+  private registerServices(): void {
+    if (this.description.services.length === 0) return;
+    this.registration = this.host.registry.register(this.description.services, this, this.serviceProperties());
+  }
+
+  /** Takes the service away, then waits until every component using it has let go. */
+  private async unregisterServices(): Promise<void> {
+    const record = this.registration;
+    if (!record) return;
+    this.registration = undefined;
+    const users = this.users.users();
+    this.users.clear();
+    this.host.registry.unregister(record);
+    await Promise.all(
+      users.map((user) => {
+        const released = user.whenReleased?.(record) ?? Promise.resolve();
+        return user instanceof ComponentManager ? this.host.waits.wait(this, user, true, released) : released;
+      }),
+    );
+    record.status = 'unregistered';
+  }
+
+  /** Service properties: the component's, without private ones (names starting with "."). */
+  private serviceProperties(): ServiceProperties {
+    return Object.fromEntries(Object.entries(this.properties).filter(([key]) => !key.startsWith('.')));
+  }
+
+  // ---- activation ----
+
+  private async activate(): Promise<void> {
+    this.setState('activating');
+    const started = performance.now();
+    const bindings = new Map<ReferenceManager, BoundService[]>();
+    for (const ref of this.references) {
+      const { bound, reason } = await this.acquireFor(ref, ref.candidates());
+      bindings.set(ref, bound);
+      if (ref.mandatory && bound.length === 0) {
+        this.releaseAll(bindings);
+        this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
+        this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
+        return;
+      }
+    }
+    this.activation = bindings;
+    let created: object | undefined;
+    const work = (async () => {
+      const object = await this.injector.create();
+      created = object;
+      this.injectFields(object, bindings);
+      for (const ref of this.references) {
+        for (const bound of bindings.get(ref) ?? []) await this.callReferenceMethod(object, ref, 'bind', bound);
+      }
+      await this.callLifecycle(object, 'activate', this.context(bindings));
+      return object;
+    })();
+    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
+    let object: object;
+    try {
+      object = await withTimeout(work, timeoutMs, () => this.timeoutError(timeoutMs));
+    } catch (error) {
+      this.activation = undefined;
+      if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT)) this.cleanUpLateActivation(work, bindings);
+      else if (created) await this.unbindAll(created, bindings);
+      this.releaseAll(bindings);
+      this.recordFailure(error);
+      return;
+    }
+    this.activation = undefined;
+    this.failureValue = undefined;
+    this.instance = { object, bindings, activatedAt: new Date(), activationMs: performance.now() - started };
+  }
+
+  /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
+  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[]): Promise<{ bound: BoundService[]; reason?: string }> {
+    const bound: BoundService[] = [];
+    let reason: string | undefined;
+    for (const record of candidates) {
+      if (!ref.multiple && bound.length > 0) break;
+      if (this.unavailable.has(record)) continue;
+      const got = await this.acquire(record, !ref.mandatory || bound.length > 0);
+      if (got.ok) bound.push({ record, service: got.service, properties: record.properties });
+      else {
+        reason = got.reason;
+        this.unavailable.add(record);
+      }
+    }
+    return reason === undefined ? { bound } : { bound, reason };
+  }
+
+  private async acquire(record: ServiceRecord, optional: boolean): Promise<Acquired> {
+    if (!record.isRegistered()) return { ok: false, reason: `service ${record.id} is going away` };
+    const provider = record.provider;
+    const pending = provider.getService(record, this);
+    let service: unknown;
+    try {
+      service = provider instanceof ComponentManager ? await this.host.waits.wait(this, provider, optional, pending) : await pending;
+    } catch (error) {
+      this.ungetWhenSettled(record, pending);
+      return { ok: false, reason: (error as Error).message };
+    }
+    if (service === CANCELLED) {
+      this.ungetWhenSettled(record, pending);
+      if (provider instanceof ComponentManager) provider.lateConsumers.add(this);
+      return { ok: false, reason: `${provider.componentName ?? 'its provider'} is still activating and waits for ${this.name}; bound late` };
+    }
+    if (service === undefined) {
+      const who = provider.componentName === undefined ? `service ${record.id}` : `component ${provider.componentName}`;
+      return { ok: false, reason: `${who} could not provide it (it is going away or failed to activate)` };
+    }
+    if (!record.isRegistered()) {
+      provider.ungetService(record, this);
+      return { ok: false, reason: `service ${record.id} went away while activating` };
+    }
+    this.held.set(record, (this.held.get(record) ?? 0) + 1);
+    return { ok: true, service };
+  }
+
+  /** A wait given up on may still deliver the service: hand it back then. */
+  private ungetWhenSettled(record: ServiceRecord, pending: Promise<unknown>): void {
+    void pending.then((service) => {
+      if (service !== undefined) record.provider.ungetService(record, this);
+    });
+  }
+
+  private release(bound: BoundService): void {
+    const { record } = bound;
+    record.provider.ungetService(record, this);
+    const count = (this.held.get(record) ?? 1) - 1;
+    if (count > 0) {
+      this.held.set(record, count);
+      return;
+    }
+    this.held.delete(record);
+    const waiters = this.releaseWaiters.get(record);
+    this.releaseWaiters.delete(record);
+    for (const resolve of waiters ?? []) resolve();
+  }
+
+  private releaseAll(bindings: Map<ReferenceManager, BoundService[]>): void {
+    for (const list of bindings.values()) for (const bound of list) this.release(bound);
+    bindings.clear();
+  }
+
+  private injectedValue(ref: ReferenceDescription): unknown {
+    const manager = this.references.find((r) => r.description === ref);
+    const bindings = this.activation ?? this.instance?.bindings;
+    const bound = (manager && bindings?.get(manager)) ?? [];
+    return manager?.multiple ? bound.map((b) => b.service) : bound[0]?.service;
+  }
+
+  private injectFields(object: object, bindings: Map<ReferenceManager, BoundService[]>): void {
+    for (const ref of this.references) this.setField(object, ref, bindings.get(ref) ?? []);
+  }
+
+  private setField(object: object, ref: ReferenceManager, bound: readonly BoundService[]): void {
+    const field = ref.description.field;
+    if (field === undefined) return;
+    (object as Record<string, unknown>)[field] = ref.multiple ? bound.map((b) => b.service) : bound[0]?.service;
+  }
+
+  private timeoutError(ms: number): LatticeError {
+    return new LatticeError(
+      ErrorCode.ACTIVATION_TIMEOUT,
+      `Component ${this.name} did not finish activating within ${ms} ms (constructor, bind methods and activate). ` +
+        'Find what activate() waits for, or raise activationTimeoutMs in @Component or the container options.',
+      { component: this.name, timeoutMs: ms },
+    );
+  }
+
+  /** An activate that timed out may still finish: then deactivate that orphan so it can let go of what it opened. */
+  private cleanUpLateActivation(work: Promise<object>, bindings: Map<ReferenceManager, BoundService[]>): void {
+    const late = new Map(bindings);
+    work.then(
+      async (orphan) => {
+        this.logger.warn(`activate() of ${this.name} finished after its timeout; deactivating that late instance`);
+        await this.callLifecycle(orphan, 'deactivate', { ...this.context(late), reason: 'activation-timeout' }).catch((error: unknown) => {
+          this.logger.error({ err: error }, `deactivate() of the late instance of ${this.name} threw`);
+        });
+      },
+      (error: unknown) => {
+        this.logger.warn({ err: error }, `activate() of ${this.name} failed after its timeout`);
+      },
+    );
+  }
+
+  private recordFailure(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const code = LatticeError.is(err) ? err.code : ErrorCode.ACTIVATION_FAILED;
+    this.failureValue = { code, message: err.message, ...(err.stack !== undefined && { stack: err.stack }), at: new Date() };
+    this.failedHold = true;
+    this.logger.error({ err }, `component ${this.name} failed to activate: ${err.message}`);
+  }
+
+  // ---- an active instance follows its references ----
+
+  /** Applies reference changes to the live instance; true when it did something. */
+  private async updateBindings(instance: ComponentInstance): Promise<boolean> {
+    for (const ref of this.references) {
+      if (!ref.dynamic && this.staticNeedsNewInstance(ref, instance.bindings.get(ref) ?? [])) {
+        await this.deactivateInstance('reference-changed', true);
+        return true;
+      }
+    }
+    let changed = false;
+    for (const ref of this.references) {
+      if (ref.dynamic && (await this.rebindDynamic(instance, ref))) changed = true;
+      if (this.instance !== instance) return true;
+      await this.deliverUpdates(instance, ref);
+    }
+    return changed;
+  }
+
+  private staticNeedsNewInstance(ref: ReferenceManager, bound: readonly BoundService[]): boolean {
+    if (bound.some((b) => !ref.isTracked(b.record))) return true;
+    if (!ref.greedy) return false;
+    const candidates = ref.candidates().filter((r) => !this.unavailable.has(r));
+    if (ref.multiple) return candidates.some((r) => !bound.some((b) => b.record === r));
+    const best = candidates[0];
+    return best !== undefined && best !== bound[0]?.record;
+  }
+
+  /** Dynamic reference: binds the new service before unbinding the old, on the same instance. */
+  private async rebindDynamic(instance: ComponentInstance, ref: ReferenceManager): Promise<boolean> {
+    const bound = instance.bindings.get(ref) ?? [];
+    const kept = bound.filter((b) => ref.isTracked(b.record));
+    const lost = bound.filter((b) => !ref.isTracked(b.record));
+    const candidates = ref.candidates().filter((r) => !kept.some((b) => b.record === r));
+    let wanted: ServiceRecord[];
+    if (ref.multiple) wanted = candidates;
+    else {
+      const current = kept[0];
+      if (!current) wanted = candidates;
+      else if (ref.greedy) wanted = candidates.filter((r) => compareRecords(r, current.record) < 0);
+      else wanted = [];
+    }
+    wanted = wanted.filter((r) => !this.unavailable.has(r));
+    if (wanted.length === 0 && lost.length === 0) return false;
+
+    const { bound: added } = await this.acquireFor(ref, wanted);
+    const replaced = !ref.multiple && added.length > 0 ? kept : [];
+    const next = [...kept.filter((b) => !replaced.includes(b)), ...added].sort((a, b) => compareRecords(a.record, b.record));
+    if (added.length === 0 && lost.length === 0) return false;
+    instance.bindings.set(ref, next);
+    for (const b of added) await this.callReferenceMethod(instance.object, ref, 'bind', b);
+    this.setField(instance.object, ref, next);
+    for (const b of [...replaced, ...lost]) {
+      await this.callReferenceMethod(instance.object, ref, 'unbind', b);
+      this.release(b);
+    }
+    return true;
+  }
+
+  /** Calls `updated` for bound services whose properties changed and still match. */
+  private async deliverUpdates(instance: ComponentInstance, ref: ReferenceManager): Promise<void> {
+    for (const bound of instance.bindings.get(ref) ?? []) {
+      if (bound.properties === bound.record.properties || !ref.isTracked(bound.record)) continue;
+      bound.properties = bound.record.properties;
+      await this.callReferenceMethod(instance.object, ref, 'updated', bound);
+    }
+  }
+
+  // ---- deactivation ----
+
+  private async deactivateInstance(reason: DeactivationReason, unregister: boolean): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    this.lastReason = reason;
+    this.setState('deactivating', reason);
+    if (unregister) await this.unregisterServices();
+    const timeoutMs = this.host.deactivationTimeoutMs;
+    try {
+      await withTimeout(
+        this.callLifecycle(instance.object, 'deactivate', { ...this.context(instance.bindings), reason }),
+        timeoutMs,
+        () => new Error(`deactivate() did not finish within ${timeoutMs} ms; going on without it`),
+      );
+    } catch (error) {
+      this.logger.error({ err: error }, `deactivate() of ${this.name} failed: ${(error as Error).message}`);
+    }
+    await this.unbindAll(instance.object, instance.bindings);
+    this.releaseAll(instance.bindings);
+    this.instance = undefined;
+  }
+
+  /** Calls unbind methods in reverse order and empties the fields, so a dead instance holds no service. */
+  private async unbindAll(object: object, bindings: Map<ReferenceManager, BoundService[]>): Promise<void> {
+    for (const ref of [...this.references].reverse()) {
+      for (const bound of [...(bindings.get(ref) ?? [])].reverse()) await this.callReferenceMethod(object, ref, 'unbind', bound);
+      this.setField(object, ref, []);
+    }
+  }
+
+  // ---- calling the component's code ----
+
+  private async callLifecycle(object: object, kind: 'activate' | 'deactivate', context: ComponentContext | DeactivationContext): Promise<void> {
+    const method = this.description[kind];
+    if (method === undefined) return;
+    const fn = (object as Record<string, unknown>)[method];
+    if (typeof fn === 'function') await (fn as (c: typeof context) => unknown).call(object, context);
+  }
+
+  /** Calls a bind/unbind/updated method; what it throws is logged and does not stop the others. */
+  private async callReferenceMethod(object: object, ref: ReferenceManager, kind: 'bind' | 'unbind' | 'updated', bound: BoundService): Promise<void> {
+    const method = ref.description[kind];
+    if (method === undefined) return;
+    const fn = (object as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') return;
+    try {
+      await (fn as (s: unknown, p: ServiceProperties) => unknown).call(object, bound.service, bound.properties);
+    } catch (error) {
+      this.logger.error({ err: error, reference: ref.name, serviceId: bound.record.id }, `${kind} method ${method}() of ${this.name} threw: ${(error as Error).message}`);
+    }
+  }
+
+  private context(bindings: Map<ReferenceManager, BoundService[]>): ComponentContext {
+    const services = (name: string): unknown[] => {
+      const ref = this.references.find((r) => r.name === name);
+      if (!ref) {
+        throw new LatticeError(ErrorCode.REFERENCE_INVALID, `Component ${this.name} has no reference named "${name}".`, { component: this.name });
+      }
+      return (bindings.get(ref) ?? []).map((b) => b.service);
+    };
+    return {
+      name: this.name,
+      properties: this.properties,
+      logger: this.logger,
+      locateService: <T>(name: string) => services(name)[0] as T | undefined,
+      locateServices: <T>(name: string) => services(name) as T[],
+    };
+  }
+}

@@ -1,0 +1,150 @@
+import { Container as InversifyContainer } from 'inversify';
+import type { Logger } from 'pino';
+import type { ComponentDescription } from '../component/ComponentDescription.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import type { ComponentHost } from './ComponentHost.js';
+import { ComponentManager } from './ComponentManager.js';
+import type { ComponentState, DeactivationReason } from './ComponentState.js';
+import type { ComponentDirectory } from './explainComponent.js';
+import { ServiceRegistry } from './ServiceRegistry.js';
+import { WaitGraph } from './WaitGraph.js';
+
+export interface RuntimeOptions {
+  readonly logger: Logger;
+  readonly activationTimeoutMs: number;
+  readonly deactivationTimeoutMs: number;
+  readonly injectorParent?: InversifyContainer;
+}
+
+/** A component's state changed. */
+export interface ComponentStateChange {
+  readonly name: string;
+  readonly state: ComponentState;
+  readonly previous: ComponentState;
+  readonly reason?: DeactivationReason;
+}
+
+/** The component managers by name, and what they share: registry, wait graph, settings. */
+export class ComponentRuntime implements ComponentHost, ComponentDirectory {
+  readonly registry = new ServiceRegistry();
+  readonly waits = new WaitGraph<ComponentManager>((m) => m.name);
+  readonly logger: Logger;
+  readonly injectorParent: InversifyContainer;
+  readonly activationTimeoutMs: number;
+  readonly deactivationTimeoutMs: number;
+  private readonly byName = new Map<string, ComponentManager>();
+  private readonly listeners = new Set<(change: ComponentStateChange) => void>();
+  private startedValue = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** Set by the container to point at features that could provide a missing service. */
+  providerHint?: (service: string) => string | undefined;
+
+  constructor(options: RuntimeOptions) {
+    this.logger = options.logger;
+    this.activationTimeoutMs = options.activationTimeoutMs;
+    this.deactivationTimeoutMs = options.deactivationTimeoutMs;
+    this.injectorParent = options.injectorParent ?? new InversifyContainer();
+  }
+
+  get started(): boolean {
+    return this.startedValue;
+  }
+
+  /**
+   * Makes the manager of a component without adding it (so a batch can be checked before any is added).
+   * @throws LatticeError COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID
+   */
+  create(description: ComponentDescription): ComponentManager {
+    const existing = this.byName.get(description.name);
+    if (existing) {
+      const same = existing.description.implementation === description.implementation ? 'it is already registered' : `${existing.description.implementation.name} already has that name`;
+      throw new LatticeError(
+        ErrorCode.COMPONENT_NAME_DUPLICATE,
+        `Cannot register ${description.implementation.name} as component "${description.name}": ${same}. Give one of them another name with @Component({ name }).`,
+        { component: description.name },
+      );
+    }
+    return new ComponentManager(description, this);
+  }
+
+  /** Adds a manager made by `create`; it starts at once if the runtime has started. */
+  add(manager: ComponentManager): void {
+    this.byName.set(manager.name, manager);
+    if (this.startedValue) void manager.open();
+  }
+
+  async remove(name: string): Promise<void> {
+    const manager = this.get(name);
+    await manager.shutdown('disposed');
+    this.byName.delete(name);
+  }
+
+  /** @throws LatticeError COMPONENT_NOT_FOUND */
+  get(name: string): ComponentManager {
+    const manager = this.byName.get(name);
+    if (!manager) {
+      throw new LatticeError(ErrorCode.COMPONENT_NOT_FOUND, `No component named "${name}". Known components: ${[...this.byName.keys()].join(', ') || 'none'}.`, {
+        component: name,
+      });
+    }
+    return manager;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  managers(): IterableIterator<ComponentManager> {
+    return this.byName.values();
+  }
+
+  async start(): Promise<void> {
+    this.startedValue = true;
+    await Promise.all([...this.byName.values()].map((m) => m.open()));
+    await this.settled();
+  }
+
+  /** Deactivates everything; providers wait for their consumers, so the order is reverse dependency order. */
+  async stop(): Promise<void> {
+    this.startedValue = false;
+    await Promise.all([...this.byName.values()].map((m) => m.shutdown('container-stopped')));
+    await this.settled();
+  }
+
+  onStateChange(listener: (change: ComponentStateChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void {
+    const change: ComponentStateChange = { name: manager.name, state: manager.state, previous, ...(reason && { reason }) };
+    manager.logger.debug(change, `${manager.name}: ${previous} → ${manager.state}${reason ? ` (${reason})` : ''}`);
+    for (const listener of [...this.listeners]) listener(change);
+  }
+
+  track(work: Promise<unknown>): void {
+    this.inFlight++;
+    void work.finally(() => {
+      this.inFlight--;
+      if (this.inFlight === 0) this.checkIdle();
+    });
+  }
+
+  /** Resolves once no component has a reconcile queued or running. */
+  settled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private checkIdle(): void {
+    // A reconcile finishing can schedule another in a later microtask; wait for the turn to end.
+    setImmediate(() => {
+      if (this.inFlight !== 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { isMandatory, isMultiple, type ReferenceDescription } from '../component/ReferenceDescription.js';
+import type { Filter } from './filter/Filter.js';
+import { matchFilter } from './filter/matchFilter.js';
+import { parseFilter } from './filter/parseFilter.js';
+import { compareRecords, type ServiceRecord } from './ServiceRecord.js';
+import type { ServiceEvent, ServiceListener, ServiceRegistry } from './ServiceRegistry.js';
+
+/**
+ * Tracks the services one reference could bind: registered, of its token, matching its target.
+ * It decides nothing; it tells its component that the set changed, and the component decides.
+ */
+export class ReferenceManager implements ServiceListener {
+  readonly mandatory: boolean;
+  readonly multiple: boolean;
+  private filter: Filter | undefined;
+  private readonly tracked = new Set<ServiceRecord>();
+  private listening = false;
+
+  constructor(
+    readonly description: ReferenceDescription,
+    private readonly registry: ServiceRegistry,
+    private readonly onChange: (reference: ReferenceManager) => void,
+  ) {
+    this.mandatory = isMandatory(description.cardinality);
+    this.multiple = isMultiple(description.cardinality);
+    this.filter = description.target === undefined ? undefined : parseFilter(description.target);
+  }
+
+  get name(): string {
+    return this.description.name;
+  }
+
+  get dynamic(): boolean {
+    return this.description.policy === 'dynamic';
+  }
+
+  get greedy(): boolean {
+    return this.description.policyOption === 'greedy';
+  }
+
+  /** The target filter in force (the declared one, or one set by configuration). */
+  get target(): string | undefined {
+    return this.filter?.text;
+  }
+
+  open(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.registry.addListener(this.description.service, this);
+    this.rescan();
+  }
+
+  close(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    this.registry.removeListener(this.description.service, this);
+    this.tracked.clear();
+  }
+
+  /**
+   * Retargets the reference (e.g. from configuration); undefined restores the declared target.
+   * @throws LatticeError FILTER_INVALID, leaving the current target in force.
+   */
+  setTarget(target: string | undefined): void {
+    const text = target ?? this.description.target;
+    if (text === this.filter?.text) return;
+    this.filter = text === undefined ? undefined : parseFilter(text);
+    if (this.listening) {
+      this.rescan();
+      this.onChange(this);
+    }
+  }
+
+  serviceChanged(event: ServiceEvent): void {
+    const { record } = event;
+    const was = this.tracked.has(record);
+    const now = event.type !== 'unregistering' && record.isRegistered() && this.matches(record);
+    if (now) this.tracked.add(record);
+    else this.tracked.delete(record);
+    if (was || now) this.onChange(this);
+  }
+
+  isSatisfied(): boolean {
+    return !this.mandatory || this.tracked.size > 0;
+  }
+
+  isTracked(record: ServiceRecord): boolean {
+    return this.tracked.has(record);
+  }
+
+  /** Services this reference could bind, best first. */
+  candidates(): ServiceRecord[] {
+    return [...this.tracked].sort(compareRecords);
+  }
+
+  /** Registered services of the token that the target filter turns away (for diagnostics). */
+  rejected(): ServiceRecord[] {
+    return this.registry.find(this.description.service).filter((r) => !this.tracked.has(r));
+  }
+
+  private rescan(): void {
+    this.tracked.clear();
+    for (const record of this.registry.find(this.description.service, this.filter)) this.tracked.add(record);
+  }
+
+  private matches(record: ServiceRecord): boolean {
+    return this.filter === undefined || matchFilter(this.filter, record.properties);
+  }
+}

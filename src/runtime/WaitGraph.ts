@@ -1,0 +1,103 @@
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+
+/** What a cancelled wait resolves to. */
+export const CANCELLED: unique symbol = Symbol('lattice.wait-cancelled');
+
+interface Edge<N> {
+  readonly from: N;
+  readonly to: N;
+  readonly breakable: boolean;
+  cancel(): void;
+}
+
+/**
+ * Who is waiting for whom, across components, so that waits never close a circle.
+ *
+ * Node is single-threaded, so a cycle of awaits is a hang, not a race. Every cross-component wait
+ * goes through here: a wait that would close a cycle is refused when it is breakable (an optional
+ * reference is bound late instead; a provider going away does not wait for a consumer that waits for
+ * it), or, when it is mandatory, breaks a breakable wait in the cycle. A cycle of mandatory waits is an
+ * error that names the cycle.
+ */
+export class WaitGraph<N> {
+  private readonly edges = new Map<N, Set<Edge<N>>>();
+
+  constructor(private readonly describe: (node: N) => string) {}
+
+  wait<T>(from: N, to: N, breakable: boolean, promise: Promise<T>): Promise<T | typeof CANCELLED> {
+    const path = from === to ? [] : this.findPath(to, from);
+    if (path) {
+      if (breakable) return Promise.resolve(CANCELLED);
+      const weak = path.find((e) => e.breakable);
+      if (!weak) {
+        const names = [from, to, ...path.map((e) => e.to)].map(this.describe);
+        throw new LatticeError(
+          ErrorCode.REFERENCE_CYCLE,
+          `Circular activation: ${names.join(' → ')}. Every reference in this circle is mandatory; make one of them optional (cardinality 0..1 or 0..n) so that it can be bound late.`,
+          { cycle: names },
+        );
+      }
+      weak.cancel();
+    }
+    return new Promise<T | typeof CANCELLED>((resolve, reject) => {
+      const edge: Edge<N> = {
+        from,
+        to,
+        breakable,
+        cancel: () => {
+          this.remove(edge);
+          resolve(CANCELLED);
+        },
+      };
+      this.add(edge);
+      promise.then(
+        (value) => {
+          this.remove(edge);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.remove(edge);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Whom `node` is waiting for right now. */
+  waitingFor(node: N): N[] {
+    return [...(this.edges.get(node) ?? [])].map((e) => e.to);
+  }
+
+  /** The edges of a path from `start` to `goal`, if there is one (iterative: wait chains can be long). */
+  private findPath(start: N, goal: N): Edge<N>[] | undefined {
+    const reachedBy = new Map<N, Edge<N> | undefined>([[start, undefined]]);
+    const stack: N[] = [start];
+    while (stack.length > 0) {
+      const node = stack.pop() as N;
+      for (const edge of this.edges.get(node) ?? []) {
+        if (reachedBy.has(edge.to)) continue;
+        reachedBy.set(edge.to, edge);
+        if (edge.to === goal) {
+          const path: Edge<N>[] = [];
+          for (let e: Edge<N> | undefined = edge; e; e = reachedBy.get(e.from)) path.unshift(e);
+          return path;
+        }
+        stack.push(edge.to);
+      }
+    }
+    return undefined;
+  }
+
+  private add(edge: Edge<N>): void {
+    let set = this.edges.get(edge.from);
+    if (!set) this.edges.set(edge.from, (set = new Set()));
+    set.add(edge);
+  }
+
+  private remove(edge: Edge<N>): void {
+    const set = this.edges.get(edge.from);
+    set?.delete(edge);
+    if (set?.size === 0) this.edges.delete(edge.from);
+  }
+}

@@ -1,0 +1,48 @@
+import { tokenName } from '../component/ServiceToken.js';
+import type { BoundServiceInfo, ComponentInfo } from './ComponentInfo.js';
+import type { ComponentManager } from './ComponentManager.js';
+import { explainComponent, type ComponentDirectory } from './explainComponent.js';
+import type { ServiceRecord } from './ServiceRecord.js';
+
+/** A snapshot of a component as plain data. */
+export function describeComponent(manager: ComponentManager, directory: ComponentDirectory): ComponentInfo {
+  const d = manager.description;
+  const instance = manager.currentInstance;
+  const failure = manager.failure;
+  return {
+    name: d.name,
+    id: manager.id,
+    implementation: d.implementation.name,
+    state: manager.state,
+    enabled: manager.isEnabled,
+    immediate: d.immediate,
+    services: d.services.map(tokenName),
+    ...(manager.serviceRecord && { serviceId: manager.serviceRecord.id }),
+    properties: manager.properties,
+    configurationPid: d.configurationPid,
+    configurationPolicy: d.configurationPolicy,
+    references: manager.references.map((ref) => ({
+      name: ref.name,
+      service: tokenName(ref.description.service),
+      cardinality: ref.description.cardinality,
+      policy: ref.description.policy,
+      policyOption: ref.description.policyOption,
+      ...(ref.target !== undefined && { target: ref.target }),
+      satisfied: ref.isSatisfied(),
+      bound: (instance?.bindings.get(ref) ?? []).map((b) => serviceInfo(b.record)),
+      candidates: ref.candidates().map(serviceInfo),
+    })),
+    useCount: manager.useCount,
+    ...(failure && {
+      failure: { code: failure.code, message: failure.message, ...(failure.stack !== undefined && { stack: failure.stack }), at: failure.at.toISOString() },
+    }),
+    ...(instance && { activatedAt: instance.activatedAt.toISOString(), activationMs: Math.round(instance.activationMs * 100) / 100 }),
+    ...(manager.lastDeactivationReason && { lastDeactivationReason: manager.lastDeactivationReason }),
+    why: explainComponent(manager, directory),
+  };
+}
+
+function serviceInfo(record: ServiceRecord): BoundServiceInfo {
+  const component = record.provider.componentName;
+  return { serviceId: record.id, ...(component !== undefined && { component }), properties: record.properties };
+}

@@ -1,0 +1,24 @@
+import { Container, type ContainerEvent, type ContainerOptions } from 'lattice';
+import { captureLogger, type LogEntry } from './logs.js';
+
+/** A container with captured logs, and its component events in order. */
+export function testContainer(options: ContainerOptions = {}): {
+  container: Container;
+  events: ContainerEvent[];
+  logs: LogEntry[];
+  errors: () => LogEntry[];
+  /** "name:state" for each component state change, in order. */
+  transitions: () => string[];
+} {
+  const { logger, entries, errors } = captureLogger();
+  const container = new Container({ logger, ...options });
+  const events: ContainerEvent[] = [];
+  container.on((e) => events.push(e));
+  return {
+    container,
+    events,
+    logs: entries,
+    errors,
+    transitions: () => events.flatMap((e) => (e.type === 'component' ? [`${e.name}:${e.state}`] : [])),
+  };
+}
