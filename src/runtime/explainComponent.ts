@@ -61,10 +61,8 @@ function explainReference(owner: ComponentManager, ref: ReferenceManager, direct
     const shown = rejected.slice(0, 3).map((r) => describeRejected(r, target)).join('; ');
     return `${head}: ${rejected.length} ${service} service(s) exist but none matches the target (${shown}). Change the target or the providers' properties.`;
   }
-  const candidates = [...directory.managers()].filter(
-    (m) => m !== owner && m.description.services.includes(ref.description.service),
-  );
-  const matching = target === undefined ? candidates : candidates.filter((m) => matchFilter(parseFilter(target), m.properties));
+  const candidates = [...directory.managers()].filter((m) => m !== owner && m.description.services.includes(ref.description.service));
+  const matching = providersOf(ref, owner, directory);
   if (matching.length === 0) {
     const hint = directory.providerHint?.(service);
     const filtered = candidates.length > matching.length ? ` (${candidates.map((m) => m.name).join(', ')} provide it, but their properties do not match the target)` : '';
@@ -74,19 +72,33 @@ function explainReference(owner: ComponentManager, ref: ReferenceManager, direct
   if (cycle) {
     return `${head}: ${cycle.join(' → ')} is a cycle of mandatory references, so none of them can start. Make one of these references optional (0..1 or 0..n) to break it.`;
   }
-  const reasons = matching.map((m) => `${m.name} is ${m.state}${shortReason(m, directory)}`);
+  const reasons = matching.map((m) => `${m.name} is ${m.state}${rootCause(m, directory, new Set([owner]))}`);
   return `${head}: ${reasons.join('; ')}.`;
 }
 
-function shortReason(provider: ComponentManager, directory: ComponentDirectory): string {
+/** Follows a provider that is not there down to what stops it, e.g. ` ("bottom" needs Bottom: bottom is disabled)`. */
+function rootCause(provider: ComponentManager, directory: ComponentDirectory, seen: Set<ComponentManager>): string {
   if (provider.state === 'failed-activation' && provider.failure) return ` (${provider.failure.message})`;
-  if (provider.state === 'disabled' && !provider.isEnabled) return ' (disabled)';
-  if (provider.state === 'unsatisfied-reference') {
-    const missing = provider.references.filter((r) => !r.isSatisfied()).map((r) => `"${r.name}" needs ${tokenName(r.description.service)}`);
-    if (missing.length > 0) return ` (${missing.join(', ')})`;
-  }
-  if (provider.state === 'disabled' && !directory.started) return ' (container not started)';
-  return '';
+  if (provider.state === 'disabled') return provider.isEnabled ? ' (container not started)' : ' (disabled)';
+  if (provider.state !== 'unsatisfied-reference' || seen.has(provider) || seen.size > 8) return '';
+  seen.add(provider);
+  const parts = provider.references
+    .filter((r) => !r.isSatisfied())
+    .map((r) => {
+      const service = tokenName(r.description.service);
+      const providers = providersOf(r, provider, directory);
+      if (providers.length === 0) return `"${r.name}" needs ${service}, which nothing provides`;
+      return `"${r.name}" needs ${service}: ${providers.map((p) => `${p.name} is ${p.state}${rootCause(p, directory, seen)}`).join('; ')}`;
+    });
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+/** Components that declare the reference's service with properties matching its target. */
+function providersOf(ref: ReferenceManager, owner: ComponentManager, directory: ComponentDirectory): ComponentManager[] {
+  const target = ref.target === undefined ? undefined : parseFilter(ref.target);
+  return [...directory.managers()].filter(
+    (m) => m !== owner && m.description.services.includes(ref.description.service) && (!target || matchFilter(target, m.properties)),
+  );
 }
 
 function describeRejected(record: ServiceRecord, target: string): string {

@@ -68,7 +68,9 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) fail(className, 'activationTimeoutMs must be a positive number');
 
   const prototype = target.prototype as object;
-  const references = [...declaredReferences(target), ...inheritedFieldReferences(prototype)];
+  // Parameter decorators run last parameter first: put constructor references back in order.
+  const parameters = [...declaredReferences(target)].sort((a, b) => (a.parameterIndex ?? 0) - (b.parameterIndex ?? 0));
+  const references = [...parameters, ...inheritedFieldReferences(prototype)];
   checkReferences(className, prototype, references);
   const lifecycle = inheritedLifecycle(prototype);
 

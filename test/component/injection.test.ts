@@ -1,0 +1,96 @@
+import { inject } from 'inversify';
+import { Container as InversifyContainer } from 'inversify';
+import { describe, expect, test } from 'vitest';
+import { Activate, Component, Reference, serviceToken, type ComponentContext } from 'lattice';
+import { testContainer } from '../helpers/container.js';
+
+interface Clock {
+  now(): number;
+}
+const ClockService = serviceToken<Clock>('test.inject.Clock');
+const Listener = serviceToken<{ id: string }>('test.inject.Listener');
+const Settings = Symbol('test.inject.Settings');
+
+describe('instances are built by inversify', () => {
+  test('@Reference on a constructor parameter, plain @inject(TOKEN), and bindings of a parent inversify container', async () => {
+    const seen: Record<string, unknown> = {};
+    @Component({ name: 'scheduler' })
+    class Scheduler {
+      constructor(
+        @Reference({ service: ClockService }) readonly clock: Clock,
+        @Reference({ service: Listener, cardinality: '0..n' }) readonly listeners: { id: string }[],
+        @inject(Settings) readonly settings: { tick: number },
+      ) {}
+      @Activate activate(): void {
+        seen.scheduler = [this.clock.now(), this.listeners.map((l) => l.id), this.settings.tick];
+      }
+    }
+    @Component({ name: 'by-token' })
+    class ByToken {
+      constructor(@inject(ClockService) readonly clock: Clock) {}
+      @Reference({ service: ClockService }) fieldClock!: Clock;
+      @Activate activate(): void {
+        seen.byToken = this.clock === this.fieldClock;
+      }
+    }
+    const parent = new InversifyContainer();
+    parent.bind(Settings).toConstantValue({ tick: 5 });
+    const { container } = testContainer({ injector: parent });
+    container.register(Scheduler, ByToken);
+    container.registerService(ClockService, { now: () => 1234 });
+    container.registerService(Listener, { id: 'a' });
+    container.registerService(Listener, { id: 'b' }, { 'service.ranking': 1 });
+    await container.start();
+    expect(seen).toEqual({ scheduler: [1234, ['b', 'a'], 5], byToken: true });
+    const info = container.component('scheduler');
+    expect(info.references.map((r) => r.name)).toEqual(['constructor[0]', 'constructor[1]']);
+    await container.stop();
+  });
+
+  test('the activate context locates bound services and hides nothing but private properties from the service', async () => {
+    const located: unknown[] = [];
+    @Component({ name: 'locator', service: serviceToken('test.inject.Locator'), immediate: true, properties: { visible: 1, '.secret': 'x' } })
+    class Locator {
+      @Reference({ service: Listener, cardinality: '0..n' }) listeners!: unknown[];
+      @Activate activate(context: ComponentContext): void {
+        located.push(context.locateServices<{ id: string }>('listeners').map((l) => l.id));
+        located.push(context.locateService<{ id: string }>('listeners')?.id);
+        located.push(context.properties['.secret']);
+        expect(() => context.locateService('nope')).toThrow(/no reference named "nope"/);
+      }
+    }
+    const { container, events } = testContainer();
+    container.register(Locator);
+    container.registerService(Listener, { id: 'only' });
+    await container.start();
+    expect(located).toEqual([['only'], 'only', 'x']);
+    const registered = events.find((e) => e.type === 'service' && e.change === 'registered' && e.component === 'locator');
+    expect(registered).toMatchObject({ services: ['test.inject.Locator'], properties: { visible: 1, 'component.name': 'locator' } });
+    expect(registered?.type === 'service' && '.secret' in registered.properties).toBe(false);
+    await container.stop();
+  });
+
+  test('components written in plain JavaScript style: decorators applied as functions', async () => {
+    const Greeting = serviceToken<{ text: string }>('test.inject.Greeting');
+    class PlainGreeter {
+      text = 'hello';
+    }
+    Component({ name: 'plain-greeter', service: Greeting })(PlainGreeter);
+    class PlainUser {
+      greeting!: { text: string };
+      said = '';
+      start(): void {
+        this.said = this.greeting.text;
+      }
+    }
+    Reference({ service: Greeting })(PlainUser.prototype, 'greeting');
+    Activate(PlainUser.prototype, 'start');
+    Component({ name: 'plain-user' })(PlainUser);
+    const { container } = testContainer();
+    container.register(PlainGreeter, PlainUser);
+    await container.start();
+    expect(container.component('plain-user').state).toBe('active');
+    expect(container.component('plain-greeter').state).toBe('active');
+    await container.stop();
+  });
+});
