@@ -11,6 +11,7 @@ export { serviceToken, tokenName, isServiceToken, type ServiceToken } from './co
 export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from './component/ComponentDescription.js';
 export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';
 export { getComponentDescription } from './component/metadata.js';
+export { componentClassesOf } from './component/componentClassesOf.js';
 export type { ComponentContext, DeactivationContext } from './runtime/ComponentContext.js';
 export type { ComponentInfo, ReferenceInfo, BoundServiceInfo } from './runtime/ComponentInfo.js';
 export { COMPONENT_STATES, type ComponentState, type DeactivationReason } from './runtime/ComponentState.js';

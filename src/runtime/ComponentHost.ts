@@ -1,7 +1,7 @@
-import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentManager } from './ComponentManager.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
+import type { InstanceFactory } from './InstanceFactory.js';
 import type { ServiceRegistry } from './ServiceRegistry.js';
 import type { WaitGraph } from './WaitGraph.js';
 
@@ -10,7 +10,7 @@ export interface ComponentHost {
   readonly registry: ServiceRegistry;
   readonly waits: WaitGraph<ComponentManager>;
   readonly logger: Logger;
-  readonly injectorParent: InversifyContainer;
+  readonly instances: InstanceFactory;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void;

@@ -5,8 +5,8 @@ import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import type { ComponentContext, DeactivationContext } from './ComponentContext.js';
 import type { ComponentHost } from './ComponentHost.js';
-import { ComponentInjector } from './ComponentInjector.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
+import type { ComponentBuilder } from './InstanceFactory.js';
 import { ReferenceManager } from './ReferenceManager.js';
 import {
   COMPONENT_ID,
@@ -65,7 +65,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   readonly id = nextComponentId++;
   readonly logger: Logger;
   readonly references: readonly ReferenceManager[];
-  private readonly injector: ComponentInjector;
+  private readonly builder: ComponentBuilder;
   private stateValue: ComponentState = 'disabled';
   private enabled: boolean;
   private opened = false;
@@ -74,7 +74,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private restartRequested = false;
   private registration: ServiceRecord | undefined;
   private instance: ComponentInstance | undefined;
-  /** Services chosen for the activation in progress (read by the injector). */
+  /** Services chosen for the activation in progress (read by the instance builder). */
   private activation: Map<ReferenceManager, BoundService[]> | undefined;
   private readonly users = new UseCounter();
   private readonly held = new Map<ServiceRecord, number>();
@@ -85,6 +85,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private readonly lateConsumers = new Set<ComponentManager>();
   private failureValue: FailureInfo | undefined;
   private failedHold = false;
+  /** The services a failed activation would have bound; a change to them is worth a retry. */
+  private failedChoice: string | undefined;
   private blockedValue: string | undefined;
   private lastReason: DeactivationReason | undefined;
   private tail: Promise<void> = Promise.resolve();
@@ -99,7 +101,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.references = description.references.map((d) => new ReferenceManager(d, host.registry, () => {
         this.referenceChanged();
       }));
-    this.injector = new ComponentInjector(host.injectorParent, description, (ref) => this.injectedValue(ref));
+    this.builder = host.instances.add(description, (ref) => this.injectedValue(ref));
   }
 
   get name(): string {
@@ -191,6 +193,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     for (const ref of this.references) ref.close();
     this.opened = false;
     this.stopping = false;
+    if (this.disposed) this.builder.dispose();
   }
 
   /** Runs a reconcile after the one in progress; calls made before it starts share it. */
@@ -249,7 +252,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private referenceChanged(): void {
     this.unavailable.clear();
     this.blockedValue = undefined;
+    if (this.failedHold && this.choice() !== this.failedChoice) this.failedHold = false;
     void this.requestReconcile();
+  }
+
+  /** The services an activation would bind now, as a key to compare. */
+  private choice(): string {
+    return this.references.map((r) => (r.multiple ? r.candidates() : r.candidates().slice(0, 1)).map((c) => c.id).join(',')).join('|');
   }
 
   // ---- the reconcile loop ----
@@ -381,7 +390,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.activation = bindings;
     let created: object | undefined;
     const work = (async () => {
-      const object = await this.injector.create();
+      const object = await this.builder.create();
       created = object;
       this.injectFields(object, bindings);
       for (const ref of this.references) {
@@ -525,6 +534,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const code = LatticeError.is(err) ? err.code : ErrorCode.ACTIVATION_FAILED;
     this.failureValue = { code, message: err.message, ...(err.stack !== undefined && { stack: err.stack }), at: new Date() };
     this.failedHold = true;
+    this.failedChoice = this.choice();
     this.logger.error({ err }, `component ${this.name} failed to activate: ${err.message}`);
   }
 

@@ -1,4 +1,4 @@
-import { Container as InversifyContainer } from 'inversify';
+import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
@@ -7,6 +7,7 @@ import type { ComponentHost } from './ComponentHost.js';
 import { ComponentManager } from './ComponentManager.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentDirectory } from './explainComponent.js';
+import { InstanceFactory } from './InstanceFactory.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
 import { WaitGraph } from './WaitGraph.js';
 
@@ -30,7 +31,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly registry = new ServiceRegistry();
   readonly waits = new WaitGraph<ComponentManager>((m) => m.name);
   readonly logger: Logger;
-  readonly injectorParent: InversifyContainer;
+  readonly instances: InstanceFactory;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   private readonly byName = new Map<string, ComponentManager>();
@@ -45,7 +46,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     this.logger = options.logger;
     this.activationTimeoutMs = options.activationTimeoutMs;
     this.deactivationTimeoutMs = options.deactivationTimeoutMs;
-    this.injectorParent = options.injectorParent ?? new InversifyContainer();
+    this.instances = new InstanceFactory(options.injectorParent);
   }
 
   get started(): boolean {

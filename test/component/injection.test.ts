@@ -47,6 +47,37 @@ describe('instances are built by inversify', () => {
     await container.stop();
   });
 
+  test('two components injecting one token by @inject(TOKEN) each get the service their own reference chose', async () => {
+    const got: Record<string, number> = {};
+    @Component({ name: 'eu-clock-user' })
+    class EuUser {
+      constructor(@inject(ClockService) readonly clock: Clock) {}
+      @Reference({ service: ClockService, target: '(zone=eu)' }) declared!: Clock;
+      @Activate activate(): void {
+        got.eu = this.clock.now();
+      }
+    }
+    @Component({ name: 'us-clock-user' })
+    class UsUser {
+      constructor(@inject(ClockService) readonly clock: Clock) {}
+      @Reference({ service: ClockService, target: '(zone=us)' }) declared!: Clock;
+      @Activate activate(): void {
+        got.us = this.clock.now();
+      }
+    }
+    const { container } = testContainer();
+    container.register(EuUser, UsUser);
+    container.registerService(ClockService, { now: () => 1 }, { zone: 'eu' });
+    container.registerService(ClockService, { now: () => 2 }, { zone: 'us' });
+    await container.start();
+    expect(got).toEqual({ eu: 1, us: 2 });
+    // Unregistering removes the class's bindings: registering it again works.
+    await container.unregister('eu-clock-user');
+    container.register(EuUser);
+    await container.whenActive('eu-clock-user');
+    await container.stop();
+  });
+
   test('the activate context locates bound services and hides nothing but private properties from the service', async () => {
     const located: unknown[] = [];
     @Component({ name: 'locator', service: serviceToken('test.inject.Locator'), immediate: true, properties: { visible: 1, '.secret': 'x' } })

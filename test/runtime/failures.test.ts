@@ -52,6 +52,36 @@ describe('failures', () => {
     await container.stop();
   });
 
+  test('a failed component is retried when its references change (unsatisfied, then satisfied again)', async () => {
+    let attempts = 0;
+    @Component({ name: 'picky-engine', service: Engine, immediate: true })
+    class PickyEngine {
+      @Reference({ service: Fuel }) fuel!: { kind: string };
+      @Activate activate(): void {
+        attempts++;
+        if (this.fuel.kind !== 'petrol') throw new Error(`cannot run on ${this.fuel.kind}`);
+      }
+    }
+    const { container } = testContainer();
+    container.register(PickyEngine);
+    const diesel = container.registerService(Fuel, { kind: 'diesel' });
+    await container.start();
+    expect(container.component('picky-engine').state).toBe('failed-activation');
+    // A service arriving that it would not bind (same ranking, newer) does not retry it...
+    const petrol = container.registerService(Fuel, { kind: 'petrol' });
+    await container.settled();
+    expect(container.component('picky-engine').state).toBe('failed-activation');
+    expect(attempts).toBe(1);
+    // ...but losing the one it would bind does.
+    await diesel.unregister();
+    await container.whenActive('picky-engine');
+    expect(attempts).toBe(2);
+    expect(container.component('picky-engine').failure).toBeUndefined();
+    await petrol.unregister();
+    expect(container.component('picky-engine').state).toBe('unsatisfied-reference');
+    await container.stop();
+  });
+
   test('activate that never settles -> failed-activation with a timeout error after the configured time; other work goes on', async () => {
     const never = deferred();
     const lateDeactivation = deferred<string>();

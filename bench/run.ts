@@ -1,0 +1,10 @@
+import { benchRuntime } from './runtime.bench.js';
+
+const all: Record<string, () => Promise<void>> = {
+  runtime: () => benchRuntime([1_000, 10_000]),
+};
+
+const chosen = process.argv.slice(2);
+for (const [name, run] of Object.entries(all)) {
+  if (chosen.length === 0 || chosen.includes(name)) await run();
+}

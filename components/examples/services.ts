@@ -1,0 +1,12 @@
+import { serviceToken } from 'lattice';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Greeter {
+  greet(name: string): string;
+}
+
+export const ClockService = serviceToken<Clock>('examples.Clock');
+export const GreeterService = serviceToken<Greeter>('examples.Greeter');

@@ -1,0 +1,48 @@
+import * as examples from '../../../components/examples/index.js';
+import { Container } from '../../container.js';
+import { componentClassesOf } from '../../component/componentClassesOf.js';
+import { createLogger, type LogLevel } from '../../logging/createLogger.js';
+
+export interface StartOptions {
+  logLevel: LogLevel;
+}
+
+/**
+ * Runs a container in the foreground with the example components. The first SIGINT/SIGTERM stops it
+ * gracefully (reverse dependency order) and exits 0; a second one exits at once.
+ */
+export async function startContainer(options: StartOptions): Promise<void> {
+  const logger = createLogger({ level: options.logLevel });
+  const container = new Container({ logger });
+  container.register(...componentClassesOf(examples));
+
+  // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until a signal.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: stopping`);
+    container.stop().then(
+      () => {
+        clearInterval(keepAlive);
+        logger.info('container stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const started = performance.now();
+  await container.start();
+  const states = container.components().map((c) => `${c.name}=${c.state}`);
+  logger.info({ components: states, ms: Math.round(performance.now() - started) }, 'container started');
+}

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const LATTICE_BIN = fileURLToPath(new URL('../../bin/lattice.js', import.meta.url));
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A `lattice` child process, its JSON log lines, and ways to wait on them. */
+export interface LatticeProcess {
+  readonly child: ChildProcess;
+  readonly lines: LogLine[];
+  readonly stderr: () => string;
+  /** Resolves with the first log line (past or future) that satisfies `predicate`. */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+}
+
+export function spawnLattice(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): LatticeProcess {
+  const child = spawn(process.execPath, [LATTICE_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { level: 30, msg: text };
+      }
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLine(predicate, timeoutMs = 20_000) {
+      const found = lines.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no matching log line within ${timeoutMs} ms; got:\n${lines.map((l) => l.msg).join('\n')}\nstderr: ${stderr}`));
+        }, timeoutMs);
+        waiters.push({
+          predicate,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+        void exited.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`lattice exited before the expected log line; got:\n${lines.map((l) => l.msg).join('\n')}\nstderr: ${stderr}`));
+        });
+      });
+    },
+  };
+}
