@@ -1,8 +1,11 @@
+import { join, resolve } from 'node:path';
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentClass } from './component/ComponentDescription.js';
 import { getComponentDescription } from './component/metadata.js';
 import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
+import { ConfigAdmin } from './config/ConfigAdmin.js';
+import { ConfigDirectory } from './config/ConfigDirectory.js';
 import { ErrorCode } from './errors/ErrorCode.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
@@ -25,6 +28,15 @@ export interface ContainerOptions {
   deactivationTimeoutMs?: number;
   /** An inversify container whose bindings component constructors may also inject. */
   injector?: InversifyContainer;
+  /**
+   * The container's home folder. Configuration PID `x` is then `<home>/config/x.json`, read at start and
+   * watched while running. Without a home, configurations live in memory (`container.config`).
+   */
+  home?: string;
+  /** Values for `${env:NAME}` placeholders in configurations (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Tuning of the config folder watcher: quiet time after a burst, re-read delays (see ConfigDirectory). */
+  configWatch?: { debounceMs?: number; retryDelaysMs?: readonly number[] };
 }
 
 /** What the container reports: component state changes and service registry changes. */
@@ -53,6 +65,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 export class Container {
   readonly logger: Logger;
+  /** Configurations by PID; `update`/`delete` write through to `<home>/config` when there is a home. */
+  readonly config: ConfigAdmin;
+  /** The watched config folder, when the container has a home. */
+  readonly configFolder: ConfigDirectory | undefined;
   private readonly runtime: ComponentRuntime;
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
   private readonly external: ServiceUser = { userName: 'code outside the container' };
@@ -61,8 +77,19 @@ export class Container {
 
   constructor(options: ContainerOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
+    this.config = new ConfigAdmin({ logger: this.logger.child({ part: 'config' }), ...(options.env && { env: options.env }) });
+    if (options.home !== undefined) {
+      this.configFolder = new ConfigDirectory({
+        directory: join(resolve(options.home), 'config'),
+        admin: this.config,
+        logger: this.logger.child({ part: 'config' }),
+        ...options.configWatch,
+      });
+      this.config.attach(this.configFolder);
+    }
     this.runtime = new ComponentRuntime({
       logger: this.logger,
+      config: this.config,
       activationTimeoutMs: options.activationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(options.injector && { injectorParent: options.injector }),
@@ -127,6 +154,10 @@ export class Container {
     if (this.phase === 'running') return;
     if (this.phase === 'stopping') throw new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container is stopping; wait for stop() before starting it again.');
     this.phase = 'running';
+    if (this.configFolder) {
+      await this.configFolder.load();
+      await this.configFolder.watch();
+    }
     await this.runtime.start();
   }
 
@@ -134,6 +165,7 @@ export class Container {
   async stop(): Promise<void> {
     if (this.phase !== 'running') return;
     this.phase = 'stopping';
+    await this.configFolder?.close();
     await this.runtime.stop();
     this.phase = 'stopped';
   }

@@ -20,6 +20,10 @@ export { SERVICE_ID, SERVICE_RANKING, OBJECT_CLASS, COMPONENT_NAME, COMPONENT_ID
 export { parseFilter } from './runtime/filter/parseFilter.js';
 export { matchFilter } from './runtime/filter/matchFilter.js';
 export type { Filter } from './runtime/filter/Filter.js';
+export { ConfigAdmin } from './config/ConfigAdmin.js';
+export type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
+export type { StandardSchemaV1 } from './config/StandardSchema.js';
+export type { ConfigDirectory, ReloadOutcome } from './config/ConfigDirectory.js';
 export { LatticeError, type ErrorDetails } from './errors/LatticeError.js';
 export { ErrorCode } from './errors/ErrorCode.js';
 export { createLogger, type Logger, type LogLevel } from './logging/createLogger.js';

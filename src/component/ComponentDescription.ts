@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import type { ServiceToken } from './ServiceToken.js';
 import type { ReferenceDescription } from './ReferenceDescription.js';
 
@@ -22,6 +23,8 @@ export interface ComponentDescription {
   readonly properties: Readonly<Record<string, unknown>>;
   readonly configurationPid: string;
   readonly configurationPolicy: ConfigurationPolicy;
+  /** Validates (and may default or coerce) the configuration before it is delivered. */
+  readonly configSchema?: StandardSchemaV1;
   readonly references: readonly ReferenceDescription[];
   /** Names of the lifecycle methods, if the class has them. */
   readonly activate?: string;

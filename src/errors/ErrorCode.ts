@@ -24,6 +24,14 @@ export const ErrorCode = {
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   /** An operation on a container that is not running (or is stopping). */
   CONTAINER_STOPPED: 'CONTAINER_STOPPED',
+  /** A JSON file that does not parse (the error gives file, line and column). */
+  JSON_SYNTAX: 'JSON_SYNTAX',
+  /** A configuration that its component's schema rejects, or that is not a JSON object. */
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  /** A configuration PID that cannot be a file name. */
+  CONFIG_PID_INVALID: 'CONFIG_PID_INVALID',
+  /** `${env:NAME}` in a configuration, with NAME unset and no default. */
+  CONFIG_ENV_MISSING: 'CONFIG_ENV_MISSING',
   /** A service registration used after it was unregistered. */
   SERVICE_UNREGISTERED: 'SERVICE_UNREGISTERED',
 } as const;

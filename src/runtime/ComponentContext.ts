@@ -7,6 +7,11 @@ export interface ComponentContext {
   readonly name: string;
   /** Properties: the component's own, then its configuration, then `component.name` / `component.id`. */
   readonly properties: Readonly<Record<string, unknown>>;
+  /**
+   * The component's configuration (of its configuration PID), as its `configSchema` produced it;
+   * `{}` (or the schema's defaults) when there is none. Without the `<reference>.target` keys.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
   /** A pino logger bound to this component. */
   readonly logger: Logger;
   /** The service bound to a single reference (undefined while an optional one is empty). */

@@ -39,6 +39,10 @@ export interface ComponentInfo {
   readonly properties: Readonly<Record<string, unknown>>;
   readonly configurationPid: string;
   readonly configurationPolicy: ConfigurationPolicy;
+  /** The configuration in force (validated, placeholders substituted), if any. */
+  readonly configuration?: Readonly<Record<string, unknown>>;
+  /** Why the latest configuration was not applied, if it was not. */
+  readonly configurationProblem?: string;
   readonly references: readonly ReferenceInfo[];
   /** How many consumers hold its service. */
   readonly useCount: number;

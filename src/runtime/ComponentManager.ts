@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
+import type { ConfigurationValues } from '../config/ConfigurationEntry.js';
+import { validateConfiguration } from '../config/validateConfiguration.js';
+import { deepEqual } from '../json/deepEqual.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
@@ -18,6 +21,7 @@ import {
   type ServiceUser,
 } from './ServiceRecord.js';
 import { UseCounter } from './UseCounter.js';
+import { parseFilter } from './filter/parseFilter.js';
 import { CANCELLED } from './WaitGraph.js';
 import { withTimeout } from './withTimeout.js';
 
@@ -35,6 +39,18 @@ export interface ComponentInstance {
   readonly bindings: Map<ReferenceManager, BoundService[]>;
   readonly activatedAt: Date;
   readonly activationMs: number;
+  /** The configuration version the instance was activated or last modified with. */
+  configVersion: number;
+}
+
+/** The configuration delivered to a component: validated, placeholders substituted. */
+export interface DeliveredConfiguration {
+  /** What the schema produced, without the `<reference>.target` keys. */
+  readonly values: ConfigurationValues;
+  /** `<reference>.target` keys, by reference name. */
+  readonly targets: Readonly<Record<string, string>>;
+  /** From a configuration that exists (rather than defaults for a missing one). */
+  readonly present: boolean;
 }
 
 /** A failure kept for `component(name)`. */
@@ -89,6 +105,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private failedChoice: string | undefined;
   private blockedValue: string | undefined;
   private lastReason: DeactivationReason | undefined;
+  private configuration: DeliveredConfiguration | undefined;
+  private configVersion = 0;
+  private registeredVersion = 0;
+  private configDirty = false;
+  private configProblemValue: string | undefined;
+  private unsubscribeConfig: (() => void) | undefined;
   private tail: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
 
@@ -149,9 +171,21 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return this.users.size;
   }
 
-  /** Component properties: declared, then `component.name` and `component.id`. */
+  /** Component properties: declared, then the configuration's, then `component.name` and `component.id`. */
   get properties(): Readonly<Record<string, unknown>> {
-    return { ...this.description.properties, [COMPONENT_NAME]: this.name, [COMPONENT_ID]: this.id };
+    const config = this.configuration;
+    const targets = Object.fromEntries(Object.entries(config?.targets ?? {}).map(([ref, target]) => [`${ref}.target`, target]));
+    return { ...this.description.properties, ...config?.values, ...targets, [COMPONENT_NAME]: this.name, [COMPONENT_ID]: this.id };
+  }
+
+  /** The configuration in force, if any. */
+  get delivered(): DeliveredConfiguration | undefined {
+    return this.configuration;
+  }
+
+  /** Why the latest configuration was not delivered (invalid, missing), if it was not. */
+  get configProblem(): string | undefined {
+    return this.configProblemValue;
   }
 
   // ---- commands from the runtime ----
@@ -159,6 +193,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Starts tracking services and moving towards the goal (the container has started). */
   open(): Promise<void> {
     this.opened = true;
+    if (this.description.configurationPolicy !== 'ignore' && !this.unsubscribeConfig) {
+      this.unsubscribeConfig = this.host.config.subscribe(this.description.configurationPid, () => {
+        this.configDirty = true;
+        void this.requestReconcile();
+      });
+      this.configDirty = true;
+    }
     for (const ref of this.references) ref.open();
     return this.requestReconcile();
   }
@@ -191,6 +232,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     else this.stopping = true;
     await this.requestReconcile();
     for (const ref of this.references) ref.close();
+    this.unsubscribeConfig?.();
+    this.unsubscribeConfig = undefined;
     this.opened = false;
     this.stopping = false;
     if (this.disposed) this.builder.dispose();
@@ -265,6 +308,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   private goal(): Goal {
     if (!this.opened || this.disposed || this.stopping || !this.enabled) return 'disabled';
+    const policy = this.description.configurationPolicy;
+    if (policy !== 'ignore' && (!this.configuration || (policy === 'require' && !this.configuration.present))) return 'unsatisfied-configuration';
     if (!this.references.every((r) => r.isSatisfied()) || this.blockedValue !== undefined) return 'unsatisfied-reference';
     if (this.failedHold) return 'failed-activation';
     if (this.description.immediate || this.users.size > 0) return 'active';
@@ -285,6 +330,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   /** One move towards the goal; true when it changed something and the goal must be looked at again. */
   private async step(): Promise<boolean> {
+    if (this.configDirty) await this.readConfiguration();
     const goal = this.goal();
     if (goal === 'active' || goal === 'satisfied') {
       if (!this.registration) this.registerServices();
@@ -293,6 +339,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
           await this.deactivateInstance('unused', false);
           return true;
         }
+        this.refreshServiceProperties();
         this.setState('satisfied');
         return false;
       }
@@ -306,6 +353,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
         return true;
       }
       if (await this.updateBindings(this.instance)) return true;
+      if (this.instance.configVersion !== this.configVersion) {
+        if (this.description.modified === undefined) await this.deactivateInstance('configuration-changed', true);
+        else await this.callModified(this.instance);
+        return true;
+      }
+      this.refreshServiceProperties();
       this.setState('active');
       return false;
     }
@@ -347,6 +400,90 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private registerServices(): void {
     if (this.description.services.length === 0) return;
     this.registration = this.host.registry.register(this.description.services, this, this.serviceProperties());
+    this.registeredVersion = this.configVersion;
+  }
+
+  /** Service properties follow the configuration (consumers' filters see the change). */
+  private refreshServiceProperties(): void {
+    if (!this.registration || this.registeredVersion === this.configVersion) return;
+    this.registeredVersion = this.configVersion;
+    this.host.registry.setProperties(this.registration, this.serviceProperties());
+  }
+
+  // ---- configuration ----
+
+  /**
+   * Reads the component's configuration: validates it with its schema and delivers it if it changed.
+   * An invalid version is not delivered; the last good one stays (or, with none, the component stays
+   * unsatisfied-configuration), and the problem is logged and kept for diagnostics.
+   */
+  private async readConfiguration(): Promise<void> {
+    this.configDirty = false;
+    const { configurationPid: pid, configurationPolicy: policy, configSchema } = this.description;
+    if (policy === 'ignore') return;
+    const entry = this.host.config.get(pid);
+    let next = this.configuration;
+    let problem = entry?.problem;
+    if (entry?.values) {
+      const where = entry.file ?? `configuration "${pid}"`;
+      const { targets, values, targetProblems } = this.splitTargets(entry.values);
+      const result = await validateConfiguration(configSchema, values);
+      const problems = [...targetProblems, ...(result.ok ? [] : result.problems)];
+      if (problems.length > 0) problem = `${where}: ${problems.join('; ')}`;
+      else if (result.ok) next = { values: result.values, targets, present: true };
+    } else if (problem === undefined) {
+      // No configuration: a required one is missing; an optional one runs on the schema's defaults.
+      next = undefined;
+      if (policy === 'optional') {
+        const defaults = await validateConfiguration(configSchema, {});
+        if (defaults.ok) next = { values: defaults.values, targets: {}, present: false };
+        else problem = `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`;
+      }
+    }
+    if (problem !== undefined && problem !== this.configProblemValue && entry?.problem === undefined) {
+      this.logger.error({ pid, file: entry?.file }, `configuration of ${this.name} not applied, keeping the last good one: ${problem}`);
+    }
+    this.configProblemValue = problem;
+    if (deepEqual(next, this.configuration)) return;
+    this.configuration = next;
+    this.configVersion++;
+    for (const ref of this.references) ref.setTarget(next?.targets[ref.name]);
+  }
+
+  /** Separates `<reference>.target` keys (checked as filters) from the configuration proper. */
+  private splitTargets(all: ConfigurationValues): { values: Record<string, unknown>; targets: Record<string, string>; targetProblems: string[] } {
+    const values: Record<string, unknown> = {};
+    const targets: Record<string, string> = {};
+    const targetProblems: string[] = [];
+    for (const [key, value] of Object.entries(all)) {
+      const ref = key.endsWith('.target') ? this.references.find((r) => `${r.name}.target` === key) : undefined;
+      if (!ref) {
+        values[key] = value;
+        continue;
+      }
+      try {
+        if (typeof value !== 'string') throw new Error('a target must be a filter string such as "(role=primary)"');
+        parseFilter(value);
+        targets[ref.name] = value;
+      } catch (error) {
+        targetProblems.push(`$["${key}"]: ${(error as Error).message}`);
+      }
+    }
+    return { values, targets, targetProblems };
+  }
+
+  /** Delivers a new configuration to the live instance; if @Modified throws, the instance stays active. */
+  private async callModified(instance: ComponentInstance): Promise<void> {
+    instance.configVersion = this.configVersion;
+    const method = this.description.modified;
+    const fn = method === undefined ? undefined : (instance.object as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') return;
+    const context = this.context(instance.bindings);
+    try {
+      await (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context);
+    } catch (error) {
+      this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active with the new configuration`);
+    }
   }
 
   /** Takes the service away, then waits until every component using it has let go. */
@@ -413,7 +550,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     }
     this.activation = undefined;
     this.failureValue = undefined;
-    this.instance = { object, bindings, activatedAt: new Date(), activationMs: performance.now() - started };
+    this.instance = { object, bindings, activatedAt: new Date(), activationMs: performance.now() - started, configVersion: this.configVersion };
   }
 
   /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
@@ -670,6 +807,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return {
       name: this.name,
       properties: this.properties,
+      config: this.configuration?.values ?? {},
       logger: this.logger,
       locateService: <T>(name: string) => services(name)[0] as T | undefined,
       locateServices: <T>(name: string) => services(name) as T[],

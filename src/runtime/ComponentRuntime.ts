@@ -1,6 +1,7 @@
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
+import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import type { ComponentHost } from './ComponentHost.js';
@@ -13,6 +14,7 @@ import { WaitGraph } from './WaitGraph.js';
 
 export interface RuntimeOptions {
   readonly logger: Logger;
+  readonly config: ConfigurationSource;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   readonly injectorParent?: InversifyContainer;
@@ -31,6 +33,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly registry = new ServiceRegistry();
   readonly waits = new WaitGraph<ComponentManager>((m) => m.name);
   readonly logger: Logger;
+  readonly config: ConfigurationSource;
   readonly instances: InstanceFactory;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
@@ -44,6 +47,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   constructor(options: RuntimeOptions) {
     this.logger = options.logger;
+    this.config = options.config;
     this.activationTimeoutMs = options.activationTimeoutMs;
     this.deactivationTimeoutMs = options.deactivationTimeoutMs;
     this.instances = new InstanceFactory(options.injectorParent);

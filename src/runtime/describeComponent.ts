@@ -21,6 +21,8 @@ export function describeComponent(manager: ComponentManager, directory: Componen
     properties: manager.properties,
     configurationPid: d.configurationPid,
     configurationPolicy: d.configurationPolicy,
+    ...(manager.delivered?.present && { configuration: manager.delivered.values }),
+    ...(manager.configProblem !== undefined && { configurationProblem: manager.configProblem }),
     references: manager.references.map((ref) => ({
       name: ref.name,
       service: tokenName(ref.description.service),

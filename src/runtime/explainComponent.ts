@@ -1,4 +1,5 @@
 import { tokenName } from '../component/ServiceToken.js';
+import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import type { ComponentManager } from './ComponentManager.js';
 import type { FilterNode } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
@@ -10,6 +11,7 @@ import type { WaitGraph } from './WaitGraph.js';
 /** What diagnostics may look at. */
 export interface ComponentDirectory {
   readonly started: boolean;
+  readonly config: ConfigurationSource;
   readonly waits: WaitGraph<ComponentManager>;
   managers(): Iterable<ComponentManager>;
   /** Where a missing service could come from outside the registered components (e.g. a feature to install). */
@@ -27,8 +29,13 @@ export function explainComponent(manager: ComponentManager, directory: Component
     case 'disabled':
       if (!manager.isEnabled) return [`${manager.name} is disabled; enable it to activate it.`];
       return directory.started ? [`${manager.name} is stopped.`] : ['The container has not started yet.'];
-    case 'unsatisfied-configuration':
-      return [`${manager.name} needs configuration "${manager.description.configurationPid}", which is missing or invalid.`];
+    case 'unsatisfied-configuration': {
+      const pid = manager.description.configurationPid;
+      const problem = manager.configProblem;
+      if (problem !== undefined) return [`Configuration "${pid}" cannot be used: ${problem}`, 'Fix it; the component picks the change up at once.'];
+      const file = directory.config.locate?.(pid);
+      return [`${manager.name} requires configuration "${pid}"${file ? ` (${file})` : ''}, which does not exist. Create it to activate the component.`];
+    }
     case 'failed-activation': {
       const failure = manager.failure;
       return [

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { Recorder } from './recorder.js';
 
 export interface LogEntry {
   level: number;
@@ -7,15 +8,15 @@ export interface LogEntry {
   [key: string]: unknown;
 }
 
-/** A real pino logger whose JSON lines are kept in memory, for tests that check what was logged. */
-export function captureLogger(): { logger: Logger; entries: LogEntry[]; errors: () => LogEntry[] } {
-  const entries: LogEntry[] = [];
+/** A real pino logger whose JSON lines are kept in memory, for tests that check (or wait for) what was logged. */
+export function captureLogger(): { logger: Logger; entries: LogEntry[]; errors: () => LogEntry[]; recorder: Recorder<LogEntry> } {
+  const recorder = new Recorder<LogEntry>();
   const logger = pino({ level: 'debug' }, {
     write(line: string) {
-      entries.push(JSON.parse(line) as LogEntry);
+      recorder.push(JSON.parse(line) as LogEntry);
     },
   });
-  return { logger, entries, errors: () => entries.filter((e) => e.level >= 50) };
+  return { logger, entries: recorder.items, errors: () => recorder.items.filter((e) => e.level >= 50), recorder };
 }
 
 /** A logger that drops everything. */

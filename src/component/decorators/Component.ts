@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../errors/ErrorCode.js';
 import { LatticeError } from '../../errors/LatticeError.js';
+import { isStandardSchema, type StandardSchemaV1 } from '../../config/StandardSchema.js';
 import type { ComponentClass, ComponentDescription, ConfigurationPolicy } from '../ComponentDescription.js';
 import { declaredReferences, inheritedFieldReferences, inheritedLifecycle, setComponentDescription } from '../metadata.js';
 import type { ReferenceDescription } from '../ReferenceDescription.js';
@@ -24,6 +25,11 @@ export interface ComponentOptions {
   configurationPid?: string;
   /** `optional` (default): with or without configuration; `require`: only with; `ignore`: never. */
   configurationPolicy?: ConfigurationPolicy;
+  /**
+   * Validates the configuration before delivery: any Standard Schema (a zod 4 schema, for one). Its
+   * output (defaults filled in, values coerced) is what the component gets as `context.config`.
+   */
+  configSchema?: StandardSchemaV1;
   /** Overrides the container's activation timeout (constructor + activate) for this component. */
   activationTimeoutMs?: number;
 }
@@ -64,6 +70,9 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
   if (!POLICIES.includes(configurationPolicy)) {
     fail(className, `has configurationPolicy "${configurationPolicy}"; use "optional", "require" or "ignore"`);
   }
+  if (options.configSchema !== undefined && !isStandardSchema(options.configSchema)) {
+    fail(className, 'has a configSchema that is not a Standard Schema; pass a zod schema such as z.object({ port: z.number() })');
+  }
   const timeout = options.activationTimeoutMs;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) fail(className, 'activationTimeoutMs must be a positive number');
 
@@ -83,6 +92,7 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
     properties: Object.freeze({ ...properties }),
     configurationPid: options.configurationPid ?? name,
     configurationPolicy,
+    ...(options.configSchema !== undefined && { configSchema: options.configSchema }),
     references: Object.freeze(references),
     ...lifecycle,
     ...(timeout !== undefined && { activationTimeoutMs: timeout }),

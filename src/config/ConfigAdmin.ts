@@ -1,0 +1,161 @@
+import type { Logger } from 'pino';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import { deepEqual } from '../json/deepEqual.js';
+import type { ConfigurationEntry, ConfigurationSource, ConfigurationValues } from './ConfigurationEntry.js';
+import { substituteEnv } from './substituteEnv.js';
+
+/** Where `update` and `delete` write through to, so the file and the runtime never disagree. */
+export interface ConfigPersistence {
+  /** The file of `pid` as people know it, e.g. `config/x.json`. */
+  displayFileOf(pid: string): string;
+  write(pid: string, values: ConfigurationValues): Promise<void>;
+  remove(pid: string): Promise<void>;
+}
+
+interface Stored {
+  /** As written, with placeholders. */
+  readonly raw: ConfigurationValues | undefined;
+  readonly entry: ConfigurationEntry;
+}
+
+const PID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * Configurations by PID: JSON objects, with `${env:NAME}` placeholders substituted. Sources (the config
+ * folder) `set` them; components `subscribe`; `update`/`delete` write through to the persistence first.
+ * A version that cannot be used is recorded as a `problem` while the last good values stay in force.
+ */
+export class ConfigAdmin implements ConfigurationSource {
+  private readonly stored = new Map<string, Stored>();
+  private readonly listeners = new Map<string, Set<(entry: ConfigurationEntry | undefined) => void>>();
+  private persistence: ConfigPersistence | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly logger: Logger;
+
+  constructor(options: { logger: Logger; env?: NodeJS.ProcessEnv }) {
+    this.logger = options.logger;
+    this.env = options.env ?? process.env;
+  }
+
+  /** Makes `update` and `delete` go through `persistence` (e.g. the config folder). */
+  attach(persistence: ConfigPersistence): void {
+    this.persistence = persistence;
+  }
+
+  get(pid: string): ConfigurationEntry | undefined {
+    return this.stored.get(pid)?.entry;
+  }
+
+  locate(pid: string): string | undefined {
+    return this.persistence?.displayFileOf(pid);
+  }
+
+  /** The values as written, placeholders included (what `config set` edits). */
+  raw(pid: string): ConfigurationValues | undefined {
+    return this.stored.get(pid)?.raw;
+  }
+
+  list(): ConfigurationEntry[] {
+    return [...this.stored.values()].map((s) => s.entry).sort((a, b) => a.pid.localeCompare(b.pid));
+  }
+
+  subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
+    let set = this.listeners.get(pid);
+    if (!set) this.listeners.set(pid, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(pid);
+    };
+  }
+
+  /**
+   * Writes `values` (through the persistence, if attached) and applies them.
+   * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
+   */
+  async update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+    checkPid(pid);
+    if (!isPlainObject(values)) throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid} must be a JSON object.`, { pid });
+    substituteEnv(values, this.env);
+    if (this.persistence) await this.persistence.write(pid, values);
+    this.set(pid, values, this.persistence?.displayFileOf(pid));
+    return this.get(pid) as ConfigurationEntry;
+  }
+
+  /** Deletes the configuration (and its file). */
+  async delete(pid: string): Promise<boolean> {
+    checkPid(pid);
+    const existed = this.stored.has(pid);
+    if (this.persistence) await this.persistence.remove(pid);
+    this.remove(pid);
+    return existed;
+  }
+
+  /**
+   * A source delivers a version of `pid`. Not an object, or a placeholder without a value: recorded as a
+   * problem, the last good values stay. Same values as now: nothing happens. Returns whether it changed.
+   */
+  set(pid: string, raw: unknown, file?: string): boolean {
+    checkPid(pid);
+    const where = file ?? `configuration ${pid}`;
+    if (!isPlainObject(raw)) return this.setProblem(pid, `${where}: $: a configuration must be a JSON object ({ ... })`, file);
+    let values: ConfigurationValues;
+    try {
+      values = substituteEnv(raw, this.env) as ConfigurationValues;
+    } catch (error) {
+      return this.setProblem(pid, `${where}: ${(error as Error).message}`, file);
+    }
+    const current = this.stored.get(pid);
+    if (current?.entry.values && current.entry.problem === undefined && deepEqual(current.entry.values, values)) {
+      this.stored.set(pid, { raw, entry: current.entry });
+      return false;
+    }
+    this.stored.set(pid, { raw, entry: { pid, values, ...(file !== undefined && { file }) } });
+    this.notify(pid);
+    return true;
+  }
+
+  /** The source's latest version of `pid` cannot be used; the last good values stay in force. */
+  setProblem(pid: string, problem: string, file?: string): boolean {
+    const current = this.stored.get(pid);
+    if (current?.entry.problem === problem) return false;
+    this.logger.error({ pid, file }, `configuration ${pid} not applied, keeping the last good one: ${problem}`);
+    const entry: ConfigurationEntry = {
+      pid,
+      ...(current?.entry.values && { values: current.entry.values }),
+      problem,
+      ...((file ?? current?.entry.file) !== undefined && { file: file ?? current?.entry.file }),
+    };
+    this.stored.set(pid, { raw: current?.raw, entry });
+    this.notify(pid);
+    return true;
+  }
+
+  /** The configuration is gone. */
+  remove(pid: string): boolean {
+    if (!this.stored.delete(pid)) return false;
+    this.notify(pid);
+    return true;
+  }
+
+  private notify(pid: string): void {
+    const entry = this.get(pid);
+    for (const listener of [...(this.listeners.get(pid) ?? [])]) listener(entry);
+  }
+}
+
+/** @throws LatticeError CONFIG_PID_INVALID */
+export function checkPid(pid: string): void {
+  if (typeof pid !== 'string' || !PID.test(pid)) {
+    throw new LatticeError(
+      ErrorCode.CONFIG_PID_INVALID,
+      `${JSON.stringify(pid)} is not a valid configuration PID: use letters, digits, ".", "_" and "-", not starting with "." or "-" (it names the file config/<pid>.json).`,
+      { pid },
+    );
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

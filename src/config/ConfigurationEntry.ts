@@ -1,0 +1,22 @@
+/** Configuration values: a JSON object. */
+export type ConfigurationValues = Readonly<Record<string, unknown>>;
+
+/** A configuration as its source last delivered it. */
+export interface ConfigurationEntry {
+  readonly pid: string;
+  /** The last good values (placeholders substituted), if there ever were any. */
+  readonly values?: ConfigurationValues;
+  /** Why the latest version from the source could not be used; the last good values stay in force. */
+  readonly problem?: string;
+  /** The file the configuration lives in, if it comes from a file. */
+  readonly file?: string;
+}
+
+/** Where components get their configurations (ConfigAdmin, or anything that behaves like it). */
+export interface ConfigurationSource {
+  get(pid: string): ConfigurationEntry | undefined;
+  /** Calls `listener` after every change of `pid` (including deletion: undefined). */
+  subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void;
+  /** Where a configuration would live (e.g. `config/x.json`), for messages about a missing one. */
+  locate?(pid: string): string | undefined;
+}

@@ -1,0 +1,29 @@
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import { jsonPath } from '../json/jsonPath.js';
+
+const PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${env:NAME}` and `${env:NAME:-default}` in every string of a JSON value.
+ * @throws LatticeError CONFIG_ENV_MISSING naming the JSON path, when NAME is unset and has no default.
+ */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined) return found;
+      if (fallback !== undefined) return fallback;
+      throw new LatticeError(
+        ErrorCode.CONFIG_ENV_MISSING,
+        `${jsonPath(path)}: environment variable ${name} is not set; set it, or give a default as \${env:${name}:-value}`,
+        { path: jsonPath(path), variable: name },
+      );
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, i]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, [...path, key])]));
+  }
+  return value;
+}

@@ -1,0 +1,17 @@
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import { lineAndColumn, locateJsonSyntaxError } from './locateJsonSyntaxError.js';
+
+/**
+ * Parses the JSON text of `file`.
+ * @throws LatticeError JSON_SYNTAX naming the file, line and column, and what was expected.
+ */
+export function parseJsonFile(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const problem = locateJsonSyntaxError(text) ?? { offset: 0, reason: (error as Error).message };
+    const { line, column } = lineAndColumn(text, problem.offset);
+    throw new LatticeError(ErrorCode.JSON_SYNTAX, `${file}:${line}:${column}: invalid JSON: ${problem.reason}.`, { file, line, column });
+  }
+}
