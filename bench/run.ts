@@ -1,7 +1,9 @@
+import { benchConfig } from './config.bench.js';
 import { benchRuntime } from './runtime.bench.js';
 
 const all: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime([1_000, 10_000]),
+  config: () => benchConfig(),
 };
 
 const chosen = process.argv.slice(2);

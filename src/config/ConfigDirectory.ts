@@ -15,7 +15,7 @@ export interface ConfigDirectoryOptions {
   readonly directory: string;
   readonly admin: ConfigAdmin;
   readonly logger: Logger;
-  /** Quiet time after the last event of a file before it is read (default 20 ms). */
+  /** Quiet time after the last event of a file before it is read (default 5 ms). */
   readonly debounceMs?: number;
   /**
    * Delays of the re-reads when a file just touched does not parse or is missing: a plain write truncates
@@ -62,7 +62,7 @@ export class ConfigDirectory implements ConfigPersistence {
     this.directory = options.directory;
     this.admin = options.admin;
     this.logger = options.logger;
-    this.debounceMs = options.debounceMs ?? 20;
+    this.debounceMs = options.debounceMs ?? 5;
     this.retryDelaysMs = options.retryDelaysMs ?? [10, 20, 40, 80];
     this.recheckMs = options.recheckMs ?? 60;
   }

@@ -99,6 +99,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private readonly unavailable = new Set<ServiceRecord>();
   /** Components that bound late because this one was still activating; told when it is active. */
   private readonly lateConsumers = new Set<ComponentManager>();
+  /** The providers whose `lateConsumers` this component is in. */
+  private readonly lateProviders = new Set<ComponentManager>();
+  /** Bumped by every change of input; a failure seen under an older epoch may be stale, so it is not recorded. */
+  private inputEpoch = 0;
   private failureValue: FailureInfo | undefined;
   private failedHold = false;
   /** The services a failed activation would have bound; a change to them is worth a retry. */
@@ -193,6 +197,9 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Starts tracking services and moving towards the goal (the container has started). */
   open(): Promise<void> {
     this.opened = true;
+    // A new start is a new chance: forget failures and refusals from before.
+    this.failedHold = false;
+    this.noteInputChanged();
     if (this.description.configurationPolicy !== 'ignore' && !this.unsubscribeConfig) {
       this.unsubscribeConfig = this.host.config.subscribe(this.description.configurationPid, () => {
         this.configDirty = true;
@@ -207,8 +214,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   enable(): Promise<void> {
     this.enabled = true;
     this.failedHold = false;
-    this.blockedValue = undefined;
-    this.unavailable.clear();
+    this.noteInputChanged();
     return this.requestReconcile();
   }
 
@@ -221,15 +227,17 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   restart(): Promise<void> {
     this.restartRequested = this.instance !== undefined;
     this.failedHold = false;
-    this.blockedValue = undefined;
-    this.unavailable.clear();
+    this.noteInputChanged();
     return this.requestReconcile();
   }
 
   /** Deactivates for good: the container stops, or the component is unregistered. */
   async shutdown(reason: 'container-stopped' | 'disposed'): Promise<void> {
-    if (reason === 'disposed') this.disposed = true;
-    else this.stopping = true;
+    if (reason === 'disposed') {
+      this.disposed = true;
+      for (const provider of this.lateProviders) provider.lateConsumers.delete(this);
+      this.lateProviders.clear();
+    } else this.stopping = true;
     await this.requestReconcile();
     for (const ref of this.references) ref.close();
     this.unsubscribeConfig?.();
@@ -257,11 +265,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   async getService(record: ServiceRecord, user: ServiceUser): Promise<unknown> {
     if (record !== this.registration || !record.isRegistered()) return undefined;
     this.users.add(user);
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // While the record stays registered the component can serve it: even one deactivating because it was
+    // unused comes back for this new user. A deactivation that takes the service away clears the
+    // registration at once, so this never waits on a component that waits for its users.
+    for (let attempt = 0; attempt < MAX_ROUNDS; attempt++) {
       if (record !== this.registration || !record.isRegistered()) break;
-      const state = this.state;
-      if (state === 'active' && this.instance) return this.instance.object;
-      if (state === 'deactivating') break;
+      if (this.state === 'active' && this.instance) return this.instance.object;
       await this.requestReconcile();
     }
     if (record === this.registration) this.ungetService(record, user);
@@ -286,17 +295,22 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /** A provider this component skipped because it was still activating is now active. */
-  private providerReady(): void {
-    this.unavailable.clear();
-    this.blockedValue = undefined;
+  private providerReady(provider: ComponentManager): void {
+    this.lateProviders.delete(provider);
+    this.noteInputChanged();
     void this.requestReconcile();
   }
 
   private referenceChanged(): void {
-    this.unavailable.clear();
-    this.blockedValue = undefined;
+    this.noteInputChanged();
     if (this.failedHold && this.choice() !== this.failedChoice) this.failedHold = false;
     void this.requestReconcile();
+  }
+
+  private noteInputChanged(): void {
+    this.inputEpoch++;
+    this.unavailable.clear();
+    this.blockedValue = undefined;
   }
 
   /** The services an activation would bind now, as a key to compare. */
@@ -391,7 +405,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (state === 'active' && this.lateConsumers.size > 0) {
       const consumers = [...this.lateConsumers];
       this.lateConsumers.clear();
-      for (const consumer of consumers) consumer.providerReady();
+      for (const consumer of consumers) consumer.providerReady(this);
     }
   }
 
@@ -479,8 +493,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const fn = method === undefined ? undefined : (instance.object as Record<string, unknown>)[method];
     if (typeof fn !== 'function') return;
     const context = this.context(instance.bindings);
+    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
     try {
-      await (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context);
+      await withTimeout(
+        Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context)),
+        timeoutMs,
+        () => new Error(`did not finish within ${timeoutMs} ms`),
+      );
     } catch (error) {
       this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active with the new configuration`);
     }
@@ -513,14 +532,18 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private async activate(): Promise<void> {
     this.setState('activating');
     const started = performance.now();
+    const epoch = this.inputEpoch;
     const bindings = new Map<ReferenceManager, BoundService[]>();
     for (const ref of this.references) {
-      const { bound, reason } = await this.acquireFor(ref, ref.candidates());
+      const { bound, reason } = await this.acquireFor(ref, ref.candidates(), epoch);
       bindings.set(ref, bound);
       if (ref.mandatory && bound.length === 0) {
         this.releaseAll(bindings);
-        this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
-        this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
+        // Inputs that changed meanwhile deserve another try (the loop comes back); otherwise wait for a change.
+        if (this.inputEpoch === epoch) {
+          this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
+          this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
+        }
         return;
       }
     }
@@ -554,7 +577,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
-  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[]): Promise<{ bound: BoundService[]; reason?: string }> {
+  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number): Promise<{ bound: BoundService[]; reason?: string }> {
     const bound: BoundService[] = [];
     let reason: string | undefined;
     for (const record of candidates) {
@@ -564,7 +587,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       if (got.ok) bound.push({ record, service: got.service, properties: record.properties });
       else {
         reason = got.reason;
-        this.unavailable.add(record);
+        // A record that went away is forgotten anyway; a failure under changed inputs may be stale.
+        if (record.isRegistered() && this.inputEpoch === epoch) this.unavailable.add(record);
       }
     }
     return reason === undefined ? { bound } : { bound, reason };
@@ -583,7 +607,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     }
     if (service === CANCELLED) {
       this.ungetWhenSettled(record, pending);
-      if (provider instanceof ComponentManager) provider.lateConsumers.add(this);
+      if (provider instanceof ComponentManager) {
+        provider.lateConsumers.add(this);
+        this.lateProviders.add(provider);
+      }
       return { ok: false, reason: `${provider.componentName ?? 'its provider'} is still activating and waits for ${this.name}; bound late` };
     }
     if (service === undefined) {
@@ -697,10 +724,30 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private staticNeedsNewInstance(ref: ReferenceManager, bound: readonly BoundService[]): boolean {
     if (bound.some((b) => !ref.isTracked(b.record))) return true;
     if (!ref.greedy) return false;
-    const candidates = ref.candidates().filter((r) => !this.unavailable.has(r));
+    // A new instance takes our service away first: never do that to bind the service of a component
+    // that depends on ours, which would then go too (a cycle would never settle).
+    const candidates = ref.candidates().filter((r) => !this.unavailable.has(r) && !this.isUpstreamOf(r));
     if (ref.multiple) return candidates.some((r) => !bound.some((b) => b.record === r));
     const best = candidates[0];
     return best !== undefined && best !== bound[0]?.record;
+  }
+
+  /** True when the component providing `record` uses this component's service, directly or not. */
+  private isUpstreamOf(record: ServiceRecord): boolean {
+    const provider = record.provider;
+    if (!(provider instanceof ComponentManager) || !this.registration) return false;
+    const seen = new Set<ComponentManager>();
+    const stack: ComponentManager[] = [provider];
+    while (stack.length > 0) {
+      const m = stack.pop() as ComponentManager;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      for (const held of m.held.keys()) {
+        if (held === this.registration) return true;
+        if (held.provider instanceof ComponentManager) stack.push(held.provider);
+      }
+    }
+    return false;
   }
 
   /** Dynamic reference: binds the new service before unbinding the old, on the same instance. */
@@ -720,10 +767,18 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     wanted = wanted.filter((r) => !this.unavailable.has(r));
     if (wanted.length === 0 && lost.length === 0) return false;
 
-    const { bound: added } = await this.acquireFor(ref, wanted);
+    const epoch = this.inputEpoch;
+    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch);
     const replaced = !ref.multiple && added.length > 0 ? kept : [];
     const next = [...kept.filter((b) => !replaced.includes(b)), ...added].sort((a, b) => compareRecords(a.record, b.record));
     if (added.length === 0 && lost.length === 0) return false;
+    if (ref.mandatory && next.length === 0) {
+      // No service could be had: a mandatory reference must not stay empty under a live instance.
+      if (this.inputEpoch !== epoch) return true;
+      this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
+      await this.deactivateInstance('reference-unsatisfied', true);
+      return true;
+    }
     instance.bindings.set(ref, next);
     for (const b of added) await this.callReferenceMethod(instance.object, ref, 'bind', b);
     this.setField(instance.object, ref, next);
@@ -748,6 +803,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private async deactivateInstance(reason: DeactivationReason, unregister: boolean): Promise<void> {
     const instance = this.instance;
     if (!instance) return;
+    this.restartRequested = false;
     this.lastReason = reason;
     this.setState('deactivating', reason);
     if (unregister) await this.unregisterServices();
@@ -789,8 +845,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (method === undefined) return;
     const fn = (object as Record<string, unknown>)[method];
     if (typeof fn !== 'function') return;
+    const timeoutMs = this.host.deactivationTimeoutMs;
     try {
-      await (fn as (s: unknown, p: ServiceProperties) => unknown).call(object, bound.service, bound.properties);
+      await withTimeout(
+        Promise.resolve().then(() => (fn as (s: unknown, p: ServiceProperties) => unknown).call(object, bound.service, bound.properties)),
+        timeoutMs,
+        () => new Error(`did not finish within ${timeoutMs} ms; going on without it`),
+      );
     } catch (error) {
       this.logger.error({ err: error, reference: ref.name, serviceId: bound.record.id }, `${kind} method ${method}() of ${this.name} threw: ${(error as Error).message}`);
     }

@@ -26,8 +26,8 @@ export class WaitGraph<N> {
   constructor(private readonly describe: (node: N) => string) {}
 
   wait<T>(from: N, to: N, breakable: boolean, promise: Promise<T>): Promise<T | typeof CANCELLED> {
-    const path = from === to ? [] : this.findPath(to, from);
-    if (path) {
+    // Break every path back, not just the first found: several consumers may wait on one provider.
+    for (let path = from === to ? [] : this.findPath(to, from); path; path = this.findPath(to, from)) {
       if (breakable) return Promise.resolve(CANCELLED);
       const weak = path.find((e) => e.breakable);
       if (!weak) {
@@ -39,6 +39,7 @@ export class WaitGraph<N> {
         );
       }
       weak.cancel();
+      if (from === to) break;
     }
     return new Promise<T | typeof CANCELLED>((resolve, reject) => {
       const edge: Edge<N> = {

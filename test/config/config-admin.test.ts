@@ -1,0 +1,117 @@
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, type ComponentContext, type Container } from 'lattice';
+import { testContainer } from '../helpers/container.js';
+import { silentLogger } from '../helpers/logs.js';
+import { Recorder } from '../helpers/recorder.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const homes = tempHomes();
+const running: Container[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+  await homes.cleanup();
+});
+
+function recordingComponent(policy: 'optional' | 'require') {
+  const seen = new Recorder<string>();
+  @Component({ name: 'svc', configurationPolicy: policy })
+  class Svc {
+    @Activate activate(context: ComponentContext): void {
+      seen.push(`activate ${JSON.stringify(context.config)}`);
+    }
+    @Modified modified(config: unknown): void {
+      seen.push(`modified ${JSON.stringify(config)}`);
+    }
+  }
+  return { Svc, seen };
+}
+
+describe('ConfigAdmin', () => {
+  test('update() writes the file atomically and applies once: the watcher does not apply its own write again', async () => {
+    const home = await homes.make();
+    const { Svc, seen } = recordingComponent('require');
+    const t = testContainer({ home });
+    running.push(t.container);
+    const reloads = new Recorder<string>();
+    t.container.configFolder?.onReload((pid, outcome) => {
+      reloads.push(`${pid}:${outcome}`);
+    });
+    t.container.register(Svc);
+    await t.container.start();
+
+    const entry = await t.container.config.update('svc', { level: 3, url: '${env:LATTICE_TEST_UNSET:-none}' });
+    expect(entry).toEqual({ pid: 'svc', values: { level: 3, url: 'none' }, file: 'config/svc.json' });
+    // The file has what was written, placeholders and all, and no temporary file is left behind.
+    expect(JSON.parse(await readFile(join(home, 'config', 'svc.json'), 'utf8'))).toEqual({ level: 3, url: '${env:LATTICE_TEST_UNSET:-none}' });
+    expect(await readdir(join(home, 'config'))).toEqual(['svc.json']);
+    await t.container.whenActive('svc');
+    // The watcher sees the write and finds nothing new.
+    await reloads.waitFor((items) => items.includes('svc:unchanged'));
+    await t.container.config.update('svc', { level: 4 });
+    await seen.waitFor((items) => items.length === 2);
+    await reloads.waitFor((items) => items.filter((i) => i === 'svc:unchanged').length === 2);
+    expect(seen.items).toEqual(['activate {"level":3,"url":"none"}', 'modified {"level":4}']);
+    expect(reloads.items.filter((i) => i === 'svc:applied')).toEqual([]);
+
+    expect(await t.container.config.delete('svc')).toBe(true);
+    await t.container.whenState('svc', 'unsatisfied-configuration');
+    expect(await readdir(join(home, 'config'))).toEqual([]);
+  });
+
+  test('without a home, configurations live in memory and still drive components', async () => {
+    const { Svc, seen } = recordingComponent('require');
+    const t = testContainer();
+    running.push(t.container);
+    t.container.register(Svc);
+    await t.container.start();
+    expect(t.container.configFolder).toBeUndefined();
+    await t.container.config.update('svc', { a: 1 });
+    await t.container.whenActive('svc');
+    await t.container.config.update('svc', { a: 2 });
+    await seen.waitFor((items) => items.length === 2);
+    expect(seen.items).toEqual(['activate {"a":1}', 'modified {"a":2}']);
+    expect(t.container.config.list().map((e) => e.pid)).toEqual(['svc']);
+  });
+
+  test('bad PIDs and values are refused with a clear error, and nothing changes', async () => {
+    const admin = new ConfigAdmin({ logger: silentLogger(), env: {} });
+    const attempts: [string, unknown, string][] = [
+      ['../escape', {}, ErrorCode.CONFIG_PID_INVALID],
+      ['.hidden', {}, ErrorCode.CONFIG_PID_INVALID],
+      ['ok', [1, 2], ErrorCode.CONFIG_INVALID],
+      ['ok', { url: '${env:NOPE}' }, ErrorCode.CONFIG_ENV_MISSING],
+    ];
+    for (const [pid, values, code] of attempts) {
+      const error = await admin.update(pid, values as Record<string, unknown>).catch((e: unknown) => e);
+      expect(LatticeError.is(error, code as ErrorCode)).toBe(true);
+    }
+    expect(admin.list()).toEqual([]);
+    const pidError = await admin.update('../escape', {}).catch((e: unknown) => e as LatticeError);
+    expect((pidError as LatticeError).message).toContain('not a valid configuration PID');
+  });
+
+  test('a file that is not a JSON object is a problem; the last good values stay', async () => {
+    const home = await homes.make();
+    const { Svc } = recordingComponent('optional');
+    const t = testContainer({ home });
+    running.push(t.container);
+    await t.container.config.update('svc', { good: true });
+    t.container.register(Svc);
+    await t.container.start();
+    const reloads = new Recorder<string>();
+    t.container.configFolder?.onReload((_pid, outcome) => {
+      reloads.push(outcome);
+    });
+    await writeFile(join(home, 'config', 'svc.json'), '[1, 2, 3]');
+    await reloads.waitFor((items) => items.includes('problem'));
+    expect(t.container.config.get('svc')).toEqual({
+      pid: 'svc',
+      values: { good: true },
+      problem: 'config/svc.json: $: a configuration must be a JSON object ({ ... })',
+      file: 'config/svc.json',
+    });
+    expect(t.container.component('svc').configuration).toEqual({ good: true });
+  });
+});
