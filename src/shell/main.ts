@@ -10,10 +10,11 @@ const program = new Command('lattice')
 program
   .command('start')
   .description('run a container in the foreground until SIGINT/SIGTERM')
+  .option('--home <dir>', 'the container\'s home: configuration in <home>/config', process.cwd())
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-  .action(async (options: { logLevel: string }) => {
+  .action(async (options: { home: string; logLevel: string }) => {
     const { startContainer } = await import('./commands/start.js');
-    await startContainer({ logLevel: options.logLevel as 'info' });
+    await startContainer({ home: options.home, logLevel: options.logLevel as 'info' });
   });
 
 await program.parseAsync();

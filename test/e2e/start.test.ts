@@ -1,14 +1,20 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { tempHomes } from '../helpers/tempHome.js';
 
 const running: LatticeProcess[] = [];
-afterEach(() => {
+const homes = tempHomes();
+afterEach(async () => {
   for (const p of running.splice(0)) p.child.kill('SIGKILL');
+  await homes.cleanup();
 });
 
 describe('lattice start', () => {
   test.each(['SIGTERM', 'SIGINT'] as const)('runs the example components in the foreground; %s stops it gracefully with exit 0', async (signal) => {
-    const lattice = spawnLattice(['start']);
+    const home = await homes.make();
+    const lattice = spawnLattice(['start', '--home', home]);
     running.push(lattice);
     const started = await lattice.waitForLine((l) => l.msg === 'container started');
     expect(started.components).toEqual(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active']);
@@ -16,6 +22,26 @@ describe('lattice start', () => {
     lattice.child.kill(signal);
     expect(await lattice.exited).toBe(0);
     expect(lattice.lines.map((l) => l.msg)).toContain('container stopped');
+  });
+
+  test('configuration files under --home are applied, and an edit reconfigures the running component', async () => {
+    const home = await homes.make();
+    await mkdir(join(home, 'config'));
+    await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 1 }');
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    expect(lattice.lines.filter((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good'))).toHaveLength(1);
+    // The heartbeat has no @Modified: an edit gives a new instance, which greets again.
+    await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 2 }');
+    await lattice.waitForLine((l) => l.msg.startsWith('configuration examples.heartbeat loaded'));
+    await lattice.waitForLine((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good') && lattice.lines.filter((x) => x.component === 'examples.heartbeat' && x.msg.startsWith('Good')).length === 2);
+    // A broken edit is reported with file, line and column, and the container keeps running.
+    await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": }');
+    const problem = await lattice.waitForLine((l) => l.level === 50 && l.msg.includes('config/examples.heartbeat.json:1:17'));
+    expect(problem.msg).toContain('keeping the last good one');
+    lattice.child.kill('SIGTERM');
+    expect(await lattice.exited).toBe(0);
   });
 
   test('an unknown option is a usage error', async () => {

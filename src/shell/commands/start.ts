@@ -4,6 +4,8 @@ import { componentClassesOf } from '../../component/componentClassesOf.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 
 export interface StartOptions {
+  /** The container's home: configuration lives in `<home>/config`. */
+  home: string;
   logLevel: LogLevel;
 }
 
@@ -13,7 +15,7 @@ export interface StartOptions {
  */
 export async function startContainer(options: StartOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel });
-  const container = new Container({ logger });
+  const container = new Container({ logger, home: options.home });
   container.register(...componentClassesOf(examples));
 
   // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until a signal.
@@ -44,5 +46,5 @@ export async function startContainer(options: StartOptions): Promise<void> {
   const started = performance.now();
   await container.start();
   const states = container.components().map((c) => `${c.name}=${c.state}`);
-  logger.info({ components: states, ms: Math.round(performance.now() - started) }, 'container started');
+  logger.info({ home: options.home, components: states, ms: Math.round(performance.now() - started) }, 'container started');
 }
