@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
@@ -6,6 +7,12 @@ import { getComponentDescription } from './component/metadata.js';
 import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
 import { ConfigAdmin } from './config/ConfigAdmin.js';
 import { ConfigDirectory } from './config/ConfigDirectory.js';
+import { DeployWatcher } from './deploy/DeployWatcher.js';
+import { ModuleLoader } from './deploy/ModuleLoader.js';
+import { FeatureService } from './features/FeatureService.js';
+import { FeatureStateFile } from './features/FeatureStateFile.js';
+import { FeaturesFile } from './features/FeaturesFile.js';
+import type { InstallReport, UninstallReport } from './features/FeatureReports.js';
 import { ErrorCode } from './errors/ErrorCode.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
@@ -37,6 +44,17 @@ export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;
   /** Tuning of the config folder watcher: quiet time after a burst, re-read delays (see ConfigDirectory). */
   configWatch?: { debounceMs?: number; retryDelaysMs?: readonly number[] };
+  /**
+   * The distribution's features file. Default: `<home>/features.json` if there is one; `false` for none.
+   * Module paths in it resolve against its folder and must stay inside it.
+   */
+  featuresFile?: string | false;
+  /** Features to install at start, besides the file's `boot` list and those remembered from the last run. */
+  bootFeatures?: readonly string[];
+  /** Watch `<home>/deploy` (default: true when there is a home). */
+  deploy?: boolean;
+  /** How long an install waits for its components before it is undone (default 120 s). */
+  installTimeoutMs?: number;
 }
 
 /** What the container reports: component state changes and service registry changes. */
@@ -69,6 +87,13 @@ export class Container {
   readonly config: ConfigAdmin;
   /** The watched config folder, when the container has a home. */
   readonly configFolder: ConfigDirectory | undefined;
+  /** Features: install, uninstall, list. */
+  readonly features: FeatureService;
+  /** The distribution's features file, watched while running. */
+  readonly featuresFile: FeaturesFile | undefined;
+  /** The hot deploy folder, `<home>/deploy`. */
+  readonly deployFolder: DeployWatcher | undefined;
+  private readonly bootFeatures: readonly string[];
   private readonly runtime: ComponentRuntime;
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
   private readonly external: ServiceUser = { userName: 'code outside the container' };
@@ -94,6 +119,25 @@ export class Container {
       deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(options.injector && { injectorParent: options.injector }),
     });
+    const loader = new ModuleLoader(this.logger.child({ part: 'modules' }));
+    const home = options.home === undefined ? undefined : resolve(options.home);
+    this.features = new FeatureService(
+      this,
+      loader,
+      this.logger.child({ part: 'features' }),
+      home === undefined ? undefined : new FeatureStateFile(join(home, 'data', 'features.json'), this.logger),
+      options.installTimeoutMs,
+    );
+    const featuresPath = options.featuresFile === undefined ? (home === undefined ? undefined : join(home, 'features.json')) : options.featuresFile;
+    this.featuresFile =
+      featuresPath === false || featuresPath === undefined || (options.featuresFile === undefined && !existsSync(featuresPath))
+        ? undefined
+        : new FeaturesFile(resolve(featuresPath), this.features, this.logger.child({ part: 'features' }));
+    this.bootFeatures = options.bootFeatures ?? [];
+    this.deployFolder =
+      home !== undefined && options.deploy !== false
+        ? new DeployWatcher(join(home, 'deploy'), this, loader, this.features, this.logger.child({ part: 'deploy' }))
+        : undefined;
     this.runtime.onStateChange((change) => {
       this.emit({ type: 'component', ...change });
     });
@@ -154,17 +198,30 @@ export class Container {
     if (this.phase === 'running') return;
     if (this.phase === 'stopping') throw new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container is stopping; wait for stop() before starting it again.');
     this.phase = 'running';
-    if (this.configFolder) {
-      await this.configFolder.load();
-      await this.configFolder.watch();
+    try {
+      if (this.configFolder) {
+        await this.configFolder.load();
+        await this.configFolder.watch();
+      }
+      await this.runtime.start();
+      if (this.featuresFile) {
+        await this.featuresFile.load();
+        await this.featuresFile.watch();
+      }
+      await this.features.restore(this.bootFeatures);
+      await this.deployFolder?.start();
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
-    await this.runtime.start();
   }
 
   /** Deactivates every component in reverse dependency order, awaiting each deactivate. */
   async stop(): Promise<void> {
     if (this.phase !== 'running') return;
     this.phase = 'stopping';
+    await this.deployFolder?.close();
+    await this.featuresFile?.close();
     await this.configFolder?.close();
     await this.runtime.stop();
     this.phase = 'stopped';
@@ -208,6 +265,20 @@ export class Container {
     if (!record) return;
     if (records?.length === 0) this.externallyHeld.delete(service);
     record.provider.ungetService(record, this.external);
+  }
+
+  /** Installs features by name (`name` or `name@range`); see FeatureService.install. */
+  install(names: string | readonly string[], options: { dryRun?: boolean } = {}): Promise<InstallReport> {
+    return this.features.install(typeof names === 'string' ? [names] : names, options);
+  }
+
+  /** Uninstalls features; see FeatureService.uninstall. */
+  uninstall(names: string | readonly string[], options: { force?: boolean } = {}): Promise<UninstallReport> {
+    return this.features.uninstall(typeof names === 'string' ? [names] : names, options);
+  }
+
+  hasComponent(name: string): boolean {
+    return this.runtime.has(name);
   }
 
   components(): ComponentInfo[] {

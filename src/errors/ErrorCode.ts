@@ -32,6 +32,30 @@ export const ErrorCode = {
   CONFIG_PID_INVALID: 'CONFIG_PID_INVALID',
   /** `${env:NAME}` in a configuration, with NAME unset and no default. */
   CONFIG_ENV_MISSING: 'CONFIG_ENV_MISSING',
+  /** A features file with problems; `details.problems` lists every one (each with its own code). */
+  FEATURES_INVALID: 'FEATURES_INVALID',
+  /** A features file entry of the wrong shape (a missing name, a bad version...). */
+  FEATURE_DEFINITION_INVALID: 'FEATURE_DEFINITION_INVALID',
+  /** A feature name that no features file defines (or no version in the asked range). */
+  FEATURE_NOT_FOUND: 'FEATURE_NOT_FOUND',
+  /** The same feature name and version defined twice. */
+  FEATURE_DUPLICATE: 'FEATURE_DUPLICATE',
+  /** Features that depend on each other in a circle. */
+  FEATURE_CYCLE: 'FEATURE_CYCLE',
+  /** A dependency's version range that no defined version satisfies. */
+  FEATURE_VERSION_UNSATISFIED: 'FEATURE_VERSION_UNSATISFIED',
+  /** A feature's module path that does not exist. */
+  FEATURE_MODULE_MISSING: 'FEATURE_MODULE_MISSING',
+  /** A feature's module path outside the distribution's folder. */
+  FEATURE_MODULE_OUTSIDE_ROOT: 'FEATURE_MODULE_OUTSIDE_ROOT',
+  /** Uninstall refused: installed features need this one (use force to remove them too). */
+  FEATURE_REQUIRED: 'FEATURE_REQUIRED',
+  /** Uninstall of a feature that is not installed. */
+  FEATURE_NOT_INSTALLED: 'FEATURE_NOT_INSTALLED',
+  /** An install that failed and was rolled back; the message says what failed. */
+  FEATURE_INSTALL_FAILED: 'FEATURE_INSTALL_FAILED',
+  /** A component module that could not be imported (or threw while loading). */
+  MODULE_IMPORT_FAILED: 'MODULE_IMPORT_FAILED',
   /** A service registration used after it was unregistered. */
   SERVICE_UNREGISTERED: 'SERVICE_UNREGISTERED',
 } as const;

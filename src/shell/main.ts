@@ -10,11 +10,18 @@ const program = new Command('lattice')
 program
   .command('start')
   .description('run a container in the foreground until SIGINT/SIGTERM')
-  .option('--home <dir>', 'the container\'s home: configuration in <home>/config', process.cwd())
+  .option('--home <dir>', 'the container\'s home: config/, data/, deploy/ (and features.json, by default)', process.cwd())
+  .option('--features-file <file>', 'the distribution\'s features file (default: <home>/features.json, if any)')
+  .option('--features <names>', 'features to install at start, besides boot ones (comma-separated)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean), [] as string[])
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-  .action(async (options: { home: string; logLevel: string }) => {
+  .action(async (options: { home: string; featuresFile?: string; features: string[]; logLevel: string }) => {
     const { startContainer } = await import('./commands/start.js');
-    await startContainer({ home: options.home, logLevel: options.logLevel as 'info' });
+    await startContainer({
+      home: options.home,
+      ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
+      features: options.features,
+      logLevel: options.logLevel as 'info',
+    });
   });
 
 await program.parseAsync();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, type ComponentContext, type Container } from 'lattice';
 import { testContainer } from '../helpers/container.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { silentLogger } from '../helpers/logs.js';
 import { Recorder } from '../helpers/recorder.js';
 import { tempHomes } from '../helpers/tempHome.js';
@@ -88,8 +89,8 @@ describe('ConfigAdmin', () => {
       expect(LatticeError.is(error, code as ErrorCode)).toBe(true);
     }
     expect(admin.list()).toEqual([]);
-    const pidError = await admin.update('../escape', {}).catch((e: unknown) => e as LatticeError);
-    expect((pidError as LatticeError).message).toContain('not a valid configuration PID');
+    const pidError = await rejectionOf(admin.update('../escape', {}));
+    expect(pidError.message).toContain('not a valid configuration PID');
   });
 
   test('a file that is not a JSON object is a problem; the last good values stay', async () => {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { REPO_FEATURES, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
 const running: LatticeProcess[] = [];
@@ -14,9 +14,10 @@ afterEach(async () => {
 describe('lattice start', () => {
   test.each(['SIGTERM', 'SIGINT'] as const)('runs the example components in the foreground; %s stops it gracefully with exit 0', async (signal) => {
     const home = await homes.make();
-    const lattice = spawnLattice(['start', '--home', home]);
+    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
     running.push(lattice);
     const started = await lattice.waitForLine((l) => l.msg === 'container started');
+    expect(started.features).toEqual(['examples@0.1.0']);
     expect(started.components).toEqual(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active']);
     expect(lattice.lines.some((l) => l.component === 'examples.heartbeat' && /^Good (morning|afternoon|evening), Lattice$/.test(l.msg))).toBe(true);
     lattice.child.kill(signal);
@@ -28,7 +29,7 @@ describe('lattice start', () => {
     const home = await homes.make();
     await mkdir(join(home, 'config'));
     await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 1 }');
-    const lattice = spawnLattice(['start', '--home', home]);
+    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
     running.push(lattice);
     await lattice.waitForLine((l) => l.msg === 'container started');
     expect(lattice.lines.filter((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good'))).toHaveLength(1);

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const LATTICE_BIN = fileURLToPath(new URL('../../bin/lattice.js', import.meta.url));
+/** The repo's own distribution: its features file names the built example modules. */
+export const REPO_FEATURES = fileURLToPath(new URL('../../features.json', import.meta.url));
 
 export interface LogLine {
   level: number;

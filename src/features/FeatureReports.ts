@@ -1,0 +1,59 @@
+/** A feature as `list()` shows it. */
+export interface FeatureInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly installed: boolean;
+  /** Installed because it was asked for (by name, or at boot), or only as another's dependency. */
+  readonly installedAs?: 'requested' | 'dependency';
+  /** Installed features that depend on it directly. */
+  readonly requiredBy: readonly string[];
+  /** Listed in a features file's `boot`. */
+  readonly boot: boolean;
+  /** The features file it comes from. */
+  readonly source: string;
+}
+
+/** A dependency tree. */
+export interface FeatureTree {
+  readonly name: string;
+  readonly version: string;
+  readonly installed: boolean;
+  readonly dependencies: readonly FeatureTree[];
+}
+
+/** A feature in detail, as `info()` shows it. */
+export interface FeatureDetails extends FeatureInfo {
+  readonly dependencies: readonly FeatureTree[];
+  readonly modules: readonly string[];
+  /** Its components and their states, once installed. */
+  readonly components: readonly { readonly name: string; readonly state: string }[];
+  /** PIDs of the configurations it brings. */
+  readonly config: readonly string[];
+}
+
+/** What an install did (or, dry, would do). */
+export interface InstallReport {
+  readonly dryRun: boolean;
+  /** The closure, dependencies first. */
+  readonly features: readonly { readonly name: string; readonly version: string; readonly alreadyInstalled: boolean }[];
+  /** Module files imported. */
+  readonly modules: readonly string[];
+  /** Configurations written (PIDs the user had none of). */
+  readonly configs: readonly string[];
+  readonly components: readonly { readonly name: string; readonly state: string }[];
+}
+
+export interface UninstallReport {
+  /** Features uninstalled, as name@version. */
+  readonly uninstalled: readonly string[];
+  /** Components removed. */
+  readonly components: readonly string[];
+}
+
+/** Where an install is, for a progress display. */
+export type InstallProgress =
+  | { readonly phase: 'importing'; readonly module: string }
+  | { readonly phase: 'configuring'; readonly pid: string }
+  | { readonly phase: 'registering'; readonly module: string }
+  | { readonly phase: 'activating'; readonly waitingFor: readonly string[] };

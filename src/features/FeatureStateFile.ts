@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { writeFileAtomic } from '../fs/writeFileAtomic.js';
+
+/** A feature the user installed (not one pulled in as a dependency), as remembered across restarts. */
+export interface RememberedFeature {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** `<home>/data/features.json`: the features installed by name, reinstalled at the next start. */
+export class FeatureStateFile {
+  constructor(
+    private readonly file: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async read(): Promise<RememberedFeature[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    try {
+      const data = JSON.parse(text) as { installed?: unknown };
+      if (!Array.isArray(data.installed)) throw new Error('"installed" is not an array');
+      return data.installed.filter(
+        (f): f is RememberedFeature => typeof f === 'object' && f !== null && typeof (f as RememberedFeature).name === 'string' && typeof (f as RememberedFeature).version === 'string',
+      );
+    } catch (error) {
+      // The state is ours, not the user's; a damaged file must not stop the container from starting.
+      this.logger.error({ file: this.file }, `ignoring ${this.file}, which cannot be read (${(error as Error).message}); installed features will not be restored`);
+      return [];
+    }
+  }
+
+  async write(features: readonly RememberedFeature[]): Promise<void> {
+    await writeFileAtomic(this.file, `${JSON.stringify({ installed: features }, null, 2)}\n`);
+  }
+}

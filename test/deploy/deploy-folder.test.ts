@@ -1,0 +1,132 @@
+import { open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Container, DeployEvent } from 'lattice';
+import { testContainer } from '../helpers/container.js';
+import { componentModule, writeFiles } from '../helpers/distribution.js';
+import { Recorder } from '../helpers/recorder.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const homes = tempHomes();
+const running: Container[] = [];
+const log: string[] = [];
+beforeEach(() => {
+  log.length = 0;
+  (globalThis as { __latticeTestLog?: string[] }).__latticeTestLog = log;
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+  await homes.cleanup();
+});
+
+async function startWithDeploy(files: Record<string, string | object> = {}) {
+  const home = await homes.make();
+  await writeFiles(home, files);
+  const t = testContainer({ home });
+  running.push(t.container);
+  const deploys = new Recorder<DeployEvent>();
+  t.container.deployFolder?.onDeploy((event) => {
+    deploys.push(event);
+  });
+  await t.container.start();
+  return { ...t, home, deploys, deployDir: join(home, 'deploy') };
+}
+
+describe('the deploy folder', () => {
+  test('modules already there are deployed at start', async () => {
+    const { container } = await startWithDeploy({ 'deploy/early.js': componentModule({ name: 'early' }) });
+    expect(container.component('early').state).toBe('active');
+  });
+
+  test('a module dropped in is deployed; changed, redeployed with its new code; deleted, its components go', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy();
+    await writeFile(join(deployDir, 'greeter.mjs'), componentModule({ name: 'greeter', provides: 'Greeter', properties: { edition: 1 } }));
+    await deploys.next((e) => e.entry === 'greeter.mjs' && e.action === 'deployed');
+    expect(container.component('greeter')).toMatchObject({ state: 'active', properties: { edition: 1 } });
+
+    await writeFile(join(deployDir, 'greeter.mjs'), componentModule({ name: 'greeter', provides: 'Greeter', properties: { edition: 2 } }));
+    await deploys.next((e) => e.entry === 'greeter.mjs' && e.action === 'redeployed');
+    expect(container.component('greeter')).toMatchObject({ state: 'active', properties: { edition: 2 } });
+    expect(log).toEqual(['activate greeter', 'deactivate greeter disposed', 'activate greeter']);
+
+    await rm(join(deployDir, 'greeter.mjs'));
+    await deploys.next((e) => e.action === 'undeployed');
+    expect(container.hasComponent('greeter')).toBe(false);
+  });
+
+  test('a folder with index.js is a module', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy();
+    await writeFiles(deployDir, { 'store/index.js': componentModule({ name: 'store' }) });
+    await deploys.next((e) => e.entry === 'store' && e.action === 'deployed');
+    expect(container.component('store').state).toBe('active');
+    await rm(join(deployDir, 'store'), { recursive: true });
+    await deploys.next((e) => e.entry === 'store' && e.action === 'undeployed');
+    expect(container.hasComponent('store')).toBe(false);
+  });
+
+  test('a module that throws on import is reported and changes nothing: the version before stays deployed', async () => {
+    const { container, deploys, deployDir, errors } = await startWithDeploy({ 'deploy/svc.js': componentModule({ name: 'svc', properties: { good: true } }) });
+    await writeFile(join(deployDir, 'svc.js'), "throw new Error('oops at load time');\n");
+    const failed = await deploys.next((e) => e.action === 'failed');
+    expect(failed.error).toMatch(/svc\.js could not be imported: oops at load time/);
+    expect(errors().some((e) => e.msg.includes('oops at load time'))).toBe(true);
+    expect(container.component('svc')).toMatchObject({ state: 'active', properties: { good: true } });
+    expect(log).toEqual(['activate svc']);
+  });
+
+  test('a module whose component name is taken is refused and changes nothing', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy({ 'deploy/first.js': componentModule({ name: 'taken' }) });
+    await writeFile(join(deployDir, 'second.js'), componentModule({ name: 'taken' }));
+    const failed = await deploys.next((e) => e.entry === 'second.js' && e.action === 'failed');
+    expect(failed.error).toContain('component name taken already registered by something else; nothing changed');
+    expect(container.deployFolder?.deployed()).toEqual({ 'first.js': ['taken'] });
+  });
+
+  test('a half-written file is not imported: the module is deployed once, whole', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy();
+    const source = componentModule({ name: 'streamed', properties: { size: 'x'.repeat(2000) } });
+    const handle = await open(join(deployDir, 'streamed.js'), 'w');
+    await handle.write(source.slice(0, 200));
+    await handle.sync();
+    await handle.write(source.slice(200));
+    await handle.close();
+    await deploys.next((e) => e.entry === 'streamed.js' && e.action === 'deployed');
+    expect(deploys.items.filter((e) => e.entry === 'streamed.js').map((e) => e.action)).toEqual(['deployed']);
+    expect(container.component('streamed').state).toBe('active');
+  });
+
+  test('a *.features.json dropped in adds its features and installs the "auto" ones; removing it uninstalls them', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy();
+    await writeFiles(deployDir, {
+      'lib-extra/provider.js': componentModule({ name: 'extra-provider', provides: 'Extra' }),
+      'lib-extra/user.js': componentModule({ name: 'extra-user', needs: ['Extra'] }),
+    });
+    await writeFile(
+      join(deployDir, 'extra.features.json'),
+      JSON.stringify({
+        features: [
+          { name: 'extra-api', version: '1.0.0', components: ['lib-extra/provider.js'] },
+          { name: 'extra-app', version: '1.0.0', features: ['extra-api'], components: ['lib-extra/user.js'], install: 'auto' },
+          { name: 'extra-optional', version: '1.0.0' },
+        ],
+      }),
+    );
+    const added = await deploys.next((e) => e.action === 'features-added');
+    expect(added.features).toEqual(['extra-api@1.0.0', 'extra-app@1.0.0', 'extra-optional@1.0.0']);
+    expect(container.component('extra-user').state).toBe('active');
+    expect(container.features.list().filter((f) => f.installed).map((f) => f.name)).toEqual(['extra-api', 'extra-app']);
+
+    await rm(join(deployDir, 'extra.features.json'));
+    await deploys.next((e) => e.action === 'features-removed');
+    expect(container.components()).toEqual([]);
+    expect(container.features.list()).toEqual([]);
+  });
+
+  test('a features file in deploy/ with problems is reported, with every problem', async () => {
+    const { deploys, deployDir } = await startWithDeploy();
+    await writeFile(join(deployDir, 'bad.features.json'), JSON.stringify({ features: [{ name: 'x', components: ['../../etc/passwd'] }, { name: 'y', features: ['z'] }] }));
+    const failed = await deploys.next((e) => e.action === 'failed');
+    expect(failed.error).toContain('deploy/bad.features.json $.features[0].components[0]: "../../etc/passwd" is outside the distribution folder');
+    expect(failed.error).toContain('$.features[1].features[0]: y@0.0.0 needs "z"');
+  });
+});

@@ -1,0 +1,118 @@
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ErrorCode } from 'lattice';
+import { FeatureCatalog } from '../../src/features/FeatureCatalog.js';
+import { formatProblem } from '../../src/features/FeatureDefinition.js';
+import { readFeaturesFile } from '../../src/features/readFeaturesFile.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const homes = tempHomes();
+afterEach(() => homes.cleanup());
+
+async function catalogOf(features: object, extraFiles: Record<string, string> = {}) {
+  const root = await homes.make();
+  await writeFiles(root, { 'features.json': features, ...extraFiles });
+  const { document, problems } = await readFeaturesFile(`${root}/features.json`, { source: 'features.json' });
+  const catalog = new FeatureCatalog([document]);
+  return { root, catalog, problems: [...problems, ...catalog.problems()] };
+}
+
+describe('features.json: reading and resolution', () => {
+  test('closure: dependencies first, each once; a bare name means the highest version; a range the highest match', async () => {
+    const { catalog, problems } = await catalogOf({
+      features: [
+        { name: 'api', version: '1.0.0' },
+        { name: 'api', version: '1.4.2' },
+        { name: 'api', version: '2.0.0' },
+        { name: 'core', version: '1.0.0', features: [{ name: 'api', version: '^1.0.0' }] },
+        { name: 'app', version: '1.0.0', features: ['core', 'api'] },
+        { name: 'unversioned' },
+      ],
+    });
+    expect(problems).toEqual([]);
+    const { features, problems: closureProblems } = catalog.closure([{ name: 'app' }]);
+    expect(closureProblems).toEqual([]);
+    // core needs api ^1 (1.4.2); app also asks for bare "api", which is 2.0.0: both are in the closure.
+    expect(features.map((f) => `${f.name}@${f.version}`)).toEqual(['api@1.4.2', 'core@1.0.0', 'api@2.0.0', 'app@1.0.0']);
+    expect(catalog.find('api')?.version).toBe('2.0.0');
+    expect(catalog.find('api', '~1.0')?.version).toBe('1.0.0');
+    expect(catalog.find('unversioned')?.version).toBe('0.0.0');
+  });
+
+  test('every problem is reported at once, each with its JSON path', async () => {
+    const { problems } = await catalogOf(
+      {
+        features: [
+          { name: 'a', version: '1.0.0', features: ['b'] },
+          { name: 'b', version: '1.0.0', features: ['c'] },
+          { name: 'c', version: '1.0.0', features: ['a'] },
+          { name: 'dup', version: '1.0.0' },
+          { name: 'dup', version: '1.0.0' },
+          { name: 'needs-missing', features: ['nowhere', 'dupp'] },
+          { name: 'needs-version', features: [{ name: 'dup', version: '>=2' }] },
+          { name: 'bad-module', components: ['missing/index.js', '../outside.js', 'lib/ok.js'] },
+          { name: 'bad version', version: 'one' },
+          { name: 'bad-range', features: [{ name: 'dup', version: 'not a range' }] },
+          { name: 'bad-config', config: { '../x': {}, 'ok': [1] } },
+        ],
+        boot: ['ghost'],
+        extra: true,
+      },
+      { 'lib/ok.js': 'export {};' },
+    );
+    const lines = problems.map(formatProblem);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'features.json $.extra: unknown key "extra"; expected "features", "boot" or "$schema"',
+        expect.stringMatching(/^features\.json \$\.features\[7\]\.components\[0\]: module "missing\/index\.js" does not exist/),
+        expect.stringMatching(/^features\.json \$\.features\[7\]\.components\[1\]: "\.\.\/outside\.js" is outside the distribution folder/),
+        'features.json $.features[8].name: a feature needs a "name" of letters, digits, ".", "_" and "-"',
+        'features.json $.features[8].version: "one" is not a semver version such as "1.2.0"',
+        'features.json $.features[9].features[0].version: "not a range" is not a semver range such as "^1.2.0" or ">=1.0.0 <2"',
+        expect.stringMatching(/^features\.json \$\.features\[10\]\.config\["\.\.\/x"\]: "\.\.\/x" is not a valid configuration PID/),
+        'features.json $.features[10].config.ok: a configuration is a JSON object',
+        'features.json $.features[4].name: feature dup@1.0.0 is defined twice (also at features.json $.features[3]); change one version or name',
+        'features.json $.features[5].features[0]: needs-missing@0.0.0 needs "nowhere": no feature of that name is defined',
+        'features.json $.features[5].features[1]: needs-missing@0.0.0 needs "dupp": no feature of that name is defined (did you mean "dup"?)',
+        'features.json $.features[6].features[0]: needs-version@0.0.0 needs "dup" >=2: no version satisfies >=2 (defined: 1.0.0, 1.0.0)',
+        'features.json $.boot[0]: boot feature "ghost" is not defined',
+        'features.json $.features[0].features: features depend on each other in a circle: a@1.0.0 → b@1.0.0 → c@1.0.0 → a@1.0.0; remove one of these dependencies',
+      ]),
+    );
+    expect(problems.filter((p) => p.code === ErrorCode.FEATURE_CYCLE)).toHaveLength(1);
+    expect(new Set(problems.map((p) => p.code))).toEqual(
+      new Set([
+        ErrorCode.FEATURE_DEFINITION_INVALID,
+        ErrorCode.FEATURE_MODULE_MISSING,
+        ErrorCode.FEATURE_MODULE_OUTSIDE_ROOT,
+        ErrorCode.FEATURE_DUPLICATE,
+        ErrorCode.FEATURE_NOT_FOUND,
+        ErrorCode.FEATURE_VERSION_UNSATISFIED,
+        ErrorCode.FEATURE_CYCLE,
+      ]),
+    );
+  });
+
+  test('a syntax error is reported with line and column', async () => {
+    const root = await homes.make();
+    await writeFiles(root, { 'features.json': '{\n  "features": [\n    { "name": "a", }\n  ]\n}\n' });
+    const { problems } = await readFeaturesFile(`${root}/features.json`, { source: 'features.json' });
+    expect(problems.map(formatProblem)).toEqual(['features.json 3:20: invalid JSON: trailing comma before "}".']);
+  });
+
+  test('a folder module means its index; a path through a symlink that leads out of the folder is refused', async () => {
+    const { catalog, problems } = await catalogOf({ features: [{ name: 'f', components: ['mods/host'] }] }, { 'mods/host/index.mjs': 'export {};' });
+    expect(problems).toEqual([]);
+    expect(catalog.find('f')?.modules[0]?.file).toMatch(/mods\/host\/index\.mjs$/);
+
+    const outside = await homes.make();
+    await writeFiles(outside, { 'evil.js': 'export {};' });
+    const root = await homes.make();
+    await writeFiles(root, { 'features.json': { features: [{ name: 'g', components: ['link/evil.js'] }] } });
+    await symlink(outside, join(root, 'link'));
+    const read = await readFeaturesFile(join(root, 'features.json'), { source: 'features.json' });
+    expect(read.problems.map((p) => p.code)).toEqual([ErrorCode.FEATURE_MODULE_OUTSIDE_ROOT]);
+  });
+});
