@@ -1,9 +1,11 @@
 import { benchConfig } from './config.bench.js';
+import { benchFeatures } from './features.bench.js';
 import { benchRuntime } from './runtime.bench.js';
 
 const all: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime([1_000, 10_000]),
   config: () => benchConfig(),
+  features: () => benchFeatures(),
 };
 
 const chosen = process.argv.slice(2);

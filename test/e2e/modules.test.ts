@@ -1,0 +1,61 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const running: LatticeProcess[] = [];
+const homes = tempHomes();
+afterEach(async () => {
+  for (const p of running.splice(0)) p.child.kill('SIGKILL');
+  await homes.cleanup();
+});
+
+/** A plain JavaScript module that logs through its component's logger when activated. */
+function talkingModule(name: string, importLine: string, said: string): string {
+  return `import { Activate, Component } from 'lattice';
+${importLine}
+export class Talker {
+  activate(context) { context.logger.info(${said}); }
+}
+Activate(Talker.prototype, 'activate');
+Component({ name: ${JSON.stringify(name)} })(Talker);
+`;
+}
+
+describe('component modules outside any node_modules tree', () => {
+  test("a module in a bare --home folder imports 'lattice' and gets the running container's own copy, even with another copy beside it", async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'talk', components: ['modules/talker.js'] }], boot: ['talk'] },
+      'modules/talker.js': talkingModule('talker', '', "'hello from a bare folder'"),
+      // A stray copy that Node would pick without the loader's resolve hook.
+      'node_modules/lattice/package.json': { name: 'lattice', type: 'module', exports: './index.js' },
+      'node_modules/lattice/index.js': "throw new Error('the wrong copy of lattice was loaded');\n",
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    const started = await lattice.waitForLine((l) => l.msg === 'container started');
+    expect(started.components).toEqual(['talker=active']);
+    expect(lattice.lines.some((l) => l.component === 'talker' && l.msg === 'hello from a bare folder')).toBe(true);
+    lattice.child.kill('SIGTERM');
+    expect(await lattice.exited).toBe(0);
+  });
+
+  test('a folder module in deploy/ is redeployed with all its files fresh when one of them changes', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'deploy/talk/index.js': talkingModule('folder-talker', "import { message } from './message.js';", 'message'),
+      'deploy/talk/message.js': "export const message = 'first edition';\n",
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    expect(lattice.lines.some((l) => l.component === 'folder-talker' && l.msg === 'first edition')).toBe(true);
+    await writeFile(join(home, 'deploy', 'talk', 'message.js'), "export const message = 'second edition';\n");
+    await lattice.waitForLine((l) => l.component === 'folder-talker' && l.msg === 'second edition');
+    lattice.child.kill('SIGTERM');
+    expect(await lattice.exited).toBe(0);
+  });
+});
