@@ -12,7 +12,7 @@ import { ModuleLoader } from './deploy/ModuleLoader.js';
 import { FeatureService } from './features/FeatureService.js';
 import { FeatureStateFile } from './features/FeatureStateFile.js';
 import { FeaturesFile } from './features/FeaturesFile.js';
-import type { InstallReport, UninstallReport } from './features/FeatureReports.js';
+import type { InstallProgress, InstallReport, UninstallReport } from './features/FeatureReports.js';
 import { ErrorCode } from './errors/ErrorCode.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
@@ -55,6 +55,8 @@ export interface ContainerOptions {
   deploy?: boolean;
   /** How long an install waits for its components before it is undone (default 120 s). */
   installTimeoutMs?: number;
+  /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.nodeId`. */
+  nodeId?: string;
 }
 
 /** What the container reports: component state changes and service registry changes. */
@@ -94,11 +96,15 @@ export class Container {
   /** The hot deploy folder, `<home>/deploy`. */
   readonly deployFolder: DeployWatcher | undefined;
   private readonly bootFeatures: readonly string[];
+  /** This container's node id, if it has one. */
+  readonly nodeId: string | undefined;
   private readonly runtime: ComponentRuntime;
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
   private readonly external: ServiceUser = { userName: 'code outside the container' };
   private readonly externallyHeld = new Map<unknown, ServiceRecord[]>();
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: ContainerOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
@@ -134,6 +140,7 @@ export class Container {
         ? undefined
         : new FeaturesFile(resolve(featuresPath), this.features, this.logger.child({ part: 'features' }));
     this.bootFeatures = options.bootFeatures ?? [];
+    this.nodeId = options.nodeId;
     this.deployFolder =
       home !== undefined && options.deploy !== false
         ? new DeployWatcher(join(home, 'deploy'), this, loader, this.features, this.logger.child({ part: 'deploy' }))
@@ -193,38 +200,69 @@ export class Container {
     await this.settled();
   }
 
-  /** Activates everything that can be; resolves when the container is quiet. */
+  /**
+   * Starts: configuration folder, components, the features file, deploy/'s features files, boot and
+   * remembered features, then the deploy folder. Resolves when the container is quiet. A failing step
+   * stops what was started and rejects; a `stop()` meanwhile makes it reject with CONTAINER_STOPPED.
+   */
   async start(): Promise<void> {
+    if (this.starting) return this.starting;
+    if (this.stopping) await this.stopping;
     if (this.phase === 'running') return;
-    if (this.phase === 'stopping') throw new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container is stopping; wait for stop() before starting it again.');
     this.phase = 'running';
-    try {
-      if (this.configFolder) {
-        await this.configFolder.load();
-        await this.configFolder.watch();
-      }
-      await this.runtime.start();
-      if (this.featuresFile) {
-        await this.featuresFile.load();
-        await this.featuresFile.watch();
-      }
-      await this.features.restore(this.bootFeatures);
-      await this.deployFolder?.start();
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
+    this.starting = this.startParts().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
   }
 
   /** Deactivates every component in reverse dependency order, awaiting each deactivate. */
   async stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
     if (this.phase !== 'running') return;
     this.phase = 'stopping';
+    this.stopping = (async () => {
+      // A start in progress notices at its next step and unwinds; then everything is shut down.
+      await this.starting?.catch(() => undefined);
+      await this.shutdown();
+      this.phase = 'stopped';
+    })().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async startParts(): Promise<void> {
+    const step = async (work: () => Promise<unknown> | undefined): Promise<void> => {
+      if (this.phase !== 'running') throw new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container was stopped while it was starting.');
+      await work();
+    };
+    try {
+      this.features.open();
+      await step(() => this.configFolder?.start());
+      await step(() => this.runtime.start());
+      await step(() => this.featuresFile?.load());
+      await step(() => this.featuresFile?.watch());
+      await step(() => this.deployFolder?.loadFeatureFiles());
+      await step(() => this.features.restore(this.bootFeatures));
+      await step(() => this.deployFolder?.start());
+      await step(() => undefined);
+    } catch (error) {
+      if (this.phase === 'running') {
+        this.phase = 'stopping';
+        await this.shutdown();
+        this.phase = 'stopped';
+      }
+      throw error;
+    }
+  }
+
+  private async shutdown(): Promise<void> {
     await this.deployFolder?.close();
     await this.featuresFile?.close();
     await this.configFolder?.close();
-    await this.runtime.stop();
-    this.phase = 'stopped';
+    // An install in progress sees its components stop, rolls back, and only then is the stop done.
+    await Promise.all([this.runtime.stop(), this.features.close()]);
   }
 
   /** Registers a ready-made object as a service, for components to reference. */
@@ -268,7 +306,7 @@ export class Container {
   }
 
   /** Installs features by name (`name` or `name@range`); see FeatureService.install. */
-  install(names: string | readonly string[], options: { dryRun?: boolean } = {}): Promise<InstallReport> {
+  install(names: string | readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void } = {}): Promise<InstallReport> {
     return this.features.install(typeof names === 'string' ? [names] : names, options);
   }
 

@@ -10,6 +10,10 @@ export interface ConfigPersistence {
   /** The file of `pid` as people know it, e.g. `config/x.json`. */
   displayFileOf(pid: string): string;
   write(pid: string, values: ConfigurationValues): Promise<void>;
+  /** Writes only if there is no file yet (checked atomically); false if there was one. */
+  create(pid: string, values: ConfigurationValues): Promise<boolean>;
+  /** The values stored now (undefined: none, or unreadable). */
+  read(pid: string): Promise<unknown>;
   remove(pid: string): Promise<void>;
 }
 
@@ -75,12 +79,44 @@ export class ConfigAdmin implements ConfigurationSource {
    * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
    */
   async update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+    const json = this.checked(pid, values);
+    if (this.persistence) await this.persistence.write(pid, json);
+    this.set(pid, json, this.persistence?.displayFileOf(pid));
+    return this.get(pid) as ConfigurationEntry;
+  }
+
+  /**
+   * Creates a configuration only if there is none, in memory or on disk (a user's file is never
+   * overwritten, even one the watcher has not read yet). Returns whether it created it.
+   */
+  async create(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    const json = this.checked(pid, values);
+    if (this.stored.has(pid)) return false;
+    if (this.persistence && !(await this.persistence.create(pid, json))) return false;
+    this.set(pid, json, this.persistence?.displayFileOf(pid));
+    return true;
+  }
+
+  /** Deletes a configuration only if it still holds `values` (nobody edited it since); returns whether it did. */
+  async deleteIfUnchanged(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    const current = this.persistence ? await this.persistence.read(pid) : this.raw(pid);
+    if (!deepEqual(current, toJson(values))) return false;
+    return this.delete(pid);
+  }
+
+  /** Values as JSON will store them, checked. @throws LatticeError */
+  private checked(pid: string, values: Record<string, unknown>): ConfigurationValues {
     checkPid(pid);
     if (!isPlainObject(values)) throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid} must be a JSON object.`, { pid });
-    substituteEnv(values, this.env);
-    if (this.persistence) await this.persistence.write(pid, values);
-    this.set(pid, values, this.persistence?.displayFileOf(pid));
-    return this.get(pid) as ConfigurationEntry;
+    // What the file will hold: dates become strings, undefined disappears; memory must agree with it.
+    const json = toJson(values);
+    try {
+      substituteEnv(json, this.env);
+    } catch (error) {
+      if (LatticeError.is(error)) throw new LatticeError(error.code, `Configuration ${pid}: ${error.message}`, { ...error.details, pid });
+      throw error;
+    }
+    return json;
   }
 
   /** Deletes the configuration (and its file). */
@@ -154,6 +190,10 @@ export function checkPid(pid: string): void {
       { pid },
     );
   }
+}
+
+function toJson(values: Record<string, unknown>): ConfigurationValues {
+  return JSON.parse(JSON.stringify(values)) as ConfigurationValues;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { FolderWatcher } from '../fs/FolderWatcher.js';
@@ -64,16 +64,19 @@ export class ConfigDirectory implements ConfigPersistence {
     return `${basename(this.directory)}/${pid}.json`;
   }
 
-  /** Reads every configuration file now (creating the folder if need be). */
-  async load(): Promise<void> {
+  /**
+   * Starts watching, then reads every configuration file (a file written meanwhile is seen either way).
+   * Configurations whose files were deleted while the container was stopped are removed.
+   */
+  async start(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
+    await this.watcher.start();
     const names = (await readdir(this.directory)).filter((name) => CONFIG_FILE.test(name));
+    const present = new Set(names.map((name) => CONFIG_FILE.exec(name)?.[1]));
+    for (const entry of this.admin.list()) {
+      if (entry.file === this.displayFileOf(entry.pid) && !present.has(entry.pid)) this.admin.remove(entry.pid);
+    }
     await Promise.all(names.map((name) => this.watcher.run(name)));
-  }
-
-  /** Starts watching; resolves once the watcher is ready. */
-  watch(): Promise<void> {
-    return this.watcher.start();
   }
 
   close(): Promise<void> {
@@ -88,6 +91,29 @@ export class ConfigDirectory implements ConfigPersistence {
 
   async write(pid: string, values: ConfigurationValues): Promise<void> {
     await writeFileAtomic(this.fileOf(pid), `${JSON.stringify(values, null, 2)}\n`);
+  }
+
+  async create(pid: string, values: ConfigurationValues): Promise<boolean> {
+    // Written aside, then linked into place: link() fails if the name exists, so a user's file wins.
+    const temp = join(this.directory, `.${pid}.json.${process.pid}.${Date.now()}.new`);
+    await writeFileAtomic(temp, `${JSON.stringify(values, null, 2)}\n`);
+    try {
+      await link(temp, this.fileOf(pid));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async read(pid: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(this.fileOf(pid), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
   }
 
   async remove(pid: string): Promise<void> {

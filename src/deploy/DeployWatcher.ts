@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
@@ -27,9 +27,8 @@ export interface DeployEvent {
   readonly error?: string;
 }
 
-type EntryKind = 'module' | 'features' | undefined;
-
 interface Deployment {
+  readonly classes: readonly ComponentClass[];
   readonly components: readonly string[];
 }
 
@@ -38,13 +37,16 @@ interface Deployment {
  * in is imported and its components registered; changed, it is re-imported and its components replaced;
  * deleted, its components are removed. `x.features.json` adds features (installing `"install": "auto"`
  * ones). Files are taken once their writes have settled (chokidar's awaitWriteFinish). A module that fails
- * to import is reported and changes nothing: an older version stays deployed.
+ * to import, or cannot be registered, is reported and changes nothing: an older version stays deployed.
+ * Modules that features use belong to the features and are not deployed on their own.
  */
 export class DeployWatcher {
   private readonly deployments = new Map<string, Deployment>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<(event: DeployEvent) => void>();
+  /** Entries left alone because a feature uses them, or features files refused: looked at again when features change. */
+  private readonly waiting = new Set<string>();
   private watcher: FSWatcher | undefined;
   private closed = false;
 
@@ -57,22 +59,22 @@ export class DeployWatcher {
     private readonly settleMs = 100,
   ) {}
 
-  /** Deploys what the folder holds now, then watches it. */
+  /** Reads the features files in the folder (before remembered features are restored, which may need them). */
+  async loadFeatureFiles(): Promise<void> {
+    await mkdir(this.folder, { recursive: true });
+    for (const entry of (await readdir(this.folder)).sort()) {
+      if (kindOf(entry) === 'features') await this.enqueue(entry, { install: false });
+    }
+  }
+
+  /** Watches the folder, then deploys what it holds and installs `auto` features; forgets what went while stopped. */
   async start(): Promise<void> {
     this.closed = false;
     await mkdir(this.folder, { recursive: true });
-    const entries = (await readdir(this.folder)).sort();
-    // Features files first, so modules they own are known before modules are deployed directly.
-    for (const entry of [...entries.filter((e) => kindOf(e) === 'features'), ...entries.filter((e) => kindOf(e) !== 'features')]) {
-      await this.enqueue(entry);
-    }
     const watcher = watch(this.folder, {
       ignoreInitial: true,
       awaitWriteFinish: { stabilityThreshold: this.settleMs, pollInterval: Math.max(10, Math.floor(this.settleMs / 4)) },
-      ignored: (path) => {
-        const entry = this.entryOf(path);
-        return entry !== undefined && entry.startsWith('.');
-      },
+      ignored: (path) => this.entryOf(path)?.startsWith('.') ?? false,
     });
     this.watcher = watcher;
     const changed = (path: string): void => {
@@ -84,6 +86,11 @@ export class DeployWatcher {
       this.logger.error({ err: error }, `watching ${this.folder} failed`);
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    const entries = new Set(await readdir(this.folder));
+    for (const entry of this.deployments.keys()) if (!entries.has(entry)) await this.enqueue(entry);
+    const sorted = [...entries].sort();
+    for (const entry of sorted.filter((e) => kindOf(e) === 'features')) await this.enqueue(entry);
+    for (const entry of sorted.filter((e) => kindOf(e) !== 'features')) await this.enqueue(entry);
   }
 
   async close(): Promise<void> {
@@ -123,74 +130,100 @@ export class DeployWatcher {
     );
   }
 
-  private enqueue(entry: string): Promise<void> {
-    const next = (this.chains.get(entry) ?? Promise.resolve()).then(() => this.process(entry));
+  private enqueue(entry: string, options: { install?: boolean } = {}): Promise<void> {
+    const next = (this.chains.get(entry) ?? Promise.resolve()).then(() => this.process(entry, options.install ?? true));
     this.chains.set(entry, next);
     return next;
   }
 
-  private async process(entry: string): Promise<void> {
+  private async process(entry: string, install: boolean): Promise<void> {
     if (this.closed) return;
     const path = join(this.folder, entry);
     const info = await stat(path).catch(() => undefined);
     try {
-      if (kindOf(entry) === 'features') await (info ? this.addFeatures(entry, path) : this.removeFeatures(entry));
+      if (kindOf(entry) === 'features') await (info ? this.addFeatures(entry, path, install) : this.removeFeatures(entry));
       else if (info?.isDirectory() || (info && kindOf(entry) === 'module')) {
         const file = await moduleFile(path, info.isDirectory());
         await (file === undefined ? this.undeploy(entry) : this.deploy(entry, file));
       } else await this.undeploy(entry);
     } catch (error) {
       this.emit({ entry, action: 'failed', error: (error as Error).message });
-      this.logger.error({ entry }, (error as Error).message.startsWith(`deploy/${entry}`) ? (error as Error).message : `deploy/${entry}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      this.logger.error({ entry }, message.startsWith(`deploy/${entry}`) ? message : `deploy/${entry}: ${message}`);
     }
   }
 
   private async deploy(entry: string, file: string): Promise<void> {
-    if (this.features?.moduleFiles().includes(file)) {
+    if (this.features?.moduleFiles().has(await realpath(file))) {
+      if (this.deployments.has(entry)) await this.undeploy(entry);
+      this.waiting.add(entry);
       this.emit({ entry, action: 'skipped' });
-      this.logger.info(`deploy/${entry} belongs to an installed feature; not deploying it on its own`);
+      this.logger.info(`deploy/${entry} is used by a feature; not deploying it on its own`);
       return;
     }
+    this.waiting.delete(entry);
     const module = await this.loader.load(file);
     const previous = this.deployments.get(entry);
     const names = module.classes.map((c) => getComponentDescription(c).name);
+    const twice = names.filter((name, i) => names.indexOf(name) !== i);
+    if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
     const taken = names.filter((name) => this.host.hasComponent(name) && !previous?.components.includes(name));
     if (taken.length > 0) throw new Error(`component name${taken.length === 1 ? '' : 's'} ${taken.join(', ')} already registered by something else; nothing changed`);
     if (previous) await Promise.all(previous.components.map((name) => this.host.unregister(name)));
-    this.deployments.delete(entry);
-    const registered = this.host.register(...module.classes);
-    this.deployments.set(entry, { components: registered });
+    let registered: string[];
+    try {
+      registered = this.host.register(...module.classes);
+    } catch (error) {
+      // Something took a name meanwhile: put the version before back.
+      if (previous) this.host.register(...previous.classes);
+      throw error;
+    }
+    this.deployments.set(entry, { classes: module.classes, components: registered });
     await this.host.settled();
     this.emit({ entry, action: previous ? 'redeployed' : 'deployed', components: registered });
     this.logger.info(`deploy/${entry} ${previous ? 'redeployed' : 'deployed'}: ${registered.join(', ') || 'no components'}`);
   }
 
   private async undeploy(entry: string): Promise<void> {
+    this.waiting.delete(entry);
     const previous = this.deployments.get(entry);
     if (!previous) return;
     this.deployments.delete(entry);
-    await Promise.all(previous.components.map((name) => this.host.unregister(name)));
+    await Promise.all(previous.components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
     this.emit({ entry, action: 'undeployed', components: previous.components });
     this.logger.info(`deploy/${entry} removed: ${previous.components.join(', ') || 'no components'}`);
   }
 
-  private async addFeatures(entry: string, file: string): Promise<void> {
+  private async addFeatures(entry: string, file: string, install: boolean): Promise<void> {
     if (!this.features) throw new Error('this container has no feature service; features files in deploy/ are ignored');
     const source = `deploy/${entry}`;
     const { document, problems } = await readFeaturesFile(file, { source, root: this.folder });
-    this.features.setDocument(document, problems);
+    try {
+      this.features.setDocument(document, problems);
+    } catch (error) {
+      this.waiting.add(entry);
+      throw error;
+    }
+    this.waiting.delete(entry);
     const auto = document.features.filter((f) => f.install === 'auto').map((f) => f.name);
-    if (auto.length > 0) await this.features.install(auto);
+    if (install && auto.length > 0) await this.features.install(auto);
     this.emit({ entry, action: 'features-added', features: document.features.map(featureId) });
-    this.logger.info(`${source}: ${document.features.length} features added${auto.length > 0 ? `, installed ${auto.join(', ')}` : ''}`);
+    this.logger.info(`${source}: ${document.features.length} features added${install && auto.length > 0 ? `, installed ${auto.join(', ')}` : ''}`);
+    this.revisitWaiting(entry);
   }
 
   private async removeFeatures(entry: string): Promise<void> {
+    this.waiting.delete(entry);
     if (!this.features) return;
-    const removed = this.features.removeDocument(`deploy/${entry}`);
-    const installed = removed.filter((f) => this.features?.list().some((i) => i.name === f.name && i.installed));
-    if (installed.length > 0) await this.features.uninstall(installed.map((f) => f.name), { force: true });
-    this.emit({ entry, action: 'features-removed', features: removed.map(featureId) });
+    const { uninstalled, kept } = await this.features.removeDocument(`deploy/${entry}`);
+    this.emit({ entry, action: 'features-removed', features: uninstalled });
+    this.logger.info(`deploy/${entry} removed: uninstalled ${uninstalled.join(', ') || 'nothing'}${kept.length > 0 ? `; still needed, kept: ${kept.join(', ')}` : ''}`);
+    this.revisitWaiting(entry);
+  }
+
+  /** Features changed: features files refused before may fit now; modules left to features may be free. */
+  private revisitWaiting(except: string): void {
+    for (const entry of [...this.waiting]) if (entry !== except) void this.enqueue(entry);
   }
 
   private emit(event: DeployEvent): void {
@@ -198,7 +231,7 @@ export class DeployWatcher {
   }
 }
 
-function kindOf(entry: string): EntryKind {
+function kindOf(entry: string): 'module' | 'features' | undefined {
   if (entry.startsWith('.')) return undefined;
   if (entry.endsWith('.features.json')) return 'features';
   if (entry.endsWith('.js') || entry.endsWith('.mjs')) return 'module';

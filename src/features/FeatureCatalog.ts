@@ -15,7 +15,10 @@ export interface FeatureRequest {
 export class FeatureCatalog {
   private readonly byName = new Map<string, FeatureDefinition[]>();
 
+  private readonly rejected: ReadonlySet<string>;
+
   constructor(readonly documents: readonly FeaturesDocument[]) {
+    this.rejected = new Set(documents.flatMap((d) => d.rejected ?? []));
     for (const feature of documents.flatMap((d) => d.features)) {
       const list = this.byName.get(feature.name) ?? [];
       list.push(feature);
@@ -55,13 +58,13 @@ export class FeatureCatalog {
         });
       } else seen.set(id, feature);
       for (const dep of feature.dependencies) {
-        const problem = this.dependencyProblem(feature, dep);
+        const problem = this.rejected.has(dep.name) ? undefined : this.dependencyProblem(feature, dep);
         if (problem) problems.push(problem);
       }
     }
     for (const document of this.documents) {
       for (const boot of document.boot) {
-        if (!this.byName.has(boot.name)) {
+        if (!this.byName.has(boot.name) && !this.rejected.has(boot.name)) {
           problems.push({ code: ErrorCode.FEATURE_NOT_FOUND, file: document.source, path: boot.path, message: `boot feature "${boot.name}" is not defined${this.suggest(boot.name)}` });
         }
       }
@@ -76,12 +79,24 @@ export class FeatureCatalog {
   }
 
   /**
-   * The features to install for `requests`, dependencies before dependents, each once.
+   * The features to install for `requests`, dependencies before dependents, each once, and the names
+   * each one requires. `installed(name)` gives the version already installed, which is preferred
+   * wherever it fits the range asked for (so installing a dependent does not ask for an upgrade).
    * Problems: unknown names, ranges nothing satisfies, cycles.
    */
-  closure(requests: readonly FeatureRequest[]): { features: FeatureDefinition[]; problems: string[] } {
+  closure(
+    requests: readonly FeatureRequest[],
+    installed: (name: string) => string | undefined = () => undefined,
+  ): { features: FeatureDefinition[]; requires: Map<FeatureDefinition, string[]>; problems: string[] } {
     const problems: string[] = [];
     const order: FeatureDefinition[] = [];
+    const requires = new Map<FeatureDefinition, string[]>();
+    const pick = (request: FeatureRequest): FeatureDefinition | undefined => {
+      const version = installed(request.name);
+      const current = version === undefined ? undefined : this.find(request.name, version);
+      if (current && (request.range === undefined || semver.satisfies(current.version, request.range, { includePrerelease: true }))) return current;
+      return this.find(request.name, request.range);
+    };
     const state = new Map<FeatureDefinition, 'visiting' | 'done'>();
     const visit = (feature: FeatureDefinition, chain: FeatureDefinition[]): void => {
       const mark = state.get(feature);
@@ -92,20 +107,24 @@ export class FeatureCatalog {
         return;
       }
       state.set(feature, 'visiting');
+      const names: string[] = [];
       for (const dep of feature.dependencies) {
-        const target = this.find(dep.name, dep.range);
-        if (target) visit(target, [...chain, feature]);
-        else problems.push(`${featureId(feature)} needs ${describe(dep)}: ${this.missing(dep)}`);
+        const target = pick(dep);
+        if (target) {
+          names.push(target.name);
+          visit(target, [...chain, feature]);
+        } else problems.push(`${featureId(feature)} needs ${describe(dep)}: ${this.missing(dep)}`);
       }
+      requires.set(feature, [...new Set(names)]);
       state.set(feature, 'done');
       order.push(feature);
     };
     for (const request of requests) {
-      const feature = this.find(request.name, request.range);
+      const feature = pick(request);
       if (feature) visit(feature, []);
       else problems.push(`no feature ${describe(request)}: ${this.missing(request)}`);
     }
-    return { features: order, problems: [...new Set(problems)] };
+    return { features: order, requires, problems: [...new Set(problems)] };
   }
 
   private dependencyProblem(feature: FeatureDefinition, dep: FeatureDependency): FeatureProblem | undefined {

@@ -37,6 +37,8 @@ export interface FeaturesDocument {
   readonly source: string;
   readonly features: readonly FeatureDefinition[];
   readonly boot: readonly { readonly name: string; readonly path: string }[];
+  /** Names of entries left out for their own problems (so that what needs them is not reported too). */
+  readonly rejected?: readonly string[];
 }
 
 /** One problem found in features files. */

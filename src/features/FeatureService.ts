@@ -8,34 +8,41 @@ import { LatticeError } from '../errors/LatticeError.js';
 import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 import { FeatureCatalog, type FeatureRequest } from './FeatureCatalog.js';
 import { featureId, formatProblem, type FeatureDefinition, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
-import type { FeatureStateFile } from './FeatureStateFile.js';
 import type { FeatureDetails, FeatureInfo, FeatureTree, InstallProgress, InstallReport, UninstallReport } from './FeatureReports.js';
+import type { FeatureStateFile } from './FeatureStateFile.js';
 
 /** What the feature service needs from the container. */
 export interface FeatureHost {
   readonly config: ConfigAdmin;
+  /** False once the container is stopping. */
+  readonly running: boolean;
   register(...classes: ComponentClass[]): string[];
   unregister(name: string): Promise<void>;
   component(name: string): ComponentInfo;
+  hasComponent(name: string): boolean;
   settled(): Promise<void>;
 }
 
+/** Why a feature is installed. */
+type Reason = 'user' | 'boot' | 'dependency';
+
 interface InstalledFeature {
   readonly definition: FeatureDefinition;
-  /** Asked for by name (or boot), rather than pulled in as a dependency. */
+  /** Asked for by name (by the user, or at boot): it keeps what it requires installed. */
   explicit: boolean;
-  /** Names of the installed features it depends on directly. */
+  /** Asked for by the user: remembered in data/features.json and installed again at the next start. */
+  remembered: boolean;
+  /** Names of the installed features it depends on directly (as resolved when it was installed). */
   readonly requires: readonly string[];
 }
 
 interface ModuleState {
-  readonly file: string;
   readonly components: readonly string[];
   /** Names of the installed features that use the module. */
   readonly users: Set<string>;
 }
 
-/** States in which an installed component counts as up (delayed ones wait for a user; disabled ones for enable). */
+/** States in which an installed component counts as up (a delayed one waits for a user). */
 const UP_STATES = new Set(['active', 'satisfied']);
 
 /**
@@ -48,7 +55,10 @@ export class FeatureService {
   private readonly documents = new Map<string, FeaturesDocument>();
   private readonly installed = new Map<string, InstalledFeature>();
   private readonly modules = new Map<string, ModuleState>();
+  /** Remembered from the last run but not installed (yet): kept in data/features.json until uninstalled. */
+  private readonly pending = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private closing = false;
 
   constructor(
     private readonly host: FeatureHost,
@@ -63,15 +73,31 @@ export class FeatureService {
     return this.catalog;
   }
 
+  /** Accepts operations (again, after a close). */
+  open(): void {
+    this.closing = false;
+  }
+
   /**
-   * Adds or replaces the features of one file. All its problems, and the problems it would cause
-   * with the others, are reported at once; then nothing changes and the last good version stays.
+   * Refuses new operations and resolves when the one in progress has finished (an install interrupted by
+   * the container stopping ends in its rollback).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue;
+  }
+
+  /**
+   * Adds or replaces the features of one file. Its problems, and the problems it would cause with the
+   * others (not those that were there before it), are reported at once; then nothing changes and the
+   * last good version stays.
    * @throws LatticeError FEATURES_INVALID with `details.problems`.
    */
   setDocument(document: FeaturesDocument, fileProblems: readonly FeatureProblem[] = []): void {
-    const others = [...this.documents.entries()].filter(([key]) => key !== document.source).map(([, d]) => d);
+    const others = [...this.documents.values()].filter((d) => d.source !== document.source);
+    const before = new Set(new FeatureCatalog(others).problems().map(formatProblem));
     const candidate = new FeatureCatalog([...others, document]);
-    const problems = [...fileProblems, ...candidate.problems()];
+    const problems = [...fileProblems, ...candidate.problems().filter((p) => !before.has(formatProblem(p)))];
     if (problems.length > 0) {
       const kept = this.documents.has(document.source) ? '; the last good version stays in force' : '';
       throw new LatticeError(
@@ -80,53 +106,72 @@ export class FeatureService {
         { file: document.source, problems },
       );
     }
-    const before = this.catalog;
+    const previous = this.catalog;
     this.documents.set(document.source, document);
     this.catalog = candidate;
     for (const [name, feature] of this.installed) {
-      if (!this.catalog.find(name) && before.find(name)) {
+      if (!this.catalog.find(name) && previous.find(name)) {
         this.logger.warn(`feature ${featureId(feature.definition)} is installed but no longer defined in ${document.source}; it stays installed until uninstalled`);
       }
     }
   }
 
-  /** Forgets the features of a file (a features file removed from deploy/). */
-  removeDocument(source: string): FeatureDefinition[] {
-    const document = this.documents.get(source);
-    if (!document) return [];
-    this.documents.delete(source);
-    this.catalog = new FeatureCatalog([...this.documents.values()]);
-    for (const problem of this.catalog.problems()) this.logger.warn(`after removing ${source}: ${formatProblem(problem)}`);
-    return [...document.features];
+  /**
+   * Forgets the features of a file (a features file removed from deploy/) and uninstalls those of its
+   * features that are installed, unless other installed features need them: those stay, and are reported.
+   */
+  removeDocument(source: string): Promise<{ uninstalled: string[]; kept: string[] }> {
+    return this.serialise(async () => {
+      if (!this.documents.delete(source)) return { uninstalled: [], kept: [] };
+      this.catalog = new FeatureCatalog([...this.documents.values()]);
+      const mine = [...this.installed.values()].filter((f) => f.definition.source === source).map((f) => f.definition.name);
+      const uninstalled: string[] = [];
+      const kept: string[] = [];
+      for (const name of mine) {
+        if (!this.installed.has(name)) continue;
+        try {
+          uninstalled.push(...(await this.doUninstall([name], {})).uninstalled);
+        } catch (error) {
+          kept.push(name);
+          this.logger.warn(`feature ${name} from ${source} stays installed: ${(error as Error).message}`);
+        }
+      }
+      return { uninstalled, kept };
+    });
   }
 
-  /** Installs the boot features and those remembered from the last run, each on its own. */
+  /** Installs the boot features, then those the user installed before the last stop, each on its own. */
   async restore(extra: readonly string[] = []): Promise<{ installed: string[]; failed: { name: string; error: string }[] }> {
-    const remembered = (await this.state?.read()) ?? [];
-    const names = [...new Set([...this.catalog.boot(), ...extra, ...remembered.map((r) => r.name)])];
+    for (const r of (await this.state?.read()) ?? []) this.pending.set(r.name, r.version);
     const installed: string[] = [];
     const failed: { name: string; error: string }[] = [];
-    for (const name of names) {
-      const version = remembered.find((r) => r.name === name)?.version;
-      const request = version !== undefined && this.catalog.find(name, version) ? `${name}@${version}` : name;
+    const attempt = async (request: string, reason: Reason): Promise<void> => {
       try {
-        await this.install([request]);
-        installed.push(name);
+        await this.serialise(() => this.doInstall([request], {}, reason));
+        installed.push(request);
       } catch (error) {
-        failed.push({ name, error: (error as Error).message });
-        this.logger.error(`feature ${name} was not installed at start: ${(error as Error).message}`);
+        failed.push({ name: request, error: (error as Error).message });
+        this.logger.error(`feature ${request} was not installed at start: ${(error as Error).message}`);
       }
+    };
+    for (const name of [...new Set([...this.catalog.boot(), ...extra])]) {
+      if (this.host.running) await attempt(name, 'boot');
+    }
+    for (const [name, version] of [...this.pending]) {
+      if (!this.host.running || this.installed.get(name)?.remembered) continue;
+      await attempt(this.catalog.find(name, version) ? `${name}@${version}` : name, 'user');
     }
     return { installed, failed };
   }
 
   /**
    * Installs features and what they need. All or nothing: if a module fails to import or a component
-   * does not come up, everything this install added is removed again.
-   * @throws LatticeError FEATURE_NOT_FOUND, FEATURE_CYCLE, FEATURE_INSTALL_FAILED
+   * does not come up, everything this install added is removed again. A dry run imports the modules (to
+   * list their components) but registers and writes nothing.
+   * @throws LatticeError FEATURE_NOT_FOUND, FEATURE_INSTALL_FAILED, CONTAINER_STOPPED
    */
   install(names: readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void } = {}): Promise<InstallReport> {
-    return this.serialise(() => this.doInstall(names, options));
+    return this.serialise(() => this.doInstall(names, options, 'user'));
   }
 
   /**
@@ -152,33 +197,38 @@ export class FeatureService {
     const installed = this.installed.get(requestName);
     const definition = installed && (range === undefined || installed.definition.version === range) ? installed.definition : this.catalog.find(requestName, range);
     if (!definition) throw this.notFound(name);
-    const modules = definition.modules.map((m) => m.path);
-    const components = installed
-      ? definition.modules.flatMap((m) => this.modules.get(m.file)?.components ?? []).map((c) => ({ name: c, state: this.host.component(c).state }))
+    const isInstalled = installed?.definition === definition;
+    const components = isInstalled
+      ? definition.modules.flatMap((m) => this.modules.get(m.file)?.components ?? []).map((c) => ({ name: c, state: this.host.hasComponent(c) ? this.host.component(c).state : 'removed' }))
       : [];
     return {
       ...this.infoOf(definition, new Set(this.catalog.boot())),
       dependencies: this.tree(definition, new Set()),
-      modules,
+      modules: definition.modules.map((m) => m.path),
       components,
       config: Object.keys(definition.config),
     };
   }
 
-  /** The module files installed features loaded (deploy/ leaves these alone). */
-  moduleFiles(): string[] {
-    return [...this.modules.keys()];
+  /** Module files that features use or may use (deploy/ leaves these to the features). */
+  moduleFiles(): Set<string> {
+    const files = new Set(this.modules.keys());
+    for (const feature of this.catalog.all()) for (const m of feature.modules) files.add(m.file);
+    return files;
   }
 
   // ---- install ----
 
-  private async doInstall(names: readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void }): Promise<InstallReport> {
+  private async doInstall(names: readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void }, reason: Reason): Promise<InstallReport> {
     const requests = names.map((n): FeatureRequest => {
       const [name, range] = splitRequest(n);
       return { name, ...(range !== undefined && { range }) };
     });
-    for (const request of requests) if (!this.catalog.find(request.name, request.range)) throw this.notFound(request.range ? `${request.name}@${request.range}` : request.name);
-    const { features, problems } = this.catalog.closure(requests);
+    const installedVersion = (name: string): string | undefined => this.installed.get(name)?.definition.version;
+    for (const request of requests) {
+      if (!this.catalog.find(request.name, request.range)) throw this.notFound(request.range ? `${request.name}@${request.range}` : request.name);
+    }
+    const { features, requires, problems } = this.catalog.closure(requests, installedVersion);
     if (problems.length > 0) {
       throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { features: [...names] });
     }
@@ -213,29 +263,31 @@ export class FeatureService {
         throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${(error as Error).message}. Nothing was installed.`, { features: [...names] }, { cause: error });
       }
     }
-    const componentNames = loaded.flatMap((m) => m.classes.map((c) => componentName(c)));
-    if (options.dryRun) return { ...plan, components: componentNames.map((name) => ({ name, state: 'not installed' })) };
+    if (options.dryRun) {
+      return { ...plan, components: loaded.flatMap((m) => m.classes.map((c) => ({ name: getComponentDescription(c).name, state: 'not installed' }))) };
+    }
 
     // From here on, every change is undone if the install fails.
-    const createdConfigs: string[] = [];
+    const createdConfigs = new Map<string, Record<string, unknown>>();
     const registered: string[] = [];
     const rollback = async (): Promise<void> => {
-      await Promise.all(registered.map((name) => this.host.unregister(name).catch(() => undefined)));
-      for (const pid of createdConfigs) await this.host.config.delete(pid).catch(() => undefined);
+      await Promise.allSettled(registered.map((name) => this.host.unregister(name)));
+      for (const [pid, values] of createdConfigs) await this.host.config.deleteIfUnchanged(pid, values).catch(() => false);
     };
     try {
       for (const [pid, values] of configs) {
-        if (createdConfigs.includes(pid)) continue;
+        if (createdConfigs.has(pid)) continue;
         progress({ phase: 'configuring', pid });
-        await this.host.config.update(pid, { ...values });
-        createdConfigs.push(pid);
+        if (await this.host.config.create(pid, { ...values })) createdConfigs.set(pid, { ...values });
       }
       for (const module of loaded) {
         progress({ phase: 'registering', module: module.file });
         registered.push(...this.host.register(...module.classes));
       }
-      progress({ phase: 'activating', waitingFor: registered.filter((c) => !UP_STATES.has(this.host.component(c).state)) });
-      await this.settle();
+      await this.settle(registered, progress);
+      if (!this.host.running) {
+        throw new LatticeError(ErrorCode.CONTAINER_STOPPED, `The container stopped while ${names.join(', ')} was being installed; the install was undone.`);
+      }
       const down = registered.map((name) => this.host.component(name)).filter((c) => !UP_STATES.has(c.state) && c.enabled);
       if (down.length > 0) {
         throw new LatticeError(
@@ -248,52 +300,68 @@ export class FeatureService {
       }
     } catch (error) {
       await rollback();
-      if (LatticeError.is(error, ErrorCode.FEATURE_INSTALL_FAILED)) throw error;
+      if (LatticeError.is(error)) throw error;
       throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${(error as Error).message}. The install was undone.`, { features: [...names] }, { cause: error });
     }
 
     for (const module of loaded) {
-      this.modules.set(module.file, { file: module.file, components: module.classes.map(componentName), users: new Set() });
+      this.modules.set(module.file, { components: module.classes.map((c) => getComponentDescription(c).name), users: new Set() });
     }
     for (const feature of toInstall) {
-      this.installed.set(feature.name, { definition: feature, explicit: requested.has(feature.name), requires: this.catalog.dependenciesOf(feature).map((d) => d.name) });
+      this.installed.set(feature.name, { definition: feature, explicit: false, remembered: false, requires: requires.get(feature) ?? [] });
       for (const m of feature.modules) this.modules.get(m.file)?.users.add(feature.name);
     }
     for (const name of requested) {
       const feature = this.installed.get(name);
-      if (feature) feature.explicit = true;
+      if (!feature) continue;
+      feature.explicit = feature.explicit || reason !== 'dependency';
+      feature.remembered = feature.remembered || reason === 'user';
+      this.pending.delete(name);
     }
     await this.remember();
-    const report = { ...plan, components: registered.map((name) => ({ name, state: this.host.component(name).state })) };
-    this.logger.info(`installed ${features.filter((f) => !this.installedBefore(f, plan)).map(featureId).join(', ') || 'nothing new'} (${registered.length} components)`);
-    return report;
+    const added = features.filter((f) => toInstall.includes(f));
+    this.logger.info(`installed ${added.map(featureId).join(', ') || 'nothing new'} (${registered.length} components)`);
+    return { ...plan, configs: [...createdConfigs.keys()], components: registered.map((name) => ({ name, state: this.host.component(name).state })) };
   }
 
-  private installedBefore(feature: FeatureDefinition, plan: { features: { name: string; alreadyInstalled: boolean }[] }): boolean {
-    return plan.features.some((f) => f.name === feature.name && f.alreadyInstalled);
-  }
-
-  /** Waits for the container to be quiet, within the install timeout. */
-  private async settle(): Promise<void> {
+  /**
+   * Waits for the container to be quiet, within the install timeout, telling `progress` now and every
+   * half second which of the new components it is still waiting for.
+   */
+  private async settle(components: readonly string[], progress: (progress: InstallProgress) => void): Promise<void> {
+    const waiting = (): string[] => components.filter((c) => this.host.hasComponent(c) && !UP_STATES.has(this.host.component(c).state));
+    progress({ phase: 'activating', waitingFor: waiting() });
+    const ticker = setInterval(() => {
+      progress({ phase: 'activating', waitingFor: waiting() });
+    }, 500);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.installTimeoutMs);
     });
-    await Promise.race([this.host.settled(), timeout]);
-    clearTimeout(timer);
+    try {
+      await Promise.race([this.host.settled(), timeout]);
+    } finally {
+      clearInterval(ticker);
+      clearTimeout(timer);
+    }
   }
 
   // ---- uninstall ----
 
   private async doUninstall(names: readonly string[], options: { force?: boolean }): Promise<UninstallReport> {
     const targets = new Set<string>();
+    const forgotten: string[] = [];
     for (const raw of names) {
       const [name] = splitRequest(raw);
-      if (!this.installed.has(name)) {
+      if (this.installed.has(name)) targets.add(name);
+      else if (this.pending.has(name)) {
+        // Remembered from the last run but never installed this time: uninstalling it forgets it.
+        forgotten.push(`${name}@${this.pending.get(name) ?? ''}`);
+        this.pending.delete(name);
+      } else {
         const list = [...this.installed.keys()].join(', ') || 'none';
         throw new LatticeError(ErrorCode.FEATURE_NOT_INSTALLED, `Feature "${name}" is not installed (installed: ${list}).`, { feature: name });
       }
-      targets.add(name);
     }
     const dependents = [...this.installed.keys()].filter((name) => !targets.has(name) && [...this.requiredBy(name)].some((n) => targets.has(n)));
     if (dependents.length > 0 && !options.force) {
@@ -312,21 +380,21 @@ export class FeatureService {
     }
     const removed = [...this.installed.keys()].filter((name) => !keep.has(name));
     const removedSet = new Set(removed);
-    const components: string[] = [];
-    for (const [file, module] of this.modules) {
-      for (const user of [...module.users]) if (removedSet.has(user)) module.users.delete(user);
-      if (module.users.size === 0) {
-        components.push(...module.components);
-        this.modules.delete(file);
-      }
+    const goingModules = [...this.modules].filter(([, module]) => [...module.users].every((user) => removedSet.has(user)));
+    const components = goingModules.flatMap(([, module]) => module.components);
+    // All at once: each provider waits for its consumers, so they go in reverse dependency order. A
+    // component already gone (unregistered by hand) is not an error.
+    const results = await Promise.allSettled(components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
+    for (const result of results) {
+      if (result.status === 'rejected') this.logger.error({ err: result.reason }, 'a component of an uninstalled feature could not be unregistered');
     }
-    // All at once: each provider waits for its consumers, so they go in reverse dependency order.
-    await Promise.all(components.map((name) => this.host.unregister(name)));
+    for (const [file] of goingModules) this.modules.delete(file);
+    for (const module of this.modules.values()) for (const user of removed) module.users.delete(user);
     const ids = removed.map((name) => featureId((this.installed.get(name) as InstalledFeature).definition));
     for (const name of removed) this.installed.delete(name);
     await this.remember();
-    this.logger.info(`uninstalled ${ids.join(', ')} (${components.length} components)`);
-    return { uninstalled: ids, components };
+    this.logger.info(`uninstalled ${[...ids, ...forgotten].join(', ')} (${components.length} components)`);
+    return { uninstalled: [...ids, ...forgotten], components };
   }
 
   /** Every installed feature `name` needs, directly or not. */
@@ -363,12 +431,11 @@ export class FeatureService {
   private tree(definition: FeatureDefinition, seen: Set<string>): FeatureTree[] {
     return this.catalog.dependenciesOf(definition).map((dep) => {
       const id = featureId(dep);
-      const cycle = seen.has(id);
       return {
         name: dep.name,
         version: dep.version,
         installed: this.installed.get(dep.name)?.definition.version === dep.version,
-        dependencies: cycle ? [] : this.tree(dep, new Set([...seen, id])),
+        dependencies: seen.has(id) ? [] : this.tree(dep, new Set([...seen, id])),
       };
     });
   }
@@ -378,13 +445,17 @@ export class FeatureService {
     return new LatticeError(ErrorCode.FEATURE_NOT_FOUND, `No feature "${name}". Known features: ${known.join(', ') || 'none'}.`, { feature: name });
   }
 
+  /** Writes what the user installed (and what is remembered but not installed yet) to data/. */
   private async remember(): Promise<void> {
-    const explicit = [...this.installed.values()].filter((f) => f.explicit).map((f) => ({ name: f.definition.name, version: f.definition.version }));
-    await this.state?.write(explicit);
+    const remembered = [...this.installed.values()].filter((f) => f.remembered).map((f) => ({ name: f.definition.name, version: f.definition.version }));
+    const pending = [...this.pending].filter(([name]) => !this.installed.has(name)).map(([name, version]) => ({ name, version }));
+    await this.state?.write([...remembered, ...pending]);
   }
 
   private serialise<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(operation, operation);
+    const guarded = (): Promise<T> =>
+      this.closing ? Promise.reject(new LatticeError(ErrorCode.CONTAINER_STOPPED, 'The container is stopping; features cannot be installed or uninstalled now.')) : operation();
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -394,8 +465,4 @@ export class FeatureService {
 function splitRequest(request: string): [string, string | undefined] {
   const at = request.indexOf('@', 1);
   return at < 0 ? [request, undefined] : [request.slice(0, at), request.slice(at + 1)];
-}
-
-function componentName(c: ComponentClass): string {
-  return getComponentDescription(c).name;
 }

@@ -72,6 +72,7 @@ export async function checkFeaturesDocument(
     if (!TOP_KEYS.has(key)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, [key], `unknown key "${key}"; expected "features", "boot" or "$schema"`);
   }
   const features: FeatureDefinition[] = [];
+  const rejected: string[] = [];
   const list = data.features ?? [];
   if (!Array.isArray(list)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['features'], 'must be an array of features');
   else {
@@ -79,6 +80,7 @@ export async function checkFeaturesDocument(
       const before = problems.length;
       const feature = await readFeature(entry, ['features', i], dirname(file), root, source, problem);
       if (feature && problems.length === before) features.push(feature);
+      else if (isObject(entry) && typeof entry.name === 'string') rejected.push(entry.name);
     }
   }
   const boot: { name: string; path: string }[] = [];
@@ -90,7 +92,7 @@ export async function checkFeaturesDocument(
       else boot.push({ name, path: jsonPath(['boot', i]) });
     });
   }
-  return { document: { source, features, boot }, problems };
+  return { document: { source, features, boot, rejected }, problems };
 }
 
 type Report = (code: ErrorCode, path: (string | number)[], message: string) => void;
@@ -188,15 +190,16 @@ async function readFeature(
 async function locateModule(path: string, folder: string, root: string): Promise<string | { code: ErrorCode; message: string }> {
   const absolute = isAbsolute(path) ? path : resolve(folder, path);
   const realRoot = await realpath(root).catch(() => resolve(root));
-  const outside = (candidate: string): boolean => {
-    const rel = relative(realRoot, candidate);
+  const outside = (candidate: string, base = realRoot): boolean => {
+    const rel = relative(base, candidate);
     return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
   };
   let real: string;
   try {
     real = await realpath(absolute);
   } catch {
-    if (outside(absolute)) return { code: ErrorCode.FEATURE_MODULE_OUTSIDE_ROOT, message: `"${path}" is outside the distribution folder ${realRoot}; modules must stay inside it` };
+    // Not there: judge the path as written, against the root as written (it may be a symlink).
+    if (outside(absolute, resolve(root))) return { code: ErrorCode.FEATURE_MODULE_OUTSIDE_ROOT, message: `"${path}" is outside the distribution folder ${realRoot}; modules must stay inside it` };
     return { code: ErrorCode.FEATURE_MODULE_MISSING, message: `module "${path}" does not exist (looked for ${absolute}); build it, or fix the path` };
   }
   if (outside(real)) return { code: ErrorCode.FEATURE_MODULE_OUTSIDE_ROOT, message: `"${path}" is outside the distribution folder ${realRoot}; modules must stay inside it` };

@@ -7,6 +7,8 @@ import { lineAndColumn, locateJsonSyntaxError } from './locateJsonSyntaxError.js
  * @throws LatticeError JSON_SYNTAX naming the file, line and column, and what was expected.
  */
 export function parseJsonFile(text: string, file: string): unknown {
+  // Some editors start UTF-8 files with a byte order mark, which JSON does not allow; it is not content.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -1,27 +1,38 @@
-import { Command, Option } from 'commander';
-import { readPackageVersion } from './packageVersion.js';
+import { contributedCommands } from './client/actions/contributed.js';
+import { cliContext } from './client/CliContext.js';
+import { addContributedCommands, BUILT_IN, buildProgram, exitCodeOf, type RunState } from './program.js';
 
-/** The `lattice` command line. Subcommands import what they need lazily, so each starts fast. */
-const program = new Command('lattice')
-  .description('Lattice: a service component container for Node.js')
-  .version(readPackageVersion())
-  .showHelpAfterError();
+/** The `lattice` command. Exit codes: 0 ok, 1 command failed, 2 usage error, 3 no container running. */
+const state: RunState = { exitCode: 0 };
+const argv = process.argv.slice(2);
+const program = buildProgram(state);
+const first = firstOperand(argv);
+if (first === undefined || !(BUILT_IN as readonly string[]).includes(first) || first === 'help') {
+  // Perhaps a command a component contributes (`lattice cluster nodes`), or help, which lists them too.
+  addContributedCommands(program, await contributedCommands(cliContext({ home: optionValue(argv, '--home') })), state);
+}
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  state.exitCode = exitCodeOf(error);
+}
+process.exitCode = state.exitCode;
 
-program
-  .command('start')
-  .description('run a container in the foreground until SIGINT/SIGTERM')
-  .option('--home <dir>', 'the container\'s home: config/, data/, deploy/ (and features.json, by default)', process.cwd())
-  .option('--features-file <file>', 'the distribution\'s features file (default: <home>/features.json, if any)')
-  .option('--features <names>', 'features to install at start, besides boot ones (comma-separated)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean), [] as string[])
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-  .action(async (options: { home: string; featuresFile?: string; features: string[]; logLevel: string }) => {
-    const { startContainer } = await import('./commands/start.js');
-    await startContainer({
-      home: options.home,
-      ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
-      features: options.features,
-      logLevel: options.logLevel as 'info',
-    });
-  });
+/** The first argument that is not an option (nor the value of --home). */
+function firstOperand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--home') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
 
-await program.parseAsync();
+function optionValue(args: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === name) return args[i + 1];
+    if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+  }
+  return undefined;
+}

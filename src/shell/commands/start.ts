@@ -1,5 +1,11 @@
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Container } from '../../container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
+import { ControlApi } from '../control/ControlApi.js';
+import { isAlive, readControlFile } from '../control/controlFile.js';
+import { ControlServer } from '../control/ControlServer.js';
+import { readPackageVersion } from '../packageVersion.js';
 
 export interface StartOptions {
   /** The container's home: `config/`, `data/`, `deploy/`. */
@@ -8,34 +14,50 @@ export interface StartOptions {
   featuresFile?: string;
   /** Features to install at start, besides the boot ones. */
   features: readonly string[];
+  nodeId?: string;
+  controlPort?: number;
   logLevel: LogLevel;
 }
 
 /**
  * Runs a container in the foreground: configuration, the features file (boot and remembered features),
- * the deploy folder. The first SIGINT/SIGTERM stops it gracefully (reverse dependency order) and exits 0;
- * a second one exits at once.
+ * the deploy folder, and the control API. The first SIGINT/SIGTERM stops it gracefully (reverse
+ * dependency order) and exits 0; a second one exits at once. Returns an exit code only when it does
+ * not start (1); otherwise the process exits from its signal handler.
  */
-export async function startContainer(options: StartOptions): Promise<void> {
+export async function startContainer(options: StartOptions): Promise<number> {
+  const home = resolve(options.home);
   const logger = createLogger({ level: options.logLevel });
+  const lock = await lockHome(home);
+  if (!lock.ok) {
+    process.stderr.write(`lattice: ${lock.message}\n`);
+    return 1;
+  }
   const container = new Container({
     logger,
-    home: options.home,
+    home,
     ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
+    ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
     bootFeatures: options.features,
   });
+  let server: ControlServer | undefined;
 
-  // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until a signal.
+  // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until stopped.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const isStopping = (): boolean => stopping;
+  const stop = (why: string): void => {
     if (stopping) {
-      logger.warn(`${signal} again: exiting without waiting`);
+      logger.warn(`${why} again: exiting without waiting`);
       process.exit(1);
     }
     stopping = true;
-    logger.info(`${signal}: stopping`);
-    container.stop().then(
+    logger.info(`${why}: stopping`);
+    (async () => {
+      await container.stop();
+      await server?.close();
+      await lock.release();
+    })().then(
       () => {
         clearInterval(keepAlive);
         logger.info('container stopped');
@@ -47,12 +69,72 @@ export async function startContainer(options: StartOptions): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
 
   const started = performance.now();
-  await container.start();
-  const states = container.components().map((c) => `${c.name}=${c.state}`);
-  const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
-  logger.info({ home: options.home, features, components: states, ms: Math.round(performance.now() - started) }, 'container started');
+  try {
+    await container.start();
+    const api = new ControlApi(container, {
+      home,
+      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+      version: readPackageVersion(),
+      onStop: () => {
+        stop('stop requested');
+      },
+    });
+    server = new ControlServer(api, { home, ...(options.controlPort !== undefined && { port: options.controlPort }), ...(options.nodeId !== undefined && { nodeId: options.nodeId }), logger });
+    const info = await server.start();
+    api.listeningOn(info.port);
+    const states = container.components().map((c) => `${c.name}=${c.state}`);
+    const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
+    logger.info({ home, nodeId: options.nodeId, port: info.port, features, components: states, ms: Math.round(performance.now() - started) }, 'container started');
+  } catch (error) {
+    // A stop requested during start (a signal) owns the shutdown; otherwise this failure does.
+    if (!isStopping()) {
+      logger.error({ err: error }, `the container did not start: ${(error as Error).message}`);
+      process.stderr.write(`lattice: the container did not start: ${(error as Error).message}\n`);
+      clearInterval(keepAlive);
+      await container.stop().catch(() => undefined);
+      await server?.close().catch(() => undefined);
+      await lock.release();
+      return 1;
+    }
+  }
+  return 0;
+}
+
+type HomeLock = { ok: true; release: () => Promise<void> } | { ok: false; message: string };
+
+/**
+ * One container per home: `data/container.pid`, created exclusively. A lock whose process is gone is
+ * stale and replaced.
+ */
+async function lockHome(home: string): Promise<HomeLock> {
+  const file = join(home, 'data', 'container.pid');
+  await mkdir(join(home, 'data'), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o644);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return { ok: true, release: () => rm(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        const control = await readControlFile(home);
+        const port = control?.pid === pid ? `, control port ${control.port}` : '';
+        return { ok: false, message: `a container is already running in ${home} (pid ${pid}${port}). Stop it with: lattice stop --home ${home}` };
+      }
+      // The process that held it is gone: a stale lock (and control file) from a crash.
+      await rm(file, { force: true });
+      await rm(join(home, 'data', 'control.json'), { force: true });
+    }
+  }
+  return { ok: false, message: `cannot lock ${file}` };
 }

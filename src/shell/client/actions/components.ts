@@ -1,0 +1,54 @@
+import type { ComponentInfo } from '../../../runtime/ComponentInfo.js';
+import { paint, stateColour } from '../../format/colour.js';
+import { table } from '../../format/table.js';
+import { print, type CliContext } from '../CliContext.js';
+
+export async function componentList(context: CliContext, options: { state?: string }): Promise<void> {
+  const query = options.state === undefined ? '' : `?state=${encodeURIComponent(options.state)}`;
+  const components = await (await context.client()).get<ComponentInfo[]>(`components${query}`);
+  print(context, components, () =>
+    table(
+      ['NAME', 'STATE', 'SERVICES', 'WHY NOT ACTIVE'],
+      components.map((c) => [c.name, paint(c.state, stateColour(c.state), context.colour), c.services.join(', '), c.why[0] ?? '']),
+    ),
+  );
+}
+
+export async function componentInfo(context: CliContext, name: string): Promise<void> {
+  const c = await (await context.client()).get<ComponentInfo>(`components/${encodeURIComponent(name)}`);
+  print(context, c, () => describe(c, context.colour));
+}
+
+export async function componentAction(context: CliContext, name: string, action: 'enable' | 'disable' | 'restart'): Promise<void> {
+  const c = await (await context.client()).post<ComponentInfo>(`components/${encodeURIComponent(name)}/${action}`);
+  print(context, c, () => `${c.name}: ${paint(c.state, stateColour(c.state), context.colour)}${c.why.length > 0 ? `\n  ${c.why.join('\n  ')}` : ''}`);
+}
+
+function describe(c: ComponentInfo, colour: boolean): string {
+  const lines = [
+    `${paint(c.name, 'bold', colour)} (${c.implementation}, id ${c.id})`,
+    `State:          ${paint(c.state, stateColour(c.state), colour)}${c.enabled ? '' : ' (disabled)'}`,
+  ];
+  if (c.why.length > 0) lines.push(`Why:            ${c.why.join('\n                ')}`);
+  lines.push(
+    `Services:       ${c.services.join(', ') || 'none'}${c.serviceId === undefined ? '' : ` (service ${c.serviceId}, ${c.useCount} user${c.useCount === 1 ? '' : 's'})`}`,
+    `Activation:     ${c.immediate ? 'immediate' : 'delayed'}${c.activatedAt ? `, activated ${c.activatedAt} in ${c.activationMs ?? 0} ms` : ''}`,
+    `Configuration:  ${c.configurationPid} (${c.configurationPolicy})${c.configuration ? ` ${JSON.stringify(c.configuration)}` : ''}`,
+  );
+  if (c.configurationProblem) lines.push(`  problem: ${c.configurationProblem}`);
+  lines.push('Properties:');
+  for (const [key, value] of Object.entries(c.properties)) lines.push(`  ${key} = ${JSON.stringify(value)}`);
+  lines.push('References:');
+  if (c.references.length === 0) lines.push('  none');
+  for (const r of c.references) {
+    lines.push(`  ${r.name}: ${r.service} ${r.cardinality} ${r.policy} ${r.policyOption}${r.target ? ` target ${r.target}` : ''} — ${r.satisfied ? 'satisfied' : paint('unsatisfied', 'yellow', colour)}`);
+    const bound = r.bound.map((b) => `service ${b.serviceId}${b.component ? ` (${b.component})` : ''}`);
+    lines.push(`    bound to: ${bound.join(', ') || 'nothing'}; candidates: ${r.candidates.length}`);
+  }
+  if (c.failure) {
+    lines.push(`Failure:        ${paint(`${c.failure.code}: ${c.failure.message}`, 'red', colour)} (${c.failure.at})`);
+    if (c.failure.stack) lines.push(...c.failure.stack.split('\n').map((l) => `  ${l}`));
+  }
+  if (c.lastDeactivationReason) lines.push(`Last deactivated: ${c.lastDeactivationReason}`);
+  return lines.join('\n');
+}

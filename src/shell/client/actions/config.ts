@@ -1,0 +1,56 @@
+import type { ConfigurationEntry } from '../../../config/ConfigurationEntry.js';
+import { paint } from '../../format/colour.js';
+import { table } from '../../format/table.js';
+import { print, type CliContext } from '../CliContext.js';
+
+export async function configList(context: CliContext): Promise<void> {
+  const entries = await (await context.client()).get<ConfigurationEntry[]>('config');
+  print(context, entries, () =>
+    table(
+      ['PID', 'FILE', 'KEYS', 'PROBLEM'],
+      entries.map((e) => [e.pid, e.file ?? '(in memory)', Object.keys(e.values ?? {}).join(', '), e.problem ? paint(e.problem, 'red', context.colour) : '']),
+    ),
+  );
+}
+
+export async function configGet(context: CliContext, pid: string): Promise<void> {
+  const entry = await (await context.client()).get<ConfigurationEntry & { raw?: Record<string, unknown> }>(`config/${encodeURIComponent(pid)}`);
+  print(context, entry, () => {
+    const lines = [`${entry.pid}${entry.file ? ` (${entry.file})` : ''}`, JSON.stringify(entry.values ?? {}, null, 2)];
+    if (entry.problem) lines.push(paint(`Not applied: ${entry.problem}`, 'red', context.colour));
+    return lines.join('\n');
+  });
+}
+
+/**
+ * Sets keys of a configuration (`key=value`; a value that parses as JSON is taken as JSON, so
+ * `port=8080` is a number and `tags=["a"]` an array; anything else is a string). Writes the file.
+ */
+export async function configSet(context: CliContext, pid: string, assignments: string[]): Promise<void> {
+  const values: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new UsageError(`"${assignment}" is not key=value`);
+    const key = assignment.slice(0, eq);
+    const text = assignment.slice(eq + 1);
+    values[key] = parseValue(text);
+  }
+  const entry = await (await context.client()).patch<ConfigurationEntry>(`config/${encodeURIComponent(pid)}`, { values });
+  print(context, entry, () => `${entry.pid} set${entry.file ? ` (${entry.file})` : ''}: ${JSON.stringify(entry.values)}`);
+}
+
+export async function configDelete(context: CliContext, pid: string): Promise<void> {
+  const result = await (await context.client()).delete<{ deleted: boolean }>(`config/${encodeURIComponent(pid)}`);
+  print(context, result, () => (result.deleted ? `Deleted configuration ${pid}.` : `There was no configuration ${pid}.`));
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Wrong arguments (exit code 2). */
+export class UsageError extends Error {}

@@ -1,0 +1,122 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import type { Command as CommanderCommand } from 'commander';
+import type { ComponentInfo } from '../../../runtime/ComponentInfo.js';
+import type { CommandDescription } from '../../Command.js';
+import { addContributedCommands, buildProgram, exitCodeOf, type RunState } from '../../program.js';
+import { ExitCode, type CliContext } from '../CliContext.js';
+import { splitCommandLine } from '../splitCommandLine.js';
+import { contributedCommands } from './contributed.js';
+
+const HISTORY_SIZE = 500;
+
+/**
+ * An interactive session: the same commands as `lattice`, without the word `lattice`. On a terminal:
+ * a prompt, history (kept in `<home>/data/shell_history`), and tab completion of commands, feature,
+ * component and configuration names. With piped input: runs each line and exits with the highest exit
+ * code seen. `exit` or Ctrl-D ends it.
+ */
+export async function runShell(context: CliContext): Promise<number> {
+  const client = await context.client();
+  const interactive = process.stdin.isTTY && process.stdout.isTTY;
+  const historyFile = join(context.home, 'data', 'shell_history');
+  const history = interactive ? (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).reverse().slice(0, HISTORY_SIZE) : [];
+  let commands: CommandDescription[] = await contributedCommands(context);
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+    history,
+    historySize: HISTORY_SIZE,
+    ...(interactive && {
+      completer: (line: string, callback: (error: null, result: [string[], string]) => void) => {
+        complete(line, context, commands).then(
+          (result) => {
+            callback(null, result);
+          },
+          () => {
+            callback(null, [[], line]);
+          },
+        );
+      },
+    }),
+  });
+  if (interactive) {
+    context.out(`Connected to the container in ${context.home} (pid ${client.info.pid}). Type "help" for commands, "exit" to leave.`);
+  }
+  let worst: number = ExitCode.OK;
+  for await (const line of lines(rl, interactive)) {
+    const words = splitCommandLine(line);
+    if (words.length === 0) continue;
+    if (words[0] === 'exit' || words[0] === 'quit') break;
+    if (interactive) await appendFile(historyFile, `${line}\n`).catch(() => undefined);
+    if (words[0] === 'help') commands = await contributedCommands(context);
+    const code = await runLine(words, context, commands);
+    worst = Math.max(worst, code);
+  }
+  rl.close();
+  return worst;
+}
+
+async function* lines(rl: Interface, interactive: boolean): AsyncGenerator<string> {
+  const iterator = rl[Symbol.asyncIterator]();
+  for (;;) {
+    if (interactive) rl.prompt();
+    const next = await iterator.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
+}
+
+/** Runs one line as a `lattice` command. */
+async function runLine(words: string[], context: CliContext, commands: readonly CommandDescription[]): Promise<number> {
+  const state: RunState = { exitCode: ExitCode.OK };
+  const program = buildProgram(state, { home: context.home });
+  addContributedCommands(program, commands, state);
+  const nested = (command: CommanderCommand): void => {
+    command.exitOverride();
+    for (const sub of command.commands) nested(sub);
+  };
+  nested(program);
+  if (words[0] === 'shell' || words[0] === 'start') {
+    context.err(`"${words[0]}" does not run inside the shell.`);
+    return ExitCode.USAGE;
+  }
+  if (words[0] === 'help') words = ['--help'];
+  try {
+    await program.parseAsync([...words, ...(context.json ? ['--json'] : [])], { from: 'user' });
+  } catch (error) {
+    state.exitCode = exitCodeOf(error);
+  }
+  return state.exitCode;
+}
+
+const SUBCOMMANDS: Record<string, string[]> = {
+  feature: ['list', 'info', 'install', 'uninstall'],
+  component: ['list', 'info', 'enable', 'disable', 'restart'],
+  config: ['list', 'get', 'set', 'delete'],
+};
+
+/** Completions for the word being typed: commands, then feature, component or configuration names. */
+async function complete(line: string, context: CliContext, commands: readonly CommandDescription[]): Promise<[string[], string]> {
+  const words = splitCommandLine(line);
+  const typing = /\s$/.test(line) ? '' : (words.pop() ?? '');
+  let candidates: string[] = [];
+  const scopes = [...new Set(commands.map((c) => c.scope))];
+  if (words.length === 0) candidates = ['status', 'stop', 'feature', 'component', 'config', 'graph', 'help', 'exit', ...scopes];
+  else if (words.length === 1) {
+    candidates = SUBCOMMANDS[words[0] ?? ''] ?? commands.filter((c) => c.scope === words[0]).map((c) => c.name);
+  } else if (words.length >= 2) {
+    const client = await context.client();
+    if (words[0] === 'feature' && ['info', 'install', 'uninstall'].includes(words[1] ?? '')) {
+      candidates = (await client.get<{ name: string }[]>('features')).map((f) => f.name);
+    } else if (words[0] === 'component' && ['info', 'enable', 'disable', 'restart'].includes(words[1] ?? '')) {
+      candidates = (await client.get<ComponentInfo[]>('components')).map((c) => c.name);
+    } else if (words[0] === 'config' && ['get', 'set', 'delete'].includes(words[1] ?? '') && words.length === 2) {
+      candidates = (await client.get<{ pid: string }[]>('config')).map((e) => e.pid);
+    }
+  }
+  const matches = [...new Set(candidates)].filter((c) => c.startsWith(typing)).sort();
+  return [matches.map((m) => `${m} `), typing];
+}

@@ -1,0 +1,36 @@
+import { paint, stateColour } from '../../format/colour.js';
+import { duration } from '../../format/table.js';
+import { print, type CliContext } from '../CliContext.js';
+
+interface Status {
+  version: string;
+  nodeId: string | null;
+  pid: number;
+  home: string;
+  port: number;
+  startedAt: string;
+  uptimeMs: number;
+  features: { name: string; version: string; installedAs?: string }[];
+  components: { total: number; byState: Record<string, number> };
+  notActive: { name: string; state: string; why: string; failure?: string }[];
+}
+
+export async function status(context: CliContext): Promise<void> {
+  const s = await (await context.client()).get<Status>('status');
+  print(context, s, () => {
+    const states = Object.entries(s.components.byState)
+      .map(([state, n]) => paint(`${n} ${state}`, stateColour(state), context.colour))
+      .join(', ');
+    const lines = [
+      `Lattice ${s.version} — node ${s.nodeId ?? '(none)'}, pid ${s.pid}, up ${duration(s.uptimeMs)}, control port ${s.port}`,
+      `Home:       ${s.home}`,
+      `Features:   ${s.features.map((f) => `${f.name} ${f.version}${f.installedAs === 'dependency' ? ' (dependency)' : ''}`).join(', ') || 'none'}`,
+      `Components: ${s.components.total}${states ? ` (${states})` : ''}`,
+    ];
+    if (s.notActive.length > 0) {
+      lines.push('Not active:');
+      for (const c of s.notActive) lines.push(`  ${paint(c.name, 'bold', context.colour)} ${paint(c.state, stateColour(c.state), context.colour)}: ${c.why}`);
+    }
+    return lines.join('\n');
+  });
+}

@@ -1,0 +1,192 @@
+import type { Container } from '../../container.js';
+import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
+import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
+import { errorResponse, HttpError } from './ControlServer.js';
+import { renderGraph } from './renderGraph.js';
+
+/** A handled route: a JSON answer, or NDJSON lines streamed as the work goes on. */
+export type Route = { kind: 'json'; run: () => Promise<unknown> } | { kind: 'stream'; run: (write: (line: unknown) => void) => Promise<void> };
+
+export interface ControlApiOptions {
+  readonly home: string;
+  readonly nodeId?: string;
+  readonly version: string;
+  /** Asked to stop the container (after the answer is sent). */
+  readonly onStop: () => void;
+}
+
+/** The container's state and operations as the control API's routes. */
+export class ControlApi {
+  private readonly startedAt = Date.now();
+  private port = 0;
+
+  constructor(
+    private readonly container: Container,
+    private readonly options: ControlApiOptions,
+  ) {}
+
+  /** The port the server listens on, for `status`. */
+  listeningOn(port: number): void {
+    this.port = port;
+  }
+
+  route(method: string, path: readonly string[], query: URLSearchParams, body: unknown): Route {
+    const [area, name, action] = path.slice(1);
+    const key = `${method} ${path[0] === 'v1' ? area ?? '' : '?'}${name === undefined ? '' : '/:name'}${action === undefined ? '' : `/${action}`}`;
+    const json = (run: () => unknown): Route => ({ kind: 'json', run: () => Promise.resolve().then(run) });
+    const c = this.container;
+    switch (key) {
+      case 'GET status':
+        return json(() => this.status());
+      case 'POST stop':
+        setImmediate(this.options.onStop);
+        return json(() => ({ stopping: true, pid: process.pid }));
+      case 'GET features':
+        return json(() => c.features.list());
+      case 'GET features/:name':
+        return json(() => c.features.info(name as string));
+      case 'POST features/:name':
+        if (name === 'install') return this.install(body);
+        if (name === 'uninstall') return json(() => c.uninstall(stringList(body, 'names'), { force: flag(body, 'force') }));
+        break;
+      case 'GET components': {
+        const state = query.get('state');
+        if (state !== null && !COMPONENT_STATES.includes(state as ComponentState)) {
+          throw new HttpError(400, 'BAD_REQUEST', `Unknown state "${state}"; use one of ${COMPONENT_STATES.join(', ')}.`);
+        }
+        return json(() => c.components().filter((info) => state === null || info.state === state));
+      }
+      case 'GET components/:name':
+        return json(() => c.component(name as string));
+      case 'POST components/:name/enable':
+        return json(() => c.enable(name as string));
+      case 'POST components/:name/disable':
+        return json(() => c.disable(name as string));
+      case 'POST components/:name/restart':
+        return json(() => c.restart(name as string));
+      case 'GET config':
+        return json(() => c.config.list());
+      case 'GET config/:name':
+        return json(() => {
+          const entry = c.config.get(name as string);
+          if (!entry) throw new HttpError(404, 'CONFIG_NOT_FOUND', `No configuration "${name ?? ''}". Known: ${c.config.list().map((e) => e.pid).join(', ') || 'none'}.`);
+          return { ...entry, raw: c.config.raw(name as string) };
+        });
+      case 'PATCH config/:name':
+        return json(() => c.config.update(name as string, { ...(c.config.raw(name as string) ?? {}), ...objectField(body, 'values') }));
+      case 'PUT config/:name':
+        return json(() => c.config.update(name as string, objectField(body, 'values')));
+      case 'DELETE config/:name':
+        return json(async () => ({ deleted: await c.config.delete(name as string) }));
+      case 'GET graph':
+        return json(() => this.graph(query));
+      case 'GET commands':
+        return json(() => this.commands());
+      case 'POST commands/:name':
+        return json(() => this.runCommand(name as string, body));
+    }
+    throw new HttpError(404, 'NOT_FOUND', `No route ${method} /${path.join('/')}.`);
+  }
+
+  private status(): unknown {
+    const components = this.container.components();
+    const byState: Partial<Record<ComponentState, number>> = {};
+    for (const c of components) byState[c.state] = (byState[c.state] ?? 0) + 1;
+    return {
+      version: this.options.version,
+      nodeId: this.options.nodeId ?? null,
+      pid: process.pid,
+      home: this.options.home,
+      port: this.port,
+      startedAt: new Date(this.startedAt).toISOString(),
+      uptimeMs: Date.now() - this.startedAt,
+      features: this.container.features.list().filter((f) => f.installed).map((f) => ({ name: f.name, version: f.version, installedAs: f.installedAs })),
+      components: { total: components.length, byState },
+      notActive: components
+        .filter((c) => c.state !== 'active' && c.state !== 'satisfied')
+        .map((c) => ({ name: c.name, state: c.state, why: c.why[0] ?? '', ...(c.failure && { failure: c.failure.message }) })),
+    };
+  }
+
+  private install(body: unknown): Route {
+    const names = stringList(body, 'names');
+    const dryRun = flag(body, 'dryRun');
+    return {
+      kind: 'stream',
+      run: async (write) => {
+        try {
+          const result = await this.container.install(names, {
+            dryRun,
+            onProgress: (progress) => {
+              write({ progress });
+            },
+          });
+          write({ result });
+        } catch (error) {
+          write(errorResponse(error).body);
+        }
+      },
+    };
+  }
+
+  private graph(query: URLSearchParams): { text: string } {
+    const format = query.get('format') ?? 'dot';
+    if (format !== 'dot' && format !== 'mermaid') throw new HttpError(400, 'BAD_REQUEST', `Unknown graph format "${format}"; use dot or mermaid.`);
+    const feature = query.get('feature');
+    const only = feature === null ? undefined : new Set(this.container.features.info(feature).components.map((c) => c.name));
+    return { text: renderGraph(this.container.components(), format, only) };
+  }
+
+  private async commands(): Promise<CommandDescription[]> {
+    const commands = await this.container.getServices(CommandService);
+    try {
+      return commands.map(describeCommand).sort((a, b) => `${a.scope} ${a.name}`.localeCompare(`${b.scope} ${b.name}`));
+    } finally {
+      for (const command of commands) this.container.ungetService(command);
+    }
+  }
+
+  private async runCommand(qualified: string, body: unknown): Promise<CommandResult> {
+    const [scope, name] = qualified.split(':');
+    const commands = await this.container.getServices(CommandService);
+    try {
+      const command = commands.find((c) => c.scope === scope && c.name === name);
+      if (!command) throw new HttpError(404, 'COMMAND_NOT_FOUND', `No command "${scope ?? ''} ${name ?? ''}".`);
+      const args = stringList(body, 'args', true);
+      const options = (typeof body === 'object' && body !== null && 'options' in body ? body.options : {}) as Record<string, string | boolean>;
+      const result = await command.run(args, options);
+      return typeof result === 'string' ? { text: result } : result;
+    } finally {
+      for (const command of commands) this.container.ungetService(command);
+    }
+  }
+}
+
+function describeCommand(command: Command): CommandDescription {
+  return {
+    scope: command.scope,
+    name: command.name,
+    description: command.description,
+    arguments: command.arguments ?? [],
+    options: command.options ?? [],
+  };
+}
+
+function stringList(body: unknown, field: string, allowEmpty = false): string[] {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string') || (!allowEmpty && value.length === 0)) {
+    if (allowEmpty && value === undefined) return [];
+    throw new HttpError(400, 'BAD_REQUEST', `"${field}" must be ${allowEmpty ? 'a list' : 'a non-empty list'} of strings.`);
+  }
+  return value as string[];
+}
+
+function flag(body: unknown, field: string): boolean {
+  return typeof body === 'object' && body !== null && (body as Record<string, unknown>)[field] === true;
+}
+
+function objectField(body: unknown, field: string): Record<string, unknown> {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'BAD_REQUEST', `"${field}" must be an object.`);
+  return value as Record<string, unknown>;
+}

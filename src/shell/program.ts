@@ -1,0 +1,182 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { CommandDescription } from './Command.js';
+import { componentAction, componentInfo, componentList } from './client/actions/components.js';
+import { configDelete, configGet, configList, configSet, UsageError } from './client/actions/config.js';
+import { runContributed } from './client/actions/contributed.js';
+import { featureInfo, featureInstall, featureList, featureUninstall } from './client/actions/features.js';
+import { graph } from './client/actions/graph.js';
+import { status } from './client/actions/status.js';
+import { stop } from './client/actions/stop.js';
+import { cliContext, ExitCode, type CliContext } from './client/CliContext.js';
+import { ApiError, NoContainerError } from './client/ControlClient.js';
+import { readPackageVersion } from './packageVersion.js';
+
+/** The exit code of the last command run (the shell runs many). */
+export interface RunState {
+  exitCode: number;
+}
+
+/** Names of the built-in top-level commands. */
+export const BUILT_IN = ['start', 'status', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
+
+interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+/**
+ * The `lattice` command line, built with commander. Client commands talk to the running container
+ * through its control API; only `start` loads the runtime (lazily).
+ */
+export function buildProgram(state: RunState, defaults: { home?: string } = {}): Command {
+  const program = new Command('lattice')
+    .description('Lattice: a service component container for Node.js')
+    .version(readPackageVersion())
+    .option('--home <dir>', 'the container\'s home (default: $LATTICE_HOME or the current folder)', defaults.home)
+    .option('--json', 'print JSON, for scripts')
+    .showHelpAfterError()
+    .exitOverride();
+
+  /** Wraps a client action: builds its context, and turns failures into exit codes. */
+  const action =
+    <A extends unknown[]>(fn: (context: CliContext, ...args: A) => Promise<void>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      const context = cliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await fn(context, ...(args.slice(0, -1) as A));
+        state.exitCode = ExitCode.OK;
+      } catch (error) {
+        state.exitCode = exitCodeOf(error);
+        context.err(`lattice: ${(error as Error).message}`);
+      }
+    };
+
+  program
+    .command('start')
+    .description('run a container in the foreground until SIGINT/SIGTERM')
+    .option('--features-file <file>', 'the distribution\'s features file (default: <home>/features.json, if any)')
+    .option('--features <names>', 'features to install at start, besides the boot ones (comma-separated)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean), [] as string[])
+    .option('--node-id <id>', 'this container\'s node id in a cluster (default: $LATTICE_NODE_ID)')
+    .option('--control-port <port>', 'port of the control API on 127.0.0.1 (default: any free port)', (value: string) => parsePort(value))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
+    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string }, command: Command) => {
+      const { startContainer } = await import('./commands/start.js');
+      const home = cliContext(command.optsWithGlobals<GlobalOptions>()).home;
+      const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
+      state.exitCode = await startContainer({
+        home,
+        ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
+        features: options.features,
+        ...(nodeId !== undefined && { nodeId }),
+        ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
+        logLevel: options.logLevel as 'info',
+      });
+    });
+
+  program.command('status').description('node, pid, uptime, installed features, components by state, failures').action(action(status));
+  program.command('stop').description('stop the container gracefully and wait until it has exited').action(action((c) => stop(c)));
+
+  const feature = program.command('feature').description('list, inspect, install and uninstall features');
+  feature.command('list').description('every feature, installed or not').option('--installed', 'only installed ones').action(action((c, o: { installed?: boolean }) => featureList(c, o)));
+  feature.command('info').argument('<name>').description('a feature: dependencies, modules, components').action(action((c, name: string) => featureInfo(c, name)));
+  feature
+    .command('install')
+    .argument('<names...>', 'feature names, or name@range')
+    .description('install features and what they need; all or nothing')
+    .option('--dry-run', 'show what would be installed, change nothing')
+    .action(action((c, names: string[], o: { dryRun?: boolean }) => featureInstall(c, names, o)));
+  feature
+    .command('uninstall')
+    .argument('<names...>')
+    .description('uninstall features, and those installed only for them')
+    .option('--force', 'also uninstall the installed features that need them')
+    .action(action((c, names: string[], o: { force?: boolean }) => featureUninstall(c, names, o)));
+
+  const component = program.command('component').description('list, inspect, enable, disable and restart components');
+  component
+    .command('list')
+    .description('every component and its state')
+    .option('--state <state>', 'only components in this state')
+    .action(action((c, o: { state?: string }) => componentList(c, o)));
+  component.command('info').argument('<name>').description('everything about a component, and why it is not active').action(action((c, name: string) => componentInfo(c, name)));
+  for (const verb of ['enable', 'disable', 'restart'] as const) {
+    component.command(verb).argument('<name>').description(`${verb} a component`).action(action((c, name: string) => componentAction(c, name, verb)));
+  }
+
+  const config = program.command('config').description('list, read and write configurations (config/<pid>.json)');
+  config.command('list').description('every configuration').action(action((c) => configList(c)));
+  config.command('get').argument('<pid>').description('a configuration\'s values').action(action((c, pid: string) => configGet(c, pid)));
+  config
+    .command('set')
+    .argument('<pid>')
+    .argument('<key=value...>', 'values; JSON where it parses (port=8080 is a number), text otherwise')
+    .description('set keys of a configuration (writes the file; the component picks it up)')
+    .action(action((c, pid: string, assignments: string[]) => configSet(c, pid, assignments)));
+  config.command('delete').argument('<pid>').description('delete a configuration and its file').action(action((c, pid: string) => configDelete(c, pid)));
+
+  program
+    .command('graph')
+    .description('components and their references, as Graphviz DOT or Mermaid')
+    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'mermaid']).default('dot'))
+    .option('--feature <name>', 'only the components of this feature (and what they are bound to)')
+    .action(action((c, o: { format?: string; feature?: string }) => graph(c, o)));
+
+  program
+    .command('shell')
+    .description('an interactive session running these commands (reads commands from stdin when piped)')
+    .action(
+      action(async (c) => {
+        const { runShell } = await import('./client/actions/shell.js');
+        state.exitCode = await runShell(c);
+      }),
+    );
+
+  return program;
+}
+
+/** Adds the commands components contribute, as `lattice <scope> <name>`. */
+export function addContributedCommands(program: Command, commands: readonly CommandDescription[], state: RunState): void {
+  const scopes = new Map<string, Command>();
+  for (const described of commands) {
+    if ((BUILT_IN as readonly string[]).includes(described.scope)) continue;
+    let scope = scopes.get(described.scope);
+    if (!scope) {
+      scope = program.command(described.scope).description(`commands of ${described.scope}`);
+      scopes.set(described.scope, scope);
+    }
+    const sub = scope.command(described.name).description(described.description);
+    for (const arg of described.arguments) {
+      const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+      sub.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
+    }
+    for (const option of described.options) sub.option(option.flags, option.description);
+    sub.action(async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const context = cliContext(command.optsWithGlobals<GlobalOptions>());
+      const positional = (args.slice(0, described.arguments.length) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : a));
+      try {
+        await runContributed(context, described, positional, command.opts());
+        state.exitCode = ExitCode.OK;
+      } catch (error) {
+        state.exitCode = exitCodeOf(error);
+        context.err(`lattice: ${(error as Error).message}`);
+      }
+    });
+  }
+}
+
+/** The exit code for a failure: 3 no container, 2 usage, 1 anything else. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof NoContainerError) return ExitCode.NO_CONTAINER;
+  if (error instanceof UsageError) return ExitCode.USAGE;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  if (error instanceof ApiError) return ExitCode.FAILED;
+  return ExitCode.FAILED;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port number (0-65535) is needed.');
+  return port;
+}
