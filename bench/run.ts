@@ -1,3 +1,4 @@
+import { benchCli } from './cli.bench.js';
 import { benchConfig } from './config.bench.js';
 import { benchFeatures } from './features.bench.js';
 import { benchRuntime } from './runtime.bench.js';
@@ -6,6 +7,7 @@ const all: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime([1_000, 10_000]),
   config: () => benchConfig(),
   features: () => benchFeatures(),
+  cli: () => benchCli(),
 };
 
 const chosen = process.argv.slice(2);

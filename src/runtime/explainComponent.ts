@@ -86,7 +86,7 @@ function explainReference(owner: ComponentManager, ref: ReferenceManager, direct
 /** Follows a provider that is not there down to what stops it, e.g. ` ("bottom" needs Bottom: bottom is disabled)`. */
 function rootCause(provider: ComponentManager, directory: ComponentDirectory, seen: Set<ComponentManager>): string {
   if (provider.state === 'failed-activation' && provider.failure) return ` (${provider.failure.message})`;
-  if (provider.state === 'disabled') return provider.isEnabled ? ' (container not started)' : ' (disabled)';
+  if (provider.state === 'disabled') return provider.isEnabled ? ' (container not started)' : '';
   if (provider.state !== 'unsatisfied-reference' || seen.has(provider) || seen.size > 8) return '';
   seen.add(provider);
   const parts = provider.references

@@ -39,13 +39,13 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
 
   /** Wraps a client action: builds its context, and turns failures into exit codes. */
   const action =
-    <A extends unknown[]>(fn: (context: CliContext, ...args: A) => Promise<void>) =>
+    <A extends unknown[]>(fn: (context: CliContext, ...args: A) => Promise<number | undefined | void>) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args[args.length - 1] as Command;
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        await fn(context, ...(args.slice(0, -1) as A));
-        state.exitCode = ExitCode.OK;
+        const code = await fn(context, ...(args.slice(0, -1) as A));
+        state.exitCode = typeof code === 'number' ? code : ExitCode.OK;
       } catch (error) {
         state.exitCode = exitCodeOf(error);
         context.err(`lattice: ${(error as Error).message}`);
@@ -128,7 +128,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .action(
       action(async (c) => {
         const { runShell } = await import('./client/actions/shell.js');
-        state.exitCode = await runShell(c);
+        return runShell(c);
       }),
     );
 

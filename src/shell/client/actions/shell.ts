@@ -26,6 +26,7 @@ export async function runShell(context: CliContext): Promise<number> {
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
+    prompt: 'lattice> ',
     terminal: interactive,
     history,
     historySize: HISTORY_SIZE,

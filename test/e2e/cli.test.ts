@@ -1,0 +1,298 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { componentModule, writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const running: LatticeProcess[] = [];
+const homes = tempHomes();
+afterEach(async () => {
+  for (const p of running.splice(0)) p.child.kill('SIGKILL');
+  await homes.cleanup();
+});
+
+/** A distribution: an API feature (with a contributed command), an app, a broken app, a slow one. */
+async function distribution(): Promise<string> {
+  const home = await homes.make();
+  await writeFiles(home, {
+    'features.json': {
+      features: [
+        { name: 'api', version: '1.0.0', description: 'the host store', components: ['modules/host.js', 'modules/commands.js'] },
+        { name: 'app', version: '1.0.0', features: ['api'], components: ['modules/app.js'] },
+        { name: 'broken', version: '1.0.0', features: ['api'], components: ['modules/broken.js'] },
+        { name: 'slow', version: '1.0.0', components: ['modules/slow.js'] },
+      ],
+      boot: ['api'],
+    },
+    'modules/host.js': `import { Activate, Component, Deactivate, Modified, serviceToken } from 'lattice';
+export class HostStore {
+  activate(context) { context.logger.info('host-store up'); }
+  modified(config, context) { context.logger.info({ config }, 'host-store modified'); }
+  deactivate(context) { context.logger.info({ reason: context.reason }, 'host-store down'); }
+}
+Activate(HostStore.prototype, 'activate');
+Deactivate(HostStore.prototype, 'deactivate');
+Modified(HostStore.prototype, 'modified');
+Component({ name: 'host-store', service: serviceToken('HostAdminService'), immediate: true })(HostStore);
+`,
+    'modules/commands.js': `import { Component, CommandService } from 'lattice';
+export class EchoCommand {
+  scope = 'demo';
+  name = 'echo';
+  description = 'print the words back';
+  arguments = [{ name: 'words', variadic: true }];
+  options = [{ flags: '--upper', description: 'in capitals' }];
+  run(args, options) {
+    const text = args.join(' ');
+    return { text: options.upper ? text.toUpperCase() : text, data: { words: args } };
+  }
+}
+Component({ name: 'demo-echo', service: CommandService })(EchoCommand);
+`,
+    'modules/app.js': componentModule({ name: 'app', needs: ['HostAdminService'] }),
+    'modules/broken.js': componentModule({ name: 'broken', needs: ['HostAdminService'], activate: "throw new Error('no addresses file')" }),
+    'modules/slow.js': `import { Activate, Component } from 'lattice';
+export class Slow {
+  async activate(context) { context.logger.info('slow activation begins'); await new Promise((r) => setTimeout(r, 1500)); }
+}
+Activate(Slow.prototype, 'activate');
+Component({ name: 'slow' })(Slow);
+`,
+  });
+  return home;
+}
+
+async function started(home: string, extra: string[] = []): Promise<LatticeProcess> {
+  const lattice = spawnLattice(['start', '--home', home, ...extra]);
+  running.push(lattice);
+  await lattice.waitForLine((l) => l.msg === 'container started');
+  return lattice;
+}
+
+function rawRequest(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/status', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the lattice CLI against a running container', () => {
+  test('start → status → failing install (clear report, rollback) → install → component info → config set → deploy → graph → contributed command → stop', async () => {
+    const home = await distribution();
+    const container = await started(home);
+    const cli = (...args: string[]) => runLattice([...args, '--home', home]);
+
+    const status = await cli('status', '--json');
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { pid: number; features: { name: string }[]; components: { total: number } };
+    expect(parsed.pid).toBe(container.child.pid);
+    expect(parsed.features.map((f) => f.name)).toEqual(['api']);
+    expect((await cli('status')).stdout).toMatch(/^Lattice \d+\.\d+\.\d+ — node \(none\), pid \d+, up [\d.]+m?s, control port \d+\nHome: {7}.*\nFeatures: {3}api 1\.0\.0\nComponents: 2 \(1 active, 1 satisfied\)\n$/);
+
+    const broken = await cli('feature', 'install', 'broken');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('Cannot install broken: 1 component did not come up, so the install was undone:');
+    expect(broken.stderr).toContain('broken is failed-activation: Activation failed (ACTIVATION_FAILED): no addresses file.');
+    const afterRollback = JSON.parse((await cli('component', 'list', '--json')).stdout) as { name: string }[];
+    expect(afterRollback.map((c) => c.name).sort()).toEqual(['demo-echo', 'host-store']);
+
+    const app = await cli('feature', 'install', 'app');
+    expect(app.code).toBe(0);
+    expect(app.stdout).toContain('Installed: app 1.0.0');
+    expect(app.stdout).toMatch(/Components:\n {2}app active/);
+
+    const info = await cli('component', 'info', 'app');
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain('State:          active');
+    expect(info.stdout).toMatch(/dep0: HostAdminService 1\.\.1 static reluctant — satisfied\n {4}bound to: service \d+ \(host-store\); candidates: 1/);
+
+    const set = await cli('config', 'set', 'host-store', 'level=3', 'name=edge');
+    expect(set.code).toBe(0);
+    const modified = await container.waitForLine((l) => l.msg === 'host-store modified');
+    expect(modified.config).toEqual({ level: 3, name: 'edge' });
+    expect(JSON.parse(await readFile(join(home, 'config', 'host-store.json'), 'utf8'))).toEqual({ level: 3, name: 'edge' });
+
+    await writeFiles(home, { 'deploy/extra.js': componentModule({ name: 'extra', needs: ['HostAdminService'] }) });
+    await container.waitForLine((l) => l.msg === 'deploy/extra.js deployed: extra');
+    expect(JSON.parse((await cli('component', 'info', 'extra', '--json')).stdout)).toMatchObject({ state: 'active' });
+
+    const dot = await cli('graph');
+    expect(dot.stdout).toContain('"app" -> "host-store" [label="dep0 1..1"];');
+    expect(dot.stdout).toContain('"extra" -> "host-store"');
+    expect((await cli('graph', '--format', 'mermaid', '--feature', 'app')).stdout).toMatch(/^graph LR\n {2}n0\["app<br\/>active"\]/);
+
+    expect((await cli('demo', 'echo', 'hello', 'world', '--upper')).stdout).toBe('HELLO WORLD\n');
+    expect(JSON.parse((await cli('demo', 'echo', 'x', '--json')).stdout)).toEqual({ words: ['x'] });
+    expect((await cli('--help')).stdout).toContain('demo');
+
+    const stop = await cli('stop');
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toContain(`Stopped the container in ${home}`);
+    expect(await container.exited).toBe(0);
+    // Everything was deactivated, the host store last (app and extra use it).
+    const down = container.lines.find((l) => l.msg === 'host-store down');
+    expect(down?.reason).toBe('container-stopped');
+    expect(container.lines.map((l) => l.msg)).toContain('container stopped');
+    await expect(stat(join(home, 'data', 'control.json'))).rejects.toThrow();
+    expect((await cli('status')).code).toBe(3);
+  });
+
+  test('the control API needs the token, and a loopback Host header', async () => {
+    const home = await distribution();
+    await started(home);
+    const control = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { port: number; token: string };
+    expect((await stat(join(home, 'data', 'control.json'))).mode & 0o777).toBe(0o600);
+    expect((await rawRequest(control.port, {})).status).toBe(401);
+    expect((await rawRequest(control.port, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await rawRequest(control.port, { authorization: `Bearer ${control.token}` })).status).toBe(200);
+    const rebinding = await rawRequest(control.port, { authorization: `Bearer ${control.token}`, host: 'evil.example:80' });
+    expect(rebinding.status).toBe(403);
+    expect(rebinding.body).toContain('not a loopback name');
+  });
+
+  test('without a running container, commands exit 3; usage errors exit 2', async () => {
+    const home = await homes.make();
+    const status = await runLattice(['status', '--home', home]);
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain(`No container is running in ${home}`);
+    expect((await runLattice(['component', 'info', '--home', home])).code).toBe(2);
+    expect((await runLattice(['no-such-command', '--home', home])).code).toBe(2);
+  });
+
+  test('a second start on the same home is refused; a stale lock from a dead process is replaced', async () => {
+    const home = await distribution();
+    const first = await started(home);
+    const second = await runLattice(['start', '--home', home]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`a container is already running in ${home} \\(pid ${first.child.pid}, control port \\d+\\)`));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The killed container left its lock and control file behind.
+    const again = await started(home);
+    expect((await runLattice(['status', '--home', home, '--json'])).code).toBe(0);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  test('SIGTERM during an install ends cleanly: the install is undone, the container exits 0', async () => {
+    const home = await distribution();
+    const container = await started(home);
+    const install = runLattice(['feature', 'install', 'slow', '--home', home]);
+    await container.waitForLine((l) => l.msg === 'slow activation begins');
+    container.child.kill('SIGTERM');
+    expect(await container.exited).toBe(0);
+    const result = await install;
+    expect(result.code).not.toBe(0);
+    expect(container.lines.map((l) => l.msg)).toContain('container stopped');
+    await expect(stat(join(home, 'data', 'control.json'))).rejects.toThrow();
+    const remembered = await readFile(join(home, 'data', 'features.json'), 'utf8').catch(() => '{"installed":[]}');
+    expect(remembered).not.toContain('slow');
+  });
+
+  test('feature install shows progress, naming what it waits for', async () => {
+    const home = await distribution();
+    await started(home);
+    const install = await runLattice(['feature', 'install', 'slow', '--home', home]);
+    expect(install.code).toBe(0);
+    expect(install.stderr).toContain('importing');
+    expect(install.stderr).toContain('waiting for slow');
+  });
+
+  test('the shell runs piped commands and exits with the worst exit code', async () => {
+    const home = await distribution();
+    await started(home);
+    const shell = await runLattice(['shell', '--home', home], { input: 'status\nfeature list --installed\ncomponent info nope\n  \ndemo echo from the shell\n' });
+    expect(shell.code).toBe(1);
+    expect(shell.stdout).toContain('Features:   api 1.0.0');
+    expect(shell.stdout).toMatch(/NAME +VERSION +INSTALLED +REQUIRED BY +BOOT +DESCRIPTION\napi +1\.0\.0 +yes +yes +the host store/);
+    expect(shell.stderr).toContain('No component named "nope"');
+    expect(shell.stdout).toContain('from the shell');
+  });
+
+  test('the shell on a terminal: prompt, tab completion of commands and component names, history', async () => {
+    const home = await distribution();
+    await started(home);
+    // util-linux `script` gives the shell a pseudo-terminal.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${join(process.cwd(), 'bin', 'lattice.js')} shell --home ${home}`, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    const seen = (text: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`did not see ${JSON.stringify(text)}; screen: ${JSON.stringify(screen)}`));
+        }, 15_000);
+        const check = (): void => {
+          if (screen.includes(text)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
+    await seen('lattice> ');
+    child.stdin.write('compo\t');
+    await seen('component ');
+    child.stdin.write('info host-s\t');
+    await seen('host-store ');
+    child.stdin.write('\r');
+    await seen('State:          active');
+    child.stdin.write('exit\r');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(await readFile(join(home, 'data', 'shell_history'), 'utf8')).toContain('component info host-store');
+  });
+});
+
+describe('the lattice CLI: the rest of the commands', () => {
+  test('feature info and uninstall, component disable/enable/restart, config get/list/delete, all with --json too', async () => {
+    const home = await distribution();
+    await started(home);
+    const cli = (...args: string[]) => runLattice([...args, '--home', home]);
+    expect((await cli('feature', 'install', 'app')).code).toBe(0);
+
+    const info = await cli('feature', 'info', 'app');
+    expect(info.stdout).toContain('app 1.0.0');
+    expect(info.stdout).toContain('Dependencies:\n  └─ api 1.0.0');
+    expect(info.stdout).toMatch(/Components:\n {2}app active/);
+    const installed = JSON.parse((await cli('feature', 'list', '--installed', '--json')).stdout) as { name: string }[];
+    expect(installed.map((f) => f.name)).toEqual(['api', 'app']);
+
+    const refused = await cli('feature', 'uninstall', 'api');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('installed features need it (app needs api)');
+
+    const disabled = await cli('component', 'disable', 'host-store');
+    expect(disabled.stdout).toContain('host-store: disabled');
+    expect(JSON.parse((await cli('component', 'info', 'app', '--json')).stdout)).toMatchObject({ state: 'unsatisfied-reference' });
+    expect((await cli('component', 'list', '--state', 'unsatisfied-reference')).stdout).toMatch(/app +unsatisfied-reference +Reference "dep0" \(1\.\.1 HostAdminService\) has no service: host-store is disabled\./);
+    expect((await cli('component', 'list', '--state', 'bogus')).code).toBe(1);
+    await cli('component', 'enable', 'host-store');
+    expect(JSON.parse((await cli('component', 'info', 'app', '--json')).stdout)).toMatchObject({ state: 'active' });
+    expect((await cli('component', 'restart', 'app')).stdout).toContain('app: active');
+
+    await cli('config', 'set', 'host-store', 'zone="eu"', 'tags=["a","b"]', 'port=8080');
+    expect(JSON.parse((await cli('config', 'get', 'host-store', '--json')).stdout)).toMatchObject({ values: { zone: 'eu', tags: ['a', 'b'], port: 8080 } });
+    expect((await cli('config', 'list')).stdout).toMatch(/host-store +config\/host-store\.json +zone, tags, port/);
+    expect((await cli('config', 'set', 'host-store', 'novalue')).code).toBe(2);
+    expect((await cli('config', 'delete', 'host-store')).stdout).toContain('Deleted configuration host-store.');
+    expect((await cli('config', 'get', 'host-store')).code).toBe(1);
+
+    const forced = await cli('feature', 'uninstall', 'api', '--force', '--json');
+    expect(JSON.parse(forced.stdout)).toMatchObject({ uninstalled: expect.arrayContaining(['api@1.0.0', 'app@1.0.0']) as unknown });
+    expect(JSON.parse((await cli('component', 'list', '--json')).stdout)).toEqual([]);
+  });
+});
