@@ -7,6 +7,7 @@ import { getComponentDescription } from './component/metadata.js';
 import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
 import { ConfigAdmin } from './config/ConfigAdmin.js';
 import { ConfigDirectory } from './config/ConfigDirectory.js';
+import { ConfigurationAdminService } from './config/ConfigurationAdminService.js';
 import { DeployWatcher } from './deploy/DeployWatcher.js';
 import { ModuleLoader } from './deploy/ModuleLoader.js';
 import { FeatureService } from './features/FeatureService.js';
@@ -121,6 +122,7 @@ export class Container {
     this.runtime = new ComponentRuntime({
       logger: this.logger,
       config: this.config,
+      facts: { nodeId: options.nodeId, home: options.home === undefined ? undefined : resolve(options.home) },
       activationTimeoutMs: options.activationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(options.injector && { injectorParent: options.injector }),
@@ -145,6 +147,7 @@ export class Container {
       home !== undefined && options.deploy !== false
         ? new DeployWatcher(join(home, 'deploy'), this, loader, this.features, this.logger.child({ part: 'deploy' }))
         : undefined;
+    this.registerService(ConfigurationAdminService, this.config, { 'service.description': 'configuration admin' });
     this.runtime.onStateChange((change) => {
       this.emit({ type: 'component', ...change });
     });

@@ -12,7 +12,7 @@ export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from '
 export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';
 export { getComponentDescription } from './component/metadata.js';
 export { componentClassesOf } from './component/componentClassesOf.js';
-export type { ComponentContext, DeactivationContext } from './runtime/ComponentContext.js';
+export type { ComponentContext, ContainerFacts, DeactivationContext } from './runtime/ComponentContext.js';
 export type { ComponentInfo, ReferenceInfo, BoundServiceInfo } from './runtime/ComponentInfo.js';
 export { COMPONENT_STATES, type ComponentState, type DeactivationReason } from './runtime/ComponentState.js';
 export type { ServiceRegistration } from './runtime/ExternalServiceRegistration.js';
@@ -21,6 +21,7 @@ export { parseFilter } from './runtime/filter/parseFilter.js';
 export { matchFilter } from './runtime/filter/matchFilter.js';
 export type { Filter } from './runtime/filter/Filter.js';
 export { ConfigAdmin } from './config/ConfigAdmin.js';
+export { ConfigurationAdminService, type ConfigurationAdmin } from './config/ConfigurationAdminService.js';
 export type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
 export type { StandardSchemaV1 } from './config/StandardSchema.js';
 export type { ConfigDirectory, ReloadOutcome } from './config/ConfigDirectory.js';

@@ -12,12 +12,22 @@ export interface ComponentContext {
    * `{}` (or the schema's defaults) when there is none. Without the `<reference>.target` keys.
    */
   readonly config: Readonly<Record<string, unknown>>;
+  /** About the container the component runs in. */
+  readonly container: ContainerFacts;
   /** A pino logger bound to this component. */
   readonly logger: Logger;
   /** The service bound to a single reference (undefined while an optional one is empty). */
   locateService<T = unknown>(referenceName: string): T | undefined;
   /** The services bound to a reference, best first. */
   locateServices<T = unknown>(referenceName: string): T[];
+}
+
+/** What a component may know about its container. */
+export interface ContainerFacts {
+  /** The node id (`lattice start --node-id`, or $LATTICE_NODE_ID), if set. */
+  readonly nodeId: string | undefined;
+  /** The home folder, if the container has one. */
+  readonly home: string | undefined;
 }
 
 /** Given to `@Deactivate` methods. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
+import type { ContainerFacts } from './ComponentContext.js';
 import type { ComponentManager } from './ComponentManager.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { InstanceFactory } from './InstanceFactory.js';
@@ -9,6 +10,7 @@ import type { WaitGraph } from './WaitGraph.js';
 /** What a ComponentManager needs from the runtime that owns it. */
 export interface ComponentHost {
   readonly registry: ServiceRegistry;
+  readonly facts: ContainerFacts;
   readonly config: ConfigurationSource;
   readonly waits: WaitGraph<ComponentManager>;
   readonly logger: Logger;

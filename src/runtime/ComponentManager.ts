@@ -869,6 +869,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       name: this.name,
       properties: this.properties,
       config: this.configuration?.values ?? {},
+      container: this.host.facts,
       logger: this.logger,
       locateService: <T>(name: string) => services(name)[0] as T | undefined,
       locateServices: <T>(name: string) => services(name) as T[],

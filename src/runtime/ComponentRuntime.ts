@@ -4,6 +4,7 @@ import type { ComponentDescription } from '../component/ComponentDescription.js'
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import type { ContainerFacts } from './ComponentContext.js';
 import type { ComponentHost } from './ComponentHost.js';
 import { ComponentManager } from './ComponentManager.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
@@ -14,6 +15,7 @@ import { WaitGraph } from './WaitGraph.js';
 
 export interface RuntimeOptions {
   readonly logger: Logger;
+  readonly facts?: ContainerFacts;
   readonly config: ConfigurationSource;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
@@ -34,6 +36,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly waits = new WaitGraph<ComponentManager>((m) => m.name);
   readonly logger: Logger;
   readonly config: ConfigurationSource;
+  readonly facts: ContainerFacts;
   readonly instances: InstanceFactory;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
@@ -48,6 +51,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   constructor(options: RuntimeOptions) {
     this.logger = options.logger;
     this.config = options.config;
+    this.facts = options.facts ?? { nodeId: undefined, home: undefined };
     this.activationTimeoutMs = options.activationTimeoutMs;
     this.deactivationTimeoutMs = options.deactivationTimeoutMs;
     this.instances = new InstanceFactory(options.injectorParent);

@@ -31,10 +31,10 @@ describe('diagnostics: component(name) says why a component is not active', () =
     }
     const { container } = testContainer();
     container.register(Picky);
-    container.registerService(Host, {}, { role: 'replica', zone: 'eu' });
+    const replica = container.registerService(Host, {}, { role: 'replica', zone: 'eu' });
     await container.start();
     expect(container.component('picky').why[0]).toBe(
-      'Reference "host" (1..1 test.diag.HostAdminService, target (&(role=primary)(zone=eu))) has no service: 1 test.diag.HostAdminService service(s) exist but none matches the target (service 1 has role="replica", zone="eu"). Change the target or the providers\' properties.',
+      `Reference "host" (1..1 test.diag.HostAdminService, target (&(role=primary)(zone=eu))) has no service: 1 test.diag.HostAdminService service(s) exist but none matches the target (service ${replica.id} has role="replica", zone="eu"). Change the target or the providers' properties.`,
     );
     await container.stop();
   });

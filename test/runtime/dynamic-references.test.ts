@@ -31,7 +31,7 @@ describe('dynamic references', () => {
     const { container } = testContainer();
     container.register(Consumer);
     const one = container.registerService(SinkService, { label: 'one' }, { 'service.ranking': 5 });
-    container.registerService(SinkService, { label: 'two' });
+    const two = container.registerService(SinkService, { label: 'two' });
     await container.start();
     // At activation the field is set first, then the bind methods run.
     expect(record.calls).toEqual(['bind one (field one)']);
@@ -39,7 +39,7 @@ describe('dynamic references', () => {
     expect(record.instances).toBe(1);
     // bind(two) sees the old field value: the new service is bound before the old one is unbound.
     expect(record.calls).toEqual(['bind one (field one)', 'bind two (field one)', 'unbind one (field two)']);
-    expect(container.component('consumer').references[0]?.bound.map((b) => b.serviceId)).toEqual([2]);
+    expect(container.component('consumer').references[0]?.bound.map((b) => b.serviceId)).toEqual([two.id]);
     await container.stop();
   });
 

@@ -16,13 +16,13 @@ describe('target filters', () => {
     const { container } = testContainer();
     container.register(Reader);
     container.registerService(DbService, { id: 'primary' }, { role: 'primary', zone: 'eu-west', disk: 100 });
-    container.registerService(DbService, { id: 'replica-eu' }, { role: 'replica', zone: 'eu-west', disk: 100 });
+    const replicaEu = container.registerService(DbService, { id: 'replica-eu' }, { role: 'replica', zone: 'eu-west', disk: 100 });
     container.registerService(DbService, { id: 'replica-small' }, { role: 'replica', zone: 'eu-north', disk: 5 });
     container.registerService(DbService, { id: 'replica-us' }, { role: 'replica', zone: 'us-east', disk: 100 });
-    container.registerService(DbService, { id: 'tagged' }, { role: ['replica', 'backup'], zone: 'eu-central' });
+    const tagged = container.registerService(DbService, { id: 'tagged' }, { role: ['replica', 'backup'], zone: 'eu-central' });
     await container.start();
     const bound = container.component('reader').references[0]?.bound.map((b) => b.serviceId);
-    expect(bound).toEqual([2, 5]);
+    expect(bound).toEqual([replicaEu.id, tagged.id]);
     await container.stop();
   });
 

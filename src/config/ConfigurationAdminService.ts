@@ -1,0 +1,18 @@
+import { serviceToken } from '../component/ServiceToken.js';
+import type { ConfigurationEntry, ConfigurationValues } from './ConfigurationEntry.js';
+
+/**
+ * Configuration admin as a service, for components that read or write configurations (as OSGi's
+ * ConfigurationAdmin): `update` writes `config/<pid>.json` and the component of that PID picks it up.
+ */
+export interface ConfigurationAdmin {
+  get(pid: string): ConfigurationEntry | undefined;
+  /** The values as written, placeholders included. */
+  raw(pid: string): ConfigurationValues | undefined;
+  list(): ConfigurationEntry[];
+  update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry>;
+  delete(pid: string): Promise<boolean>;
+}
+
+/** The container registers its configuration admin under this token. */
+export const ConfigurationAdminService = serviceToken<ConfigurationAdmin>('lattice.ConfigurationAdmin');
