@@ -1,0 +1,186 @@
+import { isIP } from 'node:net';
+import { Activate, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
+import { ClusterMessagingAdmin } from '../messaging/api.js';
+import { FrameType } from '../messaging/FrameCodec.js';
+import { ClusterService, DEFAULT_TCP_PORT, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
+import { ClusterConfigSchema, type ClusterConfig } from './ClusterConfig.js';
+import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
+import { localIdentity } from './localIdentity.js';
+
+/**
+ * Cluster membership (the seed's DistributedClusterStore, finished): reads `config/cluster.json`,
+ * knows which node it is, connects to every other node, hands its connections to the messaging side,
+ * tracks who is ACTIVE, and tells listeners. Editing cluster.json adds and removes nodes at run time.
+ */
+@Component({ name: 'cluster', service: ClusterService, immediate: true, configurationPid: 'cluster', configSchema: ClusterConfigSchema })
+export class ClusterStore implements ClusterService {
+  @Reference({ service: ClusterMessagingAdmin }) messaging!: ClusterMessagingAdmin;
+
+  private local!: ControllerNode;
+  private connections: ConnectionManager | undefined;
+  private settings: ConnectionSettings | undefined;
+  /** Listed in cluster.json. */
+  private configured = new Map<string, ControllerNode>();
+  /** Added at run time: by addNode, or unknown nodes let in. */
+  private readonly extra = new Map<string, ControllerNode>();
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private logger!: Logger;
+
+  @Activate
+  async activate(context: ComponentContext): Promise<void> {
+    this.logger = context.logger;
+    const config = context.config as ClusterConfig;
+    this.local = localIdentity(config, { nodeId: context.container.nodeId ?? process.env.LATTICE_NODE_ID, ip: process.env.LATTICE_IP });
+    this.configured = new Map(config.nodes.map((n) => [n.id, n]));
+    await this.connect(config);
+    this.logger.info({ node: this.local.id, address: `${this.local.ip}:${this.local.tcpPort}`, nodes: this.getNodes().map((n) => n.id) }, `cluster node ${this.local.id} started`);
+  }
+
+  @Modified
+  async modified(raw: Record<string, unknown>): Promise<void> {
+    const config = raw as ClusterConfig;
+    const local = localIdentity(config, { nodeId: this.local.id, ip: undefined });
+    const next = this.settingsFrom(config, local);
+    const previous = this.settings;
+    const before = this.getNodes();
+    this.configured = new Map(config.nodes.map((n) => [n.id, n]));
+    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
+      // Where or how this node listens changed: start its connections afresh.
+      await this.disconnect();
+      this.local = local;
+      await this.connect(config);
+    } else {
+      this.settings = next;
+      this.connections?.update(next);
+      this.connections?.setNodes(this.others());
+    }
+    this.announceDiff(before, this.getNodes());
+  }
+
+  @Deactivate
+  async deactivate(): Promise<void> {
+    await this.disconnect();
+    this.logger.info(`cluster node ${this.local.id} stopped`);
+  }
+
+  // ---- ClusterService ----
+
+  getLocalNode(): ControllerNode {
+    return this.local;
+  }
+
+  getNodes(): ControllerNode[] {
+    const all = new Map([...this.configured, ...this.extra]);
+    all.set(this.local.id, this.local);
+    return [...all.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  getNode(id: string): ControllerNode | undefined {
+    return this.getNodes().find((n) => n.id === id);
+  }
+
+  getState(id: string): NodeState {
+    if (id === this.local.id) return 'ACTIVE';
+    return this.connections?.isActive(id) ? 'ACTIVE' : 'INACTIVE';
+  }
+
+  getLastHeard(id: string): number | undefined {
+    return id === this.local.id ? Date.now() : this.connections?.lastHeard(id);
+  }
+
+  addNode(id: string, ip: string, tcpPort = DEFAULT_TCP_PORT): ControllerNode {
+    if (id === '' || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
+      throw new Error(`cannot add node "${id}" at ${ip}:${tcpPort}: give an id, an IPv4/IPv6 address and a port (1-65535)`);
+    }
+    const before = this.getNodes();
+    const node = { id, ip, tcpPort };
+    this.extra.set(id, node);
+    this.connections?.setNodes(this.others());
+    this.announceDiff(before, this.getNodes());
+    return node;
+  }
+
+  removeNode(id: string): void {
+    if (id === this.local.id) throw new Error(`node ${id} is this node; it cannot remove itself`);
+    const before = this.getNodes();
+    this.extra.delete(id);
+    this.configured.delete(id);
+    this.connections?.setNodes(this.others());
+    this.announceDiff(before, this.getNodes());
+  }
+
+  addListener(listener: (event: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- connections ----
+
+  private async connect(config: ClusterConfig): Promise<void> {
+    this.settings = this.settingsFrom(config, this.local);
+    const connections = new ConnectionManager(this.settings, {
+      nodeActivated: (id) => {
+        this.emit('node-activated', id);
+      },
+      nodeDeactivated: (id, reason) => {
+        this.emit('node-deactivated', id, reason);
+      },
+      nodeJoined: (node) => {
+        this.extra.set(node.id, node);
+        this.emit('node-added', node.id);
+      },
+      frame: (id, frame) => {
+        if (frame.type === FrameType.MESSAGE || frame.type === FrameType.REPLY) this.messaging.deliver(frame.type, frame.payload, id);
+      },
+    }, this.logger);
+    connections.setNodes(this.others());
+    await connections.start();
+    this.connections = connections;
+    this.messaging.attach(connections);
+  }
+
+  private async disconnect(): Promise<void> {
+    const connections = this.connections;
+    if (!connections) return;
+    this.connections = undefined;
+    this.messaging.detach(connections);
+    await connections.stop();
+  }
+
+  private settingsFrom(config: ClusterConfig, local: ControllerNode): ConnectionSettings {
+    return {
+      local,
+      listenIp: config.listenIp,
+      secret: config.secret,
+      acceptUnknownNodes: config.acceptUnknownNodes,
+      heartbeatMs: config.heartbeatMs,
+      failureTimeoutMs: config.failureTimeoutMs,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      maxFrameBytes: config.maxFrameBytes,
+      reconnect: config.reconnect,
+    };
+  }
+
+  private others(): ControllerNode[] {
+    return this.getNodes().filter((n) => n.id !== this.local.id);
+  }
+
+  private announceDiff(before: readonly ControllerNode[], after: readonly ControllerNode[]): void {
+    for (const node of after) if (!before.some((b) => b.id === node.id)) this.emit('node-added', node.id, undefined, node);
+    for (const node of before) if (!after.some((a) => a.id === node.id)) this.emit('node-removed', node.id, undefined, node);
+  }
+
+  private emit(type: ClusterEvent['type'], id: string, reason?: string, known?: ControllerNode): void {
+    const node = known ?? this.getNode(id) ?? { id, ip: '?', tcpPort: 0 };
+    const event: ClusterEvent = { type, node, ...(reason !== undefined && { reason }), at: Date.now() };
+    const words = { 'node-added': 'added', 'node-removed': 'removed', 'node-activated': 'ACTIVE', 'node-deactivated': 'INACTIVE' }[type];
+    this.logger.info({ event: type, node: id, reason }, `node ${id} ${words}${reason ? ` (${reason})` : ''}`);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a cluster event listener threw');
+      }
+    }
+  }
+}

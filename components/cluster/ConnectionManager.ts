@@ -1,0 +1,265 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'lattice';
+import type { MessageTransport } from '../messaging/api.js';
+import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
+import type { ControllerNode } from './api.js';
+import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
+
+export interface ConnectionSettings {
+  readonly local: ControllerNode;
+  readonly listenIp: string | undefined;
+  readonly secret: string | undefined;
+  readonly acceptUnknownNodes: boolean;
+  readonly heartbeatMs: number;
+  readonly failureTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly maxFrameBytes: number;
+  readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** What the connection manager tells its owner. */
+export interface ConnectionListener {
+  nodeActivated(nodeId: string): void;
+  nodeDeactivated(nodeId: string, reason: string): void;
+  /** A node cluster.json does not list connected, and unknown nodes are accepted. */
+  nodeJoined(node: ControllerNode): void;
+  frame(nodeId: string, frame: Frame): void;
+}
+
+interface Backoff {
+  attempt: number;
+  nextAt: number;
+}
+
+/**
+ * The node's connections to the others (the seed's connection listener, IO loops and custodian): a
+ * TCP listener; a custodian that connects to every known node without a connection, retrying with
+ * capped exponential backoff and jitter; one bound connection per node (when two nodes connect to each
+ * other at once, both keep the one opened by the node with the smaller id); heartbeats; and failure
+ * detection (a node is inactive once its connection closes or it is silent for the failure timeout).
+ */
+export class ConnectionManager implements MessageTransport {
+  private readonly server: Server;
+  private readonly nodes = new Map<string, ControllerNode>();
+  private readonly bound = new Map<string, PeerConnection>();
+  private readonly connecting = new Map<string, PeerConnection>();
+  private readonly peers = new Set<PeerConnection>();
+  private readonly backoff = new Map<string, Backoff>();
+  private readonly lastHeardAt = new Map<string, number>();
+  private custodian: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private settings: ConnectionSettings,
+    private readonly listener: ConnectionListener,
+    private readonly logger: Logger,
+  ) {
+    this.server = createServer((socket) => {
+      this.adopt(socket, 'inbound', undefined);
+    });
+  }
+
+  get localNodeId(): string {
+    return this.settings.local.id;
+  }
+
+  /** Listens, then starts the custodian and the heartbeat. @throws Error when the port cannot be had. */
+  async start(): Promise<void> {
+    const { local, listenIp } = this.settings;
+    const host = listenIp ?? local.ip;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const why = error.code === 'EADDRINUSE' ? 'the port is in use (another node on this machine?)' : error.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : error.message;
+        reject(new Error(`cannot listen for cluster connections on ${host}:${local.tcpPort}: ${why}`));
+      };
+      this.server.once('error', onError);
+      this.server.listen(local.tcpPort, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (error) => {
+      this.logger.error({ err: error }, 'cluster listener failed');
+    });
+    this.custodian = setInterval(() => {
+      this.connectMissing();
+    }, Math.min(250, this.settings.reconnect.initialMs));
+    this.heartbeat = setInterval(() => {
+      this.beat();
+    }, this.settings.heartbeatMs);
+    this.connectMissing();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.custodian);
+    clearInterval(this.heartbeat);
+    for (const peer of [...this.peers]) peer.close('this node is stopping');
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
+  }
+
+  /** Timings and the like may change while running (cluster.json edited). */
+  update(settings: ConnectionSettings): void {
+    const heartbeatChanged = settings.heartbeatMs !== this.settings.heartbeatMs;
+    this.settings = settings;
+    if (heartbeatChanged && !this.stopped) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => {
+        this.beat();
+      }, settings.heartbeatMs);
+    }
+  }
+
+  /** The nodes to stay connected to (this node excluded); connections to nodes no longer listed close. */
+  setNodes(nodes: readonly ControllerNode[]): void {
+    const wanted = new Map(nodes.filter((n) => n.id !== this.localNodeId).map((n) => [n.id, n]));
+    for (const id of [...this.nodes.keys()]) {
+      if (wanted.has(id)) continue;
+      this.nodes.delete(id);
+      this.backoff.delete(id);
+      this.bound.get(id)?.close('node removed from the cluster');
+      this.connecting.get(id)?.close('node removed from the cluster');
+    }
+    for (const [id, node] of wanted) {
+      const before = this.nodes.get(id);
+      this.nodes.set(id, node);
+      // A node that moved gets a fresh connection.
+      if (before && (before.ip !== node.ip || before.tcpPort !== node.tcpPort)) this.bound.get(id)?.close('node moved to a new address');
+    }
+    if (!this.stopped) this.connectMissing();
+  }
+
+  isActive(nodeId: string): boolean {
+    return this.bound.has(nodeId);
+  }
+
+  lastHeard(nodeId: string): number | undefined {
+    return this.bound.get(nodeId)?.lastHeard ?? this.lastHeardAt.get(nodeId);
+  }
+
+  // ---- MessageTransport ----
+
+  sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
+    const peer = this.bound.get(nodeId);
+    return peer ? peer.send(type, payload) : Promise.resolve(false);
+  }
+
+  connectedNodes(): string[] {
+    return [...this.bound.keys()];
+  }
+
+  // ---- connections ----
+
+  private connectMissing(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const node of this.nodes.values()) {
+      if (this.bound.has(node.id) || this.connecting.has(node.id)) continue;
+      const backoff = this.backoff.get(node.id);
+      if (backoff && backoff.nextAt > now) continue;
+      const socket = connect({ host: node.ip, port: node.tcpPort });
+      const peer = this.adopt(socket, 'outbound', node.id);
+      this.connecting.set(node.id, peer);
+      socket.once('connect', () => {
+        if (peer.state === 'handshake') peer.start();
+      });
+    }
+  }
+
+  private adopt(socket: Socket, direction: 'inbound' | 'outbound', expected: string | undefined): PeerConnection {
+    const { local, secret, maxFrameBytes, handshakeTimeoutMs } = this.settings;
+    const settings: PeerSettings = { local, secret, maxFrameBytes, handshakeTimeoutMs, logger: this.logger };
+    const peer = new PeerConnection(socket, direction, expected, settings, this.peerEvents);
+    this.peers.add(peer);
+    if (direction === 'inbound') {
+      if (this.stopped) peer.close('this node is stopping');
+      else peer.start();
+    }
+    return peer;
+  }
+
+  private readonly peerEvents: PeerEvents = {
+    hello: (peer, nodeId, ip, tcpPort) => {
+      if (nodeId === this.localNodeId) return `a peer at ${peer.remote} claims this node's own id (${nodeId}); refused`;
+      if (peer.direction === 'outbound' && peer.expectedNodeId !== nodeId) {
+        return `expected node ${peer.expectedNodeId ?? '?'} at ${peer.remote}, but it says it is ${nodeId}; refused`;
+      }
+      if (!this.nodes.has(nodeId)) {
+        if (!this.settings.acceptUnknownNodes) return `refused a connection from unknown node "${nodeId}" (${peer.remote}); list it in cluster.json, or set acceptUnknownNodes`;
+        const node = { id: nodeId, ip, tcpPort };
+        this.nodes.set(nodeId, node);
+        this.listener.nodeJoined(node);
+      }
+      return undefined;
+    },
+    bound: (peer) => {
+      const nodeId = peer.nodeId as string;
+      if (this.connecting.get(nodeId) === peer) this.connecting.delete(nodeId);
+      const existing = this.bound.get(nodeId);
+      if (existing) {
+        // Both nodes apply the same rule, so both keep the same connection.
+        const keepOutbound = this.localNodeId < nodeId;
+        const keepNew = (peer.direction === 'outbound') === keepOutbound;
+        if (!keepNew) {
+          peer.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`);
+          return;
+        }
+        this.bound.set(nodeId, peer);
+        existing.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`);
+        return;
+      }
+      this.bound.set(nodeId, peer);
+      this.backoff.delete(nodeId);
+      this.logger.info({ node: nodeId, direction: peer.direction, remote: peer.remote }, `connected to node ${nodeId} (${peer.direction})`);
+      this.listener.nodeActivated(nodeId);
+    },
+    frame: (peer, frame) => {
+      if (this.bound.get(peer.nodeId as string) === peer || peer.state === 'bound') this.listener.frame(peer.nodeId as string, frame);
+    },
+    closed: (peer, reason, refused) => {
+      this.peers.delete(peer);
+      const nodeId = peer.nodeId ?? peer.expectedNodeId;
+      if (nodeId !== undefined && this.connecting.get(nodeId) === peer) {
+        this.connecting.delete(nodeId);
+        this.scheduleRetry(nodeId);
+      }
+      if (refused) this.logger.warn({ remote: peer.remote, node: peer.nodeId }, reason);
+      if (peer.nodeId !== undefined && this.bound.get(peer.nodeId) === peer) {
+        this.bound.delete(peer.nodeId);
+        this.lastHeardAt.set(peer.nodeId, peer.lastHeard);
+        this.scheduleRetry(peer.nodeId);
+        this.listener.nodeDeactivated(peer.nodeId, reason);
+      } else if (!refused) {
+        // Attempts to reach a node that is down fail all the time; worth a debug line only.
+        this.logger.debug({ remote: peer.remote, node: nodeId }, `cluster connection closed: ${reason}`);
+      }
+    },
+  };
+
+  private scheduleRetry(nodeId: string): void {
+    if (this.stopped || !this.nodes.has(nodeId)) return;
+    const { initialMs, maxMs } = this.settings.reconnect;
+    const previous = this.backoff.get(nodeId);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    const jitter = delay * (0.8 + Math.random() * 0.4);
+    this.backoff.set(nodeId, { attempt, nextAt: Date.now() + jitter });
+  }
+
+  /** Heartbeats to every bound node; drops those silent for longer than the failure timeout. */
+  private beat(): void {
+    const now = Date.now();
+    for (const peer of [...this.bound.values()]) {
+      if (now - peer.lastHeard > this.settings.failureTimeoutMs) {
+        peer.close(`no heartbeat for ${now - peer.lastHeard} ms (failure timeout ${this.settings.failureTimeoutMs} ms)`);
+        continue;
+      }
+      void peer.send(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: now } });
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'lattice';
+import { encodeFrame, FrameDecoder, FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
+import type { ControllerNode } from './api.js';
+import { newNonce, proofFor, verifyProof } from './handshake.js';
+
+/** What the connection manager decides and hears. */
+export interface PeerEvents {
+  /** The peer said who it is; answer with a reason to refuse it, or undefined to go on. */
+  hello(peer: PeerConnection, nodeId: string, ip: string, tcpPort: number): string | undefined;
+  /** The handshake is done: the connection is bound to `peer.nodeId`. */
+  bound(peer: PeerConnection): void;
+  /** A MESSAGE or REPLY frame on a bound connection. */
+  frame(peer: PeerConnection, frame: Frame): void;
+  /** The connection is gone (once); `refused` when this side refused the peer (a protocol or security reason). */
+  closed(peer: PeerConnection, reason: string, refused: boolean): void;
+}
+
+export interface PeerSettings {
+  readonly local: ControllerNode;
+  readonly secret: string | undefined;
+  readonly maxFrameBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+interface HelloBody {
+  ip?: unknown;
+  tcpPort?: unknown;
+  nonce?: unknown;
+  auth?: unknown;
+}
+
+/**
+ * One TCP connection to another node: frames in and out, and the handshake that binds it to a node.
+ * Both sides send HELLO (id, address, a random challenge, whether they use a secret). With a secret,
+ * each answers the other's challenge with an AUTH proof, and nothing but HELLO and AUTH is accepted
+ * until the peer's proof checks out. Anything else before that, or anything malformed, closes it.
+ */
+export class PeerConnection {
+  nodeId: string | undefined;
+  state: 'handshake' | 'bound' | 'closed' = 'handshake';
+  lastHeard = Date.now();
+  private readonly decoder: FrameDecoder;
+  private readonly nonce = newNonce();
+  private helloSeen = false;
+  private peerProved = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private corked = false;
+  private drained: Promise<boolean> | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly direction: 'inbound' | 'outbound',
+    /** For an outbound connection: the node it was opened to. */
+    readonly expectedNodeId: string | undefined,
+    private readonly settings: PeerSettings,
+    private readonly events: PeerEvents,
+  ) {
+    this.decoder = new FrameDecoder(settings.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.receive(chunk);
+    });
+    socket.on('error', (error: Error) => {
+      this.close(`socket error: ${error.message}`);
+    });
+    socket.on('close', () => {
+      this.close('connection closed');
+    });
+  }
+
+  /** Where the peer is, for logs. */
+  get remote(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  /** Sends our HELLO and starts the handshake clock. */
+  start(): void {
+    const { local, secret, handshakeTimeoutMs } = this.settings;
+    this.write(FrameType.HELLO, { s: 'HELLO', n: local.id, b: { ip: local.ip, tcpPort: local.tcpPort, nonce: this.nonce, v: 1, auth: secret !== undefined } });
+    this.handshakeTimer = setTimeout(() => {
+      this.refuse(`no complete handshake with ${this.remote} within ${handshakeTimeoutMs} ms`);
+    }, handshakeTimeoutMs);
+  }
+
+  /** Sends a frame on a bound connection; false if it is not bound. Resolves once the socket took it. */
+  send(type: FrameType, payload: FramePayload): Promise<boolean> {
+    if (this.state !== 'bound') return Promise.resolve(false);
+    return this.write(type, payload) ? Promise.resolve(true) : this.whenDrained();
+  }
+
+  close(reason: string, refused = false): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.socket.destroy();
+    this.events.closed(this, reason, refused);
+  }
+
+  /** Writes a frame; batches the writes of one tick into one system call. */
+  private write(type: FrameType, payload: FramePayload): boolean {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    return this.socket.write(encodeFrame(type, payload));
+  }
+
+  private whenDrained(): Promise<boolean> {
+    this.drained ??= new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        this.drained = undefined;
+        resolve(ok);
+      };
+      const onDrain = (): void => {
+        done(true);
+      };
+      const onClose = (): void => {
+        done(false);
+      };
+      this.socket.on('drain', onDrain);
+      this.socket.on('close', onClose);
+    });
+    return this.drained;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastHeard = Date.now();
+    const { frames, error } = this.decoder.push(chunk);
+    for (const frame of frames) {
+      if (this.isClosed()) return;
+      this.handle(frame);
+    }
+    if (error !== undefined) this.refuse(`bad input from ${this.nodeId ?? this.remote}: ${error}`);
+  }
+
+  /** A method, not a property test: handling a frame may close the connection. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private handle(frame: Frame): void {
+    const { type, payload } = frame;
+    if (type === FrameType.HELLO) this.onHello(payload);
+    else if (type === FrameType.AUTH) this.onAuth(payload);
+    else if (this.state !== 'bound') this.refuse(`${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`);
+    else if (type !== FrameType.ECHO) this.events.frame(this, frame);
+  }
+
+  private onHello(payload: FramePayload): void {
+    if (this.helloSeen) {
+      this.refuse(`${this.nodeId ?? this.remote} sent HELLO twice`);
+      return;
+    }
+    this.helloSeen = true;
+    const body = (typeof payload.b === 'object' && payload.b !== null ? payload.b : {}) as HelloBody;
+    if (!(body.nonce instanceof Uint8Array) || body.nonce.length !== 16) {
+      this.refuse(`HELLO from ${this.remote} has no 16-byte challenge`);
+      return;
+    }
+    const ip = typeof body.ip === 'string' ? body.ip : (this.socket.remoteAddress ?? '');
+    const tcpPort = typeof body.tcpPort === 'number' ? body.tcpPort : 0;
+    const refusal = this.events.hello(this, payload.n, ip, tcpPort);
+    if (refusal !== undefined) {
+      this.refuse(refusal);
+      return;
+    }
+    this.nodeId = payload.n;
+    const { secret, local } = this.settings;
+    const peerUsesSecret = body.auth === true;
+    if (secret === undefined) {
+      if (peerUsesSecret) this.refuse(`node ${payload.n} uses a cluster secret and this node has none; refused`);
+      else this.bind();
+    } else if (!peerUsesSecret) {
+      this.refuse(`node ${payload.n} has no cluster secret; refused`);
+    } else {
+      this.write(FrameType.AUTH, { s: 'AUTH', n: local.id, b: { proof: proofFor(secret, body.nonce, local.id, payload.n) } });
+      if (this.peerProved) this.bind();
+    }
+  }
+
+  private onAuth(payload: FramePayload): void {
+    const { secret, local } = this.settings;
+    const proof = typeof payload.b === 'object' && payload.b !== null ? (payload.b as { proof?: unknown }).proof : undefined;
+    if (secret === undefined || !this.helloSeen || this.nodeId === undefined || this.peerProved) {
+      this.refuse(`unexpected AUTH from ${this.nodeId ?? this.remote}`);
+    } else if (!verifyProof(secret, this.nonce, this.nodeId, local.id, proof)) {
+      this.refuse(`node ${this.nodeId} failed authentication (wrong cluster secret); refused`);
+    } else {
+      this.peerProved = true;
+      this.bind();
+    }
+  }
+
+  /** Closes for a protocol or security reason (the manager logs these). */
+  private refuse(reason: string): void {
+    this.close(reason, true);
+  }
+
+  private bind(): void {
+    if (this.state !== 'handshake') return;
+    clearTimeout(this.handshakeTimer);
+    this.state = 'bound';
+    this.events.bound(this);
+  }
+}

@@ -1,0 +1,39 @@
+import { serviceToken } from 'lattice';
+
+/** A controller node: its id, and where it listens. */
+export interface ControllerNode {
+  readonly id: string;
+  readonly ip: string;
+  readonly tcpPort: number;
+}
+
+/** ACTIVE: connected and heard from recently (or this node itself); INACTIVE otherwise. */
+export type NodeState = 'ACTIVE' | 'INACTIVE';
+
+/** A membership change. */
+export interface ClusterEvent {
+  readonly type: 'node-added' | 'node-removed' | 'node-activated' | 'node-deactivated';
+  readonly node: ControllerNode;
+  /** Why, for deactivations: "connection closed", "no heartbeat for 3000 ms", ... */
+  readonly reason?: string;
+  readonly at: number;
+}
+
+/** Cluster membership (the seed's ClusterStore): who is in the cluster, and who is alive. */
+export interface ClusterService {
+  getLocalNode(): ControllerNode;
+  getNodes(): ControllerNode[];
+  getNode(id: string): ControllerNode | undefined;
+  getState(id: string): NodeState;
+  /** When a node was last heard from (ms since the epoch), if ever. */
+  getLastHeard(id: string): number | undefined;
+  /** Adds a node for as long as this store runs (cluster.json is what lasts). */
+  addNode(id: string, ip: string, tcpPort?: number): ControllerNode;
+  removeNode(id: string): void;
+  /** Listens to membership events; returns the function that stops listening. */
+  addListener(listener: (event: ClusterEvent) => void): () => void;
+}
+
+export const ClusterService = serviceToken<ClusterService>('ClusterService');
+
+export const DEFAULT_TCP_PORT = 9876;

@@ -1,0 +1,114 @@
+import { CommandService, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from 'lattice';
+import { ClusterCommunicationService } from '../messaging/api.js';
+import { ClusterService, DEFAULT_TCP_PORT } from './api.js';
+
+/** `lattice cluster nodes`: every node, its address and state, and when it was last heard from. */
+@Component({ name: 'cluster.command.nodes', service: CommandService })
+export class ClusterNodesCommand implements Command {
+  readonly scope = 'cluster';
+  readonly name = 'nodes';
+  readonly description = 'the cluster nodes: id, address, state, last heard';
+  @Reference({ service: ClusterService }) cluster!: ClusterService;
+
+  run(): CommandResult {
+    const local = this.cluster.getLocalNode();
+    const now = Date.now();
+    const nodes = this.cluster.getNodes().map((node) => {
+      const heard = this.cluster.getLastHeard(node.id);
+      return { ...node, state: this.cluster.getState(node.id), self: node.id === local.id, lastHeardMsAgo: heard === undefined ? null : now - heard };
+    });
+    return {
+      data: nodes,
+      table: {
+        columns: ['ID', 'ADDRESS', 'STATE', 'LAST HEARD'],
+        rows: nodes.map((n) => [`${n.id}${n.self ? ' (this node)' : ''}`, `${n.ip}:${n.tcpPort}`, n.state, n.self ? '' : n.lastHeardMsAgo === null ? 'never' : `${(n.lastHeardMsAgo / 1000).toFixed(1)}s ago`]),
+      },
+    };
+  }
+}
+
+/** Writes cluster.json through configuration admin when there is one, so the change lasts; else in memory. */
+abstract class ClusterEditCommand {
+  @Reference({ service: ClusterService }) cluster!: ClusterService;
+  @Reference({ service: ConfigurationAdminService, cardinality: '0..1', policy: 'dynamic' }) config?: ConfigurationAdmin;
+
+  protected async editNodes(edit: (nodes: { id: string; ip: string; tcpPort: number }[]) => { id: string; ip: string; tcpPort: number }[]): Promise<boolean> {
+    const admin = this.config;
+    if (!admin) return false;
+    const raw = admin.raw('cluster') ?? {};
+    const listed = Array.isArray(raw.nodes) ? (raw.nodes as { id: string; ip: string; tcpPort: number }[]) : this.cluster.getNodes().map((n) => ({ ...n }));
+    await admin.update('cluster', { ...raw, nodes: edit([...listed]) });
+    return true;
+  }
+}
+
+/** `lattice cluster add-node ID IP [PORT]` */
+@Component({ name: 'cluster.command.add-node', service: CommandService })
+export class ClusterAddNodeCommand extends ClusterEditCommand implements Command {
+  readonly scope = 'cluster';
+  readonly name = 'add-node';
+  readonly description = 'add a node to the cluster (written to config/cluster.json)';
+  readonly arguments = [
+    { name: 'id', required: true },
+    { name: 'ip', required: true },
+    { name: 'port', description: `default ${DEFAULT_TCP_PORT}` },
+  ];
+
+  async run(args: readonly string[]): Promise<string> {
+    const [id = '', ip = '', portText] = args;
+    const tcpPort = portText === undefined ? DEFAULT_TCP_PORT : Number(portText);
+    if (this.cluster.getNode(id)) throw new Error(`node ${id} is already in the cluster`);
+    const persisted = await this.editNodes((nodes) => [...nodes, { id, ip, tcpPort }]);
+    if (!persisted) this.cluster.addNode(id, ip, tcpPort);
+    return `Added node ${id} at ${ip}:${tcpPort}${persisted ? ' (config/cluster.json)' : ' (until this node restarts)'}.`;
+  }
+}
+
+/** `lattice cluster remove-node ID` */
+@Component({ name: 'cluster.command.remove-node', service: CommandService })
+export class ClusterRemoveNodeCommand extends ClusterEditCommand implements Command {
+  readonly scope = 'cluster';
+  readonly name = 'remove-node';
+  readonly description = 'remove a node from the cluster (written to config/cluster.json)';
+  readonly arguments = [{ name: 'id', required: true }];
+
+  async run(args: readonly string[]): Promise<string> {
+    const [id = ''] = args;
+    if (!this.cluster.getNode(id)) throw new Error(`there is no node ${id} in the cluster`);
+    if (id === this.cluster.getLocalNode().id) throw new Error(`node ${id} is this node; it cannot remove itself`);
+    const persisted = await this.editNodes((nodes) => nodes.filter((n) => n.id !== id));
+    this.cluster.removeNode(id);
+    return `Removed node ${id}${persisted ? ' (config/cluster.json)' : ''}.`;
+  }
+}
+
+/** `lattice cluster send NODE SUBJECT [BODY] [--request] [--timeout MS]`, for diagnosis. */
+@Component({ name: 'cluster.command.send', service: CommandService })
+export class ClusterSendCommand implements Command {
+  readonly scope = 'cluster';
+  readonly name = 'send';
+  readonly description = 'send a message to a node (BODY as JSON, or text); --request waits for the reply';
+  readonly arguments = [{ name: 'node', required: true }, { name: 'subject', required: true }, { name: 'body' }];
+  readonly options = [
+    { flags: '--request', description: 'wait for a reply (sendAndReceive)' },
+    { flags: '--timeout <ms>', description: 'how long to wait for the reply (default 5000)' },
+  ];
+  @Reference({ service: ClusterCommunicationService }) messaging!: ClusterCommunicationService;
+
+  async run(args: readonly string[], options: Readonly<Record<string, string | boolean>>): Promise<CommandResult> {
+    const [node = '', subject = '', text] = args;
+    let body: unknown = text;
+    try {
+      if (text !== undefined) body = JSON.parse(text) as unknown;
+    } catch {
+      // not JSON: send the text
+    }
+    if (options.request === true) {
+      const reply = await this.messaging.sendAndReceive(subject, body, node, { timeoutMs: Number(options.timeout ?? 5000) });
+      return { text: `Reply from ${node}: ${JSON.stringify(reply)}`, data: { reply } };
+    }
+    const sent = await this.messaging.send(subject, body, node);
+    if (!sent) throw new Error(`no connection to node ${node}`);
+    return { text: `Sent "${subject}" to ${node}.`, data: { sent } };
+  }
+}

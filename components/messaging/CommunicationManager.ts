@@ -1,0 +1,173 @@
+import { Activate, Component, Deactivate, type ComponentContext, type Logger } from 'lattice';
+import {
+  ClusterCommunicationService,
+  ClusterMessagingAdmin,
+  RESERVED_SUBJECTS,
+  type ClusterMessage,
+  type MessageSubscriber,
+  type MessageTransport,
+} from './api.js';
+import { FrameType, type FramePayload } from './FrameCodec.js';
+
+interface PendingRequest {
+  readonly nodeId: string;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Subject-based messaging between cluster nodes: subscribers by subject, sending through the cluster
+ * store's connections (its transport), and request/reply. A delayed component: the cluster store's
+ * reference activates it.
+ */
+@Component({ name: 'messaging', service: [ClusterCommunicationService, ClusterMessagingAdmin] })
+export class CommunicationManager implements ClusterCommunicationService, ClusterMessagingAdmin {
+  private transport: MessageTransport | undefined;
+  private readonly subscribers = new Map<string, Set<MessageSubscriber>>();
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextRequestId = 1;
+  private logger: Logger | undefined;
+
+  @Activate
+  activate(context: ComponentContext): void {
+    this.logger = context.logger;
+  }
+
+  @Deactivate
+  deactivate(): void {
+    this.transport = undefined;
+    for (const [id, request] of this.pending) this.settle(id, request, new Error('messaging stopped before the reply came'));
+  }
+
+  get localNodeId(): string | undefined {
+    return this.transport?.localNodeId;
+  }
+
+  // ---- ClusterCommunicationService ----
+
+  async send(subject: string, body: unknown, nodeId: string): Promise<boolean> {
+    checkSubject(subject);
+    const transport = this.transport;
+    if (!transport) return false;
+    return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body });
+  }
+
+  async broadcast(subject: string, body: unknown): Promise<string[]> {
+    checkSubject(subject);
+    const transport = this.transport;
+    if (!transport) return [];
+    const nodes = transport.connectedNodes();
+    const sent = await Promise.all(nodes.map((node) => transport.sendFrame(node, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body })));
+    return nodes.filter((_, i) => sent[i]);
+  }
+
+  sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    checkSubject(subject);
+    const transport = this.transport;
+    if (!transport) return Promise.reject(new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`));
+    const id = this.nextRequestId++;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const request = this.pending.get(id);
+        if (request) this.settle(id, request, new Error(`no reply from node ${nodeId} to "${subject}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { nodeId, resolve: resolve as (value: unknown) => void, reject, timer });
+      transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body, i: id }).then(
+        (sent) => {
+          const request = this.pending.get(id);
+          if (!sent && request) this.settle(id, request, new Error(`no connection to node ${nodeId}`));
+        },
+        (error: unknown) => {
+          const request = this.pending.get(id);
+          if (request) this.settle(id, request, error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  addSubscriber(subject: string, subscriber: MessageSubscriber): void {
+    let set = this.subscribers.get(subject);
+    if (!set) this.subscribers.set(subject, (set = new Set()));
+    set.add(subscriber);
+  }
+
+  removeSubscriber(subject: string, subscriber: MessageSubscriber): void {
+    const set = this.subscribers.get(subject);
+    set?.delete(subscriber);
+    if (set?.size === 0) this.subscribers.delete(subject);
+  }
+
+  getSubscribers(subject: string): MessageSubscriber[] {
+    return [...(this.subscribers.get(subject) ?? [])];
+  }
+
+  // ---- ClusterMessagingAdmin ----
+
+  attach(transport: MessageTransport): void {
+    this.transport = transport;
+  }
+
+  detach(transport: MessageTransport): void {
+    if (this.transport !== transport) return;
+    this.transport = undefined;
+    for (const [id, request] of this.pending) this.settle(id, request, new Error('the cluster connections closed before the reply came'));
+  }
+
+  deliver(type: FrameType, payload: FramePayload, from: string): void {
+    if (type === FrameType.REPLY) {
+      const request = payload.r === undefined ? undefined : this.pending.get(payload.r);
+      // A late reply (after a timeout), or one from another node than asked, is dropped.
+      if (!request || request.nodeId !== from || payload.r === undefined) return;
+      this.settle(payload.r, request, payload.e === undefined ? undefined : new Error(payload.e), payload.b);
+      return;
+    }
+    const message: ClusterMessage = { subject: payload.s, sender: from, body: payload.b };
+    let outcome: { value: unknown } | { error: unknown } | undefined;
+    // Every subscriber gets the message, in arrival order, even if one throws.
+    for (const subscriber of this.getSubscribers(payload.s)) {
+      try {
+        const result = subscriber(message);
+        if (outcome === undefined && result !== undefined) outcome = { value: result };
+      } catch (error) {
+        this.logger?.error({ err: error, subject: payload.s, from }, `a subscriber of "${payload.s}" threw: ${(error as Error).message}`);
+        outcome ??= { error };
+      }
+    }
+    if (payload.i !== undefined) this.reply(payload, from, outcome);
+  }
+
+  /** Answers a request with what the first subscriber gave: a value (or promise), or what it threw. */
+  private reply(request: FramePayload, to: string, outcome: { value: unknown } | { error: unknown } | undefined): void {
+    const transport = this.transport;
+    if (!transport) return;
+    const answer = (fields: { b?: unknown; e?: string }): void => {
+      void transport.sendFrame(to, FrameType.REPLY, { s: request.s, n: transport.localNodeId, r: request.i, ...fields });
+    };
+    const failed = (error: unknown): void => {
+      answer({ e: error instanceof Error ? error.message : String(error) });
+    };
+    if (outcome === undefined) answer({ e: `no subscriber of "${request.s}" on node ${transport.localNodeId} answered` });
+    else if ('error' in outcome) failed(outcome.error);
+    else {
+      Promise.resolve(outcome.value).then((b: unknown) => {
+        answer({ b });
+      }, failed);
+    }
+  }
+
+  private settle(id: number, request: PendingRequest, error: Error | undefined, value?: unknown): void {
+    this.pending.delete(id);
+    clearTimeout(request.timer);
+    if (error) request.reject(error);
+    else request.resolve(value);
+  }
+}
+
+function checkSubject(subject: string): void {
+  if (typeof subject !== 'string' || subject === '') throw new TypeError('a message subject is a non-empty string');
+  if (RESERVED_SUBJECTS.has(subject)) throw new TypeError(`"${subject}" is a subject the cluster uses itself; choose another`);
+}

@@ -1,0 +1,161 @@
+import { decode, encode } from '@msgpack/msgpack';
+
+/** `0xfeedcafebeaddead`, the first 8 bytes of every frame (the seed's marker). */
+export const FRAME_MARKER = 0xfeedcafebeaddeadn;
+/** Marker (8) + type (4) + total length (4), big-endian. */
+export const HEADER_BYTES = 16;
+/** Default largest frame accepted, header included. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Frame types: the cluster's own (HELLO, AUTH, ECHO) and the messages components send (MESSAGE, REPLY). */
+export const FrameType = {
+  /** Greeting: who I am, where I listen, a challenge nonce. */
+  HELLO: 1,
+  /** Heartbeat. */
+  ECHO: 2,
+  /** A message on a subject; with an id when a reply is wanted. */
+  MESSAGE: 3,
+  /** The reply to a MESSAGE with an id. */
+  REPLY: 4,
+  /** Answer to the peer's HELLO challenge: an HMAC proving the shared secret. */
+  AUTH: 5,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+const TYPES = new Set<number>(Object.values(FrameType));
+
+/** The MessagePack map a frame carries. */
+export interface FramePayload {
+  /** Subject. */
+  readonly s: string;
+  /** Sending node id. */
+  readonly n: string;
+  /** Body: any MessagePack value. */
+  readonly b?: unknown;
+  /** Request id (MESSAGE wanting a reply). */
+  readonly i?: number;
+  /** Request id being answered (REPLY). */
+  readonly r?: number;
+  /** Error text (REPLY to a failed request). */
+  readonly e?: string;
+}
+
+export interface Frame {
+  readonly type: FrameType;
+  readonly payload: FramePayload;
+}
+
+/** A frame, ready for the socket. */
+export function encodeFrame(type: FrameType, payload: FramePayload): Buffer {
+  const body = encode(payload, { ignoreUndefined: true });
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + body.byteLength);
+  frame.writeBigUInt64BE(FRAME_MARKER, 0);
+  frame.writeUInt32BE(type, 8);
+  frame.writeUInt32BE(frame.length, 12);
+  frame.set(body, HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * Cuts a byte stream into frames: partial frames wait for more bytes, coalesced ones come out together.
+ * It never throws and never holds more than one frame's worth (at most `maxFrameBytes`) plus the chunk
+ * being read: a bad marker, an impossible length, a frame over the maximum, an unknown type or a payload
+ * that is not a valid message is an error, after which the decoder refuses everything (the connection
+ * is to be closed: a byte stream cannot be trusted to realign).
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  private failure: string | undefined;
+
+  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Bytes held, waiting for the rest of a frame. */
+  get buffered(): number {
+    return this.bufferedBytes;
+  }
+
+  push(chunk: Uint8Array): { frames: Frame[]; error?: string } {
+    const frames: Frame[] = [];
+    if (this.failure !== undefined) return { frames, error: this.failure };
+    if (chunk.length > 0) {
+      this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.bufferedBytes += chunk.length;
+    }
+    while (this.bufferedBytes >= HEADER_BYTES) {
+      const header = this.peek(HEADER_BYTES);
+      const marker = header.readBigUInt64BE(0);
+      if (marker !== FRAME_MARKER) return this.fail(frames, `bad frame marker 0x${marker.toString(16).padStart(16, '0')} (expected 0xfeedcafebeaddead)`);
+      const type = header.readUInt32BE(8);
+      const length = header.readUInt32BE(12);
+      if (length < HEADER_BYTES) return this.fail(frames, `frame length ${length} is shorter than its ${HEADER_BYTES}-byte header`);
+      if (length > this.maxFrameBytes) return this.fail(frames, `frame of ${length} bytes is over the maximum of ${this.maxFrameBytes}`);
+      if (!TYPES.has(type)) return this.fail(frames, `unknown frame type ${type}`);
+      if (this.bufferedBytes < length) break;
+      const frame = this.take(length);
+      const payload = decodePayload(frame.subarray(HEADER_BYTES));
+      if (typeof payload === 'string') return this.fail(frames, payload);
+      frames.push({ type: type as FrameType, payload });
+    }
+    return { frames };
+  }
+
+  private fail(frames: Frame[], reason: string): { frames: Frame[]; error: string } {
+    this.failure = reason;
+    this.chunks = [];
+    this.bufferedBytes = 0;
+    return { frames, error: reason };
+  }
+
+  /** The first `n` buffered bytes, without consuming them. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) return first.subarray(0, n);
+    const joined = Buffer.concat(this.chunks);
+    this.chunks = [joined];
+    return joined.subarray(0, n);
+  }
+
+  /** Removes and returns the first `n` buffered bytes. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const chunk = this.chunks[0] as Buffer;
+        const count = Math.min(chunk.length, n - filled);
+        chunk.copy(out, filled, 0, count);
+        filled += count;
+        if (count === chunk.length) this.chunks.shift();
+        else this.chunks[0] = chunk.subarray(count);
+      }
+    }
+    this.bufferedBytes -= n;
+    return out;
+  }
+}
+
+/** The payload, or a string saying what is wrong with it. */
+function decodePayload(bytes: Buffer): FramePayload | string {
+  let value: unknown;
+  try {
+    // No declared length may claim more elements than there are bytes.
+    const limit = bytes.length;
+    // A plain Uint8Array view, so that binary values come out as Uint8Array (a Buffer's subarray is a Buffer).
+    value = decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { maxStrLength: limit, maxBinLength: limit, maxArrayLength: limit, maxMapLength: limit, maxExtLength: limit });
+  } catch (error) {
+    return `payload is not MessagePack: ${(error as Error).message}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return 'payload is not a MessagePack map';
+  const p = value as Record<string, unknown>;
+  if (typeof p.s !== 'string' || typeof p.n !== 'string') return 'payload has no subject ("s") or sender ("n") string';
+  if ((p.i !== undefined && !Number.isSafeInteger(p.i)) || (p.r !== undefined && !Number.isSafeInteger(p.r))) return 'payload has a request id that is not an integer';
+  if (p.e !== undefined && typeof p.e !== 'string') return 'payload has an error ("e") that is not a string';
+  return p as unknown as FramePayload;
+}

@@ -1,0 +1,56 @@
+import { serviceToken } from 'lattice';
+import type { FramePayload, FrameType } from './FrameCodec.js';
+
+/** A message as subscribers receive it. */
+export interface ClusterMessage<T = unknown> {
+  readonly subject: string;
+  /** The node it came from (as authenticated by the connection, not as the message claims). */
+  readonly sender: string;
+  readonly body: T;
+}
+
+/**
+ * Receives the messages of a subject. For a message sent with `sendAndReceive`, what the first
+ * subscriber returns (or resolves to) other than undefined is the reply; a throw or rejection is the
+ * error the requester sees.
+ */
+export type MessageSubscriber = (message: ClusterMessage) => unknown;
+
+/** Subject-based messages between cluster nodes (the seed's ClusterCommunicationService, finished). */
+export interface ClusterCommunicationService {
+  /** This node's id, once the cluster store has attached its connections. */
+  readonly localNodeId: string | undefined;
+  /** Sends to one node; true once the message is on its way, false when there is no connection to it. */
+  send(subject: string, body: unknown, nodeId: string): Promise<boolean>;
+  /** Sends to every connected node; resolves to the ids it was sent to. */
+  broadcast(subject: string, body: unknown): Promise<string[]>;
+  /** Sends and waits for the reply. @throws when there is no connection, the reply is an error, or it times out */
+  sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options?: { timeoutMs?: number }): Promise<T>;
+  addSubscriber(subject: string, subscriber: MessageSubscriber): void;
+  removeSubscriber(subject: string, subscriber: MessageSubscriber): void;
+  getSubscribers(subject: string): MessageSubscriber[];
+}
+
+/** The cluster store's connections, as the messaging side uses them. */
+export interface MessageTransport {
+  readonly localNodeId: string;
+  /** Sends a frame; false when there is no connection to the node. Resolves once the socket took it. */
+  sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean>;
+  /** Nodes with a connection now. */
+  connectedNodes(): string[];
+}
+
+/** The dispatch side of messaging, which the cluster store uses (the seed's CommunicationsDelegate). */
+export interface ClusterMessagingAdmin {
+  /** The store's connections become the way out. */
+  attach(transport: MessageTransport): void;
+  detach(transport: MessageTransport): void;
+  /** A MESSAGE or REPLY frame arrived on the connection bound to node `from`. */
+  deliver(type: FrameType, payload: FramePayload, from: string): void;
+}
+
+export const ClusterCommunicationService = serviceToken<ClusterCommunicationService>('ClusterCommunicationService');
+export const ClusterMessagingAdmin = serviceToken<ClusterMessagingAdmin>('ClusterMessagingAdmin');
+
+/** Subjects the cluster uses itself; components cannot send on them. */
+export const RESERVED_SUBJECTS: ReadonlySet<string> = new Set(['HELLO', 'ECHO', 'AUTH']);

@@ -1,0 +1,220 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import { encodeFrame, FrameDecoder, FrameType } from '../../components/messaging/FrameCodec.js';
+import { newNonce } from '../../components/cluster/handshake.js';
+import { freePorts } from '../helpers/ports.js';
+import { Recorder } from '../helpers/recorder.js';
+import { nodeList, startNode, type TestNode } from './cluster-node.js';
+
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.container.stop()));
+});
+
+async function cluster(ids: string[], extra: Record<string, unknown> = {}): Promise<TestNode[]> {
+  const ports = await freePorts(ids.length);
+  const started = await Promise.all(ids.map((id) => startNode(id, { nodes: nodeList(ids, ports), heartbeatMs: 100, failureTimeoutMs: 600, ...extra })));
+  nodes.push(...started);
+  for (const a of started) for (const b of started) if (a !== b) await a.whenState(b.id, 'ACTIVE');
+  return started;
+}
+
+describe('cluster membership and messaging, in one process over real sockets', () => {
+  test('nodes from one cluster.json find each other: every node ACTIVE everywhere, events emitted', async () => {
+    const [a, b, c] = await cluster(['a', 'b', 'c']);
+    expect(a!.store.getLocalNode()).toMatchObject({ id: 'a', ip: '127.0.0.1' });
+    expect(a!.store.getNodes().map((n) => n.id)).toEqual(['a', 'b', 'c']);
+    expect(['a', 'b', 'c'].map((id) => c!.store.getState(id))).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+    expect(b!.events.items.filter((e) => e.type === 'node-activated').map((e) => e.node.id).sort()).toEqual(['a', 'c']);
+    expect(a!.store.getLastHeard('b')).toBeGreaterThan(Date.now() - 5000);
+  });
+
+  test('messages by subject; a throwing subscriber does not stop the others; broadcast; in order on one connection', async () => {
+    const [a, b, c] = await cluster(['a', 'b', 'c']);
+    const got = new Recorder<string>();
+    b!.messaging.addSubscriber('greet', () => {
+      throw new Error('first subscriber breaks');
+    });
+    b!.messaging.addSubscriber('greet', (m) => {
+      got.push(`b:${m.sender}:${String(m.body)}`);
+    });
+    c!.messaging.addSubscriber('greet', (m) => {
+      got.push(`c:${m.sender}:${String(m.body)}`);
+    });
+    expect(await a!.messaging.send('greet', 'hi', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('b:a:hi'));
+    expect(b!.errors().some((e) => e.msg.includes('a subscriber of "greet" threw: first subscriber breaks'))).toBe(true);
+    expect((await a!.messaging.broadcast('greet', 'all')).sort()).toEqual(['b', 'c']);
+    await got.waitFor((items) => items.includes('b:a:all') && items.includes('c:a:all'));
+    expect(await a!.messaging.send('greet', 'x', 'nobody')).toBe(false);
+    await expect(a!.messaging.send('HELLO', 'x', 'b')).rejects.toThrow(/subject the cluster uses itself/);
+
+    const seq = new Recorder<number>();
+    c!.messaging.addSubscriber('seq', (m) => {
+      seq.push(m.body as number);
+    });
+    for (let i = 0; i < 2000; i++) void a!.messaging.send('seq', i, 'c');
+    await seq.waitFor((items) => items.length === 2000);
+    expect(seq.items).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(c!.messaging.getSubscribers('seq')).toHaveLength(1);
+  });
+
+  test('request/reply: the reply, an error reply, no subscriber, and a timeout', async () => {
+    const [a, b] = await cluster(['a', 'b']);
+    b!.messaging.addSubscriber('add', (m) => {
+      const { x, y } = m.body as { x: number; y: number };
+      return x + y;
+    });
+    b!.messaging.addSubscriber('slow-add', async (m) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return (m.body as number) + 1;
+    });
+    b!.messaging.addSubscriber('fail', () => {
+      throw new Error('cannot do that');
+    });
+    b!.messaging.addSubscriber('silent', () => new Promise(() => undefined));
+    expect(await a!.messaging.sendAndReceive('add', { x: 2, y: 3 }, 'b')).toBe(5);
+    expect(await a!.messaging.sendAndReceive('slow-add', 41, 'b')).toBe(42);
+    await expect(a!.messaging.sendAndReceive('fail', null, 'b')).rejects.toThrow('cannot do that');
+    await expect(a!.messaging.sendAndReceive('nobody-listens', null, 'b')).rejects.toThrow('no subscriber of "nobody-listens" on node b answered');
+    await expect(a!.messaging.sendAndReceive('silent', null, 'b', { timeoutMs: 100 })).rejects.toThrow('no reply from node b to "silent" within 100 ms');
+    await expect(a!.messaging.sendAndReceive('add', null, 'nowhere')).rejects.toThrow('no connection to node nowhere');
+  });
+
+  test('a node that stops is INACTIVE for the others (event with the reason), and ACTIVE again when it is back', async () => {
+    const ports = await freePorts(2);
+    const config = { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 600, reconnect: { initialMs: 20, maxMs: 100 } };
+    const a = await startNode('a', config);
+    nodes.push(a);
+    let b = await startNode('b', config);
+    await a.whenState('b', 'ACTIVE');
+    await b.container.stop();
+    await a.whenState('b', 'INACTIVE');
+    const down = a.events.items.find((e) => e.type === 'node-deactivated' && e.node.id === 'b');
+    expect(down?.reason).toBeDefined();
+    b = await startNode('b', config);
+    nodes.push(b);
+    await a.whenState('b', 'ACTIVE');
+    expect(a.events.items.filter((e) => e.node.id === 'b').map((e) => e.type)).toEqual(['node-activated', 'node-deactivated', 'node-activated']);
+  });
+
+  test('simultaneous connections between two nodes resolve to exactly one', async () => {
+    const [a, b] = await cluster(['a', 'b'], { reconnect: { initialMs: 10, maxMs: 50 } });
+    // Both connected to each other at start; each keeps the connection node a opened.
+    const seq = new Recorder<number>();
+    b!.messaging.addSubscriber('one-link', (m) => {
+      seq.push(m.body as number);
+    });
+    for (let i = 0; i < 500; i++) void a!.messaging.send('one-link', i, 'b');
+    await seq.waitFor((items) => items.length === 500);
+    expect(seq.items).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+    expect(a!.events.items.filter((e) => e.type === 'node-activated')).toHaveLength(1);
+    expect(b!.events.items.filter((e) => e.type === 'node-activated')).toHaveLength(1);
+  });
+
+  test('with a secret: a node with the wrong secret, or none, is refused, logged, and can send nothing', async () => {
+    const ports = await freePorts(3);
+    const list = nodeList(['a', 'b', 'c'], ports);
+    const a = await startNode('a', { nodes: list, secret: 'correct horse battery' });
+    const b = await startNode('b', { nodes: list, secret: 'correct horse battery' });
+    const c = await startNode('c', { nodes: list, secret: 'wrong secret entirely' });
+    nodes.push(a, b, c);
+    await a.whenState('b', 'ACTIVE');
+    await a.logRecorder.next((e) => e.level === 40 && /node c failed authentication \(wrong cluster secret\); refused/.test(e.msg));
+    expect(a.store.getState('c')).toBe('INACTIVE');
+    expect(await c.messaging.send('x', 1, 'a')).toBe(false);
+
+    const d = await startNode('d', { nodes: [...list.slice(0, 1), { id: 'd', ip: '127.0.0.1', tcpPort: (await freePorts(1))[0] }] });
+    nodes.push(d);
+    await a.logRecorder.next((e) => e.level === 40 && /(node d has no cluster secret|unknown node "d")/.test(e.msg));
+    expect(a.store.getState('d')).toBe('INACTIVE');
+  });
+
+  test('unknown nodes are refused, unless acceptUnknownNodes lets them in', async () => {
+    const [p1, p2, p3] = await freePorts(3);
+    const strict = await startNode('strict', { nodes: [{ id: 'strict', ip: '127.0.0.1', tcpPort: p1 }] });
+    const open = await startNode('open', { nodes: [{ id: 'open', ip: '127.0.0.1', tcpPort: p2 }], acceptUnknownNodes: true });
+    const stranger = await startNode('stranger', {
+      nodes: [
+        { id: 'stranger', ip: '127.0.0.1', tcpPort: p3 },
+        { id: 'strict', ip: '127.0.0.1', tcpPort: p1 },
+        { id: 'open', ip: '127.0.0.1', tcpPort: p2 },
+      ],
+    });
+    nodes.push(strict, open, stranger);
+    await strict.logRecorder.next((e) => e.level === 40 && e.msg.includes('refused a connection from unknown node "stranger"'));
+    await open.whenState('stranger', 'ACTIVE');
+    expect(open.store.getNode('stranger')).toEqual({ id: 'stranger', ip: '127.0.0.1', tcpPort: p3 });
+    expect(open.events.items.map((e) => e.type)).toContain('node-added');
+  });
+
+  test('garbage, truncated frames, oversized and bad-marker input on the port never crash a node', async () => {
+    const [a, b] = await cluster(['a', 'b'], { maxFrameBytes: 4096 });
+    const port = a!.store.getLocalNode().tcpPort;
+    const attack = (bytes: Buffer): Promise<void> =>
+      new Promise((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port }, () => {
+          socket.end(bytes);
+        });
+        socket.on('error', () => {
+          resolve();
+        });
+        socket.on('close', () => {
+          resolve();
+        });
+        socket.resume();
+      });
+    await attack(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await attack(Buffer.from('feedcafebeaddead0000000300000100', 'hex'));
+    await attack(Buffer.from('feedcafebeaddead0000000300100000', 'hex'));
+    await attack(encodeFrame(FrameType.MESSAGE, { s: 'sneaky', n: 'b', b: 'before hello' }));
+    await attack(Buffer.alloc(100_000, 0xff));
+    await a!.logRecorder.next((e) => e.level === 40 && e.msg.includes('bad frame marker'));
+    await a!.logRecorder.next((e) => e.level === 40 && e.msg.includes('over the maximum of 4096'));
+    await a!.logRecorder.next((e) => e.level === 40 && e.msg.includes('before completing the handshake; refused'));
+    // Still serving its real peer.
+    const got = new Recorder<unknown>();
+    a!.messaging.addSubscriber('still', (m) => {
+      got.push(m.body);
+    });
+    expect(await b!.messaging.send('still', 'alive', 'a')).toBe(true);
+    await got.waitFor((items) => items.includes('alive'));
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+  });
+
+  test('a peer that completes the handshake and then goes silent is INACTIVE after the failure timeout', async () => {
+    const [port, ghostPort] = await freePorts(2);
+    const a = await startNode('a', { nodes: nodeList(['a', 'ghost'], [port!, ghostPort!]), heartbeatMs: 50, failureTimeoutMs: 300, reconnect: { initialMs: 10000, maxMs: 10000 } });
+    nodes.push(a);
+    // A hand-made peer: says HELLO, then never speaks again.
+    const socket = connect({ host: '127.0.0.1', port: port! });
+    socket.on('error', () => undefined);
+    socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'ghost', b: { ip: '127.0.0.1', tcpPort: ghostPort, nonce: newNonce(), v: 1, auth: false } }));
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    await a.whenState('ghost', 'ACTIVE');
+    await a.whenState('ghost', 'INACTIVE');
+    const down = a.events.items.find((e) => e.type === 'node-deactivated');
+    expect(down?.reason).toMatch(/no heartbeat for \d+ ms \(failure timeout 300 ms\)/);
+    socket.destroy();
+  });
+
+  test('editing cluster.json adds and removes nodes at run time', async () => {
+    const ports = await freePorts(3);
+    const all = nodeList(['a', 'b', 'c'], ports);
+    const a = await startNode('a', { nodes: all.slice(0, 2), heartbeatMs: 100, failureTimeoutMs: 600 });
+    const b = await startNode('b', { nodes: all, heartbeatMs: 100, failureTimeoutMs: 600 });
+    const c = await startNode('c', { nodes: all, heartbeatMs: 100, failureTimeoutMs: 600, acceptUnknownNodes: true });
+    nodes.push(a, b, c);
+    await a.whenState('b', 'ACTIVE');
+    expect(a.store.getNode('c')).toBeUndefined();
+    await a.container.config.update('cluster', { nodes: all, heartbeatMs: 100, failureTimeoutMs: 600 });
+    await a.whenState('c', 'ACTIVE');
+    expect(a.events.items.some((e) => e.type === 'node-added' && e.node.id === 'c')).toBe(true);
+    await a.container.config.update('cluster', { nodes: [all[0], all[2]], heartbeatMs: 100, failureTimeoutMs: 600 });
+    await a.events.next((e) => e.type === 'node-removed' && e.node.id === 'b');
+    expect(a.store.getNodes().map((n) => n.id)).toEqual(['a', 'c']);
+    expect(a.store.getState('b')).toBe('INACTIVE');
+  });
+});
