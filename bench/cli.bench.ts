@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,17 @@ function timeStart(home: string): Promise<{ ms: number; stop: () => Promise<void
   });
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
 /** `lattice start` to ready, and a `lattice status` round trip, beside bare Node and bare imports. */
 export async function benchCli(): Promise<void> {
   const nodeAlone: number[] = [];
@@ -64,6 +76,9 @@ export async function benchCli(): Promise<void> {
   const starts: number[] = [];
   const statuses: number[] = [];
   const home = await mkdtemp(join(tmpdir(), 'lattice-bench-cli-'));
+  // The distribution's cluster node listens on 9876 by default; give it a port of its own.
+  await mkdir(join(home, 'config'));
+  await writeFile(join(home, 'config', 'cluster.json'), JSON.stringify({ nodes: [{ id: 'bench', ip: '127.0.0.1', tcpPort: await freePort() }] }));
   try {
     for (let i = 0; i < RUNS; i++) {
       nodeAlone.push(await timeProcess(['-e', '0']));

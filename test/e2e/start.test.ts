@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REPO_FEATURES, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { freePorts } from '../helpers/ports.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
 const running: LatticeProcess[] = [];
@@ -11,14 +13,22 @@ afterEach(async () => {
   await homes.cleanup();
 });
 
+/** A home for the repo's distribution: its cluster node listens on a free port. */
+async function repoHome(): Promise<string> {
+  const home = await homes.make();
+  const [port] = await freePorts(1);
+  await writeFiles(home, { 'config/cluster.json': { nodes: [{ id: 'solo', ip: '127.0.0.1', tcpPort: port }] } });
+  return home;
+}
+
 describe('lattice start', () => {
   test.each(['SIGTERM', 'SIGINT'] as const)('runs the example components in the foreground; %s stops it gracefully with exit 0', async (signal) => {
-    const home = await homes.make();
+    const home = await repoHome();
     const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
     running.push(lattice);
     const started = await lattice.waitForLine((l) => l.msg === 'container started');
-    expect(started.features).toEqual(['examples@0.1.0']);
-    expect(started.components).toEqual(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active']);
+    expect(started.features).toEqual(['examples@0.1.0', 'onos-core@1.0.0']);
+    expect(started.components).toEqual(expect.arrayContaining(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active', 'cluster=active', 'messaging=active']));
     expect(lattice.lines.some((l) => l.component === 'examples.heartbeat' && /^Good (morning|afternoon|evening), Lattice$/.test(l.msg))).toBe(true);
     lattice.child.kill(signal);
     expect(await lattice.exited).toBe(0);
@@ -26,8 +36,7 @@ describe('lattice start', () => {
   });
 
   test('configuration files under --home are applied, and an edit reconfigures the running component', async () => {
-    const home = await homes.make();
-    await mkdir(join(home, 'config'));
+    const home = await repoHome();
     await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 1 }');
     const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
     running.push(lattice);
