@@ -1,4 +1,5 @@
 import { benchCli } from './cli.bench.js';
+import { benchCluster } from './cluster.bench.js';
 import { benchConfig } from './config.bench.js';
 import { benchFeatures } from './features.bench.js';
 import { benchRuntime } from './runtime.bench.js';
@@ -8,6 +9,7 @@ const all: Record<string, () => Promise<void>> = {
   config: () => benchConfig(),
   features: () => benchFeatures(),
   cli: () => benchCli(),
+  cluster: () => benchCluster(),
 };
 
 const chosen = process.argv.slice(2);
