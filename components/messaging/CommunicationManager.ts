@@ -50,6 +50,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
 
   async send(subject: string, body: unknown, nodeId: string): Promise<boolean> {
     checkSubject(subject);
+    checkBody(body);
     const transport = this.transport;
     if (!transport) return false;
     return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body });
@@ -57,6 +58,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
 
   async broadcast(subject: string, body: unknown): Promise<string[]> {
     checkSubject(subject);
+    checkBody(body);
     const transport = this.transport;
     if (!transport) return [];
     const nodes = transport.connectedNodes();
@@ -66,6 +68,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
 
   sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options: { timeoutMs?: number } = {}): Promise<T> {
     checkSubject(subject);
+    checkBody(body);
     const transport = this.transport;
     if (!transport) return Promise.reject(new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`));
     const id = this.nextRequestId++;
@@ -164,6 +167,23 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     clearTimeout(request.timer);
     if (error) request.reject(error);
     else request.resolve(value);
+  }
+}
+
+/**
+ * A body must survive the trip: MessagePack decoders refuse a map key "__proto__" (a prototype-pollution
+ * guard), and the receiver would have to drop the connection, so such a body is refused here instead.
+ */
+function checkBody(body: unknown, seen = new Set<object>()): void {
+  if (typeof body !== 'object' || body === null || body instanceof Uint8Array || seen.has(body)) return;
+  seen.add(body);
+  if (Array.isArray(body)) {
+    for (const item of body) checkBody(item, seen);
+    return;
+  }
+  for (const key of Object.keys(body)) {
+    if (key === '__proto__') throw new TypeError('a message body cannot hold the key "__proto__" (MessagePack decoders refuse it)');
+    checkBody((body as Record<string, unknown>)[key], seen);
   }
 }
 

@@ -48,6 +48,9 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await got.waitFor((items) => items.includes('b:a:all') && items.includes('c:a:all'));
     expect(await a!.messaging.send('greet', 'x', 'nobody')).toBe(false);
     await expect(a!.messaging.send('HELLO', 'x', 'b')).rejects.toThrow(/subject the cluster uses itself/);
+    // A body no receiver could decode is refused by the sender, not sent to kill the connection.
+    await expect(a!.messaging.send('greet', JSON.parse('{"deep":[{"__proto__":1}]}') as unknown, 'b')).rejects.toThrow('cannot hold the key "__proto__"');
+    expect(a!.store.getState('b')).toBe('ACTIVE');
 
     const seq = new Recorder<number>();
     c!.messaging.addSubscriber('seq', (m) => {

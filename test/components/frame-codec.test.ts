@@ -77,7 +77,8 @@ describe('the wire format: 16-byte header (marker, type, total length, big-endia
       {
         s: fc.string({ minLength: 1, maxLength: 20 }),
         n: fc.string({ maxLength: 10 }),
-        b: fc.jsonValue({ maxDepth: 3 }),
+        // MessagePack decoders refuse a "__proto__" key; senders refuse such bodies (see the messaging tests).
+        b: fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')),
         i: fc.nat(),
       },
       { requiredKeys: ['s', 'n'] },
