@@ -12,6 +12,8 @@ export interface ComponentContext {
    * `{}` (or the schema's defaults) when there is none. Without the `<reference>.target` keys.
    */
   readonly config: Readonly<Record<string, unknown>>;
+  /** Which configuration that is, and whether one exists (false: `config` holds only defaults). */
+  readonly configuration: { readonly pid: string; readonly present: boolean };
   /** About the container the component runs in. */
   readonly container: ContainerFacts;
   /** A pino logger bound to this component. */

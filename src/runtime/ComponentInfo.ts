@@ -39,7 +39,7 @@ export interface ComponentInfo {
   readonly properties: Readonly<Record<string, unknown>>;
   readonly configurationPid: string;
   readonly configurationPolicy: ConfigurationPolicy;
-  /** The configuration in force (validated, placeholders substituted), if any. */
+  /** The configuration in force, as written (placeholders substituted), if there is one. */
   readonly configuration?: Readonly<Record<string, unknown>>;
   /** Why the latest configuration was not applied, if it was not. */
   readonly configurationProblem?: string;

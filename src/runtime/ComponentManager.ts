@@ -45,8 +45,10 @@ export interface ComponentInstance {
 
 /** The configuration delivered to a component: validated, placeholders substituted. */
 export interface DeliveredConfiguration {
-  /** What the schema produced, without the `<reference>.target` keys. */
+  /** What the schema produced (defaults filled in, values transformed), without the `<reference>.target` keys. */
   readonly values: ConfigurationValues;
+  /** The configuration as written (placeholders substituted), without the target keys: the properties. */
+  readonly raw: ConfigurationValues;
   /** `<reference>.target` keys, by reference name. */
   readonly targets: Readonly<Record<string, string>>;
   /** From a configuration that exists (rather than defaults for a missing one). */
@@ -175,11 +177,14 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return this.users.size;
   }
 
-  /** Component properties: declared, then the configuration's, then `component.name` and `component.id`. */
+  /**
+   * Component properties: declared, then the configuration as written (as in DS, what the schema makes
+   * of it is `context.config`), then `component.name` and `component.id`.
+   */
   get properties(): Readonly<Record<string, unknown>> {
     const config = this.configuration;
     const targets = Object.fromEntries(Object.entries(config?.targets ?? {}).map(([ref, target]) => [`${ref}.target`, target]));
-    return { ...this.description.properties, ...config?.values, ...targets, [COMPONENT_NAME]: this.name, [COMPONENT_ID]: this.id };
+    return { ...this.description.properties, ...config?.raw, ...targets, [COMPONENT_NAME]: this.name, [COMPONENT_ID]: this.id };
   }
 
   /** The configuration in force, if any. */
@@ -444,13 +449,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       const result = await validateConfiguration(configSchema, values);
       const problems = [...targetProblems, ...(result.ok ? [] : result.problems)];
       if (problems.length > 0) problem = `${where}: ${problems.join('; ')}`;
-      else if (result.ok) next = { values: result.values, targets, present: true };
+      else if (result.ok) next = { values: result.values, raw: values, targets, present: true };
     } else if (problem === undefined) {
       // No configuration: a required one is missing; an optional one runs on the schema's defaults.
       next = undefined;
       if (policy === 'optional') {
         const defaults = await validateConfiguration(configSchema, {});
-        if (defaults.ok) next = { values: defaults.values, targets: {}, present: false };
+        if (defaults.ok) next = { values: defaults.values, raw: {}, targets: {}, present: false };
         else problem = `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`;
       }
     }
@@ -869,6 +874,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       name: this.name,
       properties: this.properties,
       config: this.configuration?.values ?? {},
+      configuration: { pid: this.description.configurationPid, present: this.configuration?.present ?? false },
       container: this.host.facts,
       logger: this.logger,
       locateService: <T>(name: string) => services(name)[0] as T | undefined,

@@ -21,7 +21,7 @@ export function describeComponent(manager: ComponentManager, directory: Componen
     properties: manager.properties,
     configurationPid: d.configurationPid,
     configurationPolicy: d.configurationPolicy,
-    ...(manager.delivered?.present && { configuration: manager.delivered.values }),
+    ...(manager.delivered?.present && { configuration: manager.delivered.raw }),
     ...(manager.configProblem !== undefined && { configurationProblem: manager.configProblem }),
     references: manager.references.map((ref) => ({
       name: ref.name,

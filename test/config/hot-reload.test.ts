@@ -163,7 +163,7 @@ describe('configuration files, hot reloaded', () => {
     expect(logged.msg).toContain('config/server.json: $.port: ');
     const info = container.component('server');
     expect(info.state).toBe('active');
-    expect(info.configuration).toEqual({ port: 8080, host: '127.0.0.1' });
+    expect(info.configuration).toEqual({ port: 8080 });
     expect(info.configurationProblem).toMatch(/^config\/server\.json: \$\.port: .*number/);
     await writeFile(file('server'), '{ "port": 9090 }');
     await seen.waitFor((items) => items.length === 2);

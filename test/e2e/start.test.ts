@@ -22,13 +22,13 @@ async function repoHome(): Promise<string> {
 }
 
 describe('lattice start', () => {
-  test.each(['SIGTERM', 'SIGINT'] as const)('runs the example components in the foreground; %s stops it gracefully with exit 0', async (signal) => {
+  test.each(['SIGTERM', 'SIGINT'] as const)("runs the repo's distribution in the foreground (boot features, plus --features); %s stops it gracefully with exit 0", async (signal) => {
     const home = await repoHome();
-    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
+    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES, '--features', 'examples']);
     running.push(lattice);
     const started = await lattice.waitForLine((l) => l.msg === 'container started');
-    expect(started.features).toEqual(['examples@0.1.0', 'onos-core@1.0.0']);
-    expect(started.components).toEqual(expect.arrayContaining(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active', 'cluster=active', 'messaging=active']));
+    expect(started.features).toEqual(['examples@0.1.0', 'onos-api@1.0.0', 'onos-core@1.0.0']);
+    expect(started.components).toEqual(expect.arrayContaining(['examples.greeter=active', 'examples.heartbeat=active', 'examples.clock=active', 'cluster=active', 'messaging=active', 'host-store=active']));
     expect(lattice.lines.some((l) => l.component === 'examples.heartbeat' && /^Good (morning|afternoon|evening), Lattice$/.test(l.msg))).toBe(true);
     lattice.child.kill(signal);
     expect(await lattice.exited).toBe(0);
@@ -38,7 +38,7 @@ describe('lattice start', () => {
   test('configuration files under --home are applied, and an edit reconfigures the running component', async () => {
     const home = await repoHome();
     await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 1 }');
-    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES]);
+    const lattice = spawnLattice(['start', '--home', home, '--features-file', REPO_FEATURES, '--features', 'examples']);
     running.push(lattice);
     await lattice.waitForLine((l) => l.msg === 'container started');
     expect(lattice.lines.filter((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good'))).toHaveLength(1);

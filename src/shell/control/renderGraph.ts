@@ -1,4 +1,4 @@
-import type { ComponentInfo } from '../../runtime/ComponentInfo.js';
+import type { BoundServiceInfo, ComponentInfo } from '../../runtime/ComponentInfo.js';
 
 export type GraphFormat = 'dot' | 'mermaid';
 
@@ -25,10 +25,12 @@ export function renderGraph(components: readonly ComponentInfo[], format: GraphF
   for (const c of shown) {
     for (const ref of c.references) {
       const label = `${ref.name} ${ref.cardinality}`;
-      const bound = ref.bound.map((b) => b.component ?? `service ${b.serviceId}`);
+      const bound = ref.bound.map((b) => b.component ?? externalName(b));
       for (const to of bound) edges.push({ from: c.name, to, label, dashed: false });
       if (bound.length === 0) {
-        const candidates = providersOf.get(ref.service) ?? [];
+        // Not bound: to the services it could bind, else to the components that would provide one, else "missing".
+        const registered = ref.candidates.map((s) => s.component ?? externalName(s));
+        const candidates = registered.length > 0 ? registered : (providersOf.get(ref.service) ?? []);
         for (const to of candidates) edges.push({ from: c.name, to, label, dashed: true });
         if (candidates.length === 0) edges.push({ from: c.name, to: `missing: ${ref.service}`, label, dashed: true });
       }
@@ -40,6 +42,12 @@ export function renderGraph(components: readonly ComponentInfo[], format: GraphF
     nodes.set(e.to, { label: e.to, state: known?.state ?? (e.to.startsWith('missing: ') ? 'missing' : 'external') });
   }
   return format === 'dot' ? dot(nodes, edges) : mermaid(nodes, edges);
+}
+
+/** A service registered from outside the components: its id and interface. */
+function externalName(service: BoundServiceInfo): string {
+  const classes = service.properties.objectClass;
+  return `service ${service.serviceId}${Array.isArray(classes) ? ` (${classes.join(', ')})` : ''}`;
 }
 
 const DOT_COLOURS: Record<string, string> = {

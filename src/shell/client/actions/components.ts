@@ -9,7 +9,8 @@ export async function componentList(context: CliContext, options: { state?: stri
   print(context, components, () =>
     table(
       ['NAME', 'STATE', 'SERVICES', 'WHY NOT ACTIVE'],
-      components.map((c) => [c.name, paint(c.state, stateColour(c.state), context.colour), c.services.join(', '), c.why[0] ?? '']),
+      // A delayed component waiting for its first user is fine: say nothing about it.
+      components.map((c) => [c.name, paint(c.state, stateColour(c.state), context.colour), c.services.join(', '), c.state === 'satisfied' ? '' : (c.why[0] ?? '')]),
     ),
   );
 }
