@@ -129,6 +129,12 @@ export class ClusterStore implements ClusterService {
         this.extra.set(node.id, node);
         this.emit('node-added', node.id);
       },
+      nodeLeft: (id) => {
+        const node = this.extra.get(id);
+        if (!node || this.configured.has(id)) return;
+        this.extra.delete(id);
+        this.emit('node-removed', id, 'an unknown node that disconnected', node);
+      },
       frame: (id, frame) => {
         if (frame.type === FrameType.MESSAGE || frame.type === FrameType.REPLY) this.messaging.deliver(frame.type, frame.payload, id);
       },

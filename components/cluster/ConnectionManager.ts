@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from 'lattice';
 import type { MessageTransport } from '../messaging/api.js';
 import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
@@ -21,10 +21,16 @@ export interface ConnectionSettings {
 export interface ConnectionListener {
   nodeActivated(nodeId: string): void;
   nodeDeactivated(nodeId: string, reason: string): void;
-  /** A node cluster.json does not list connected, and unknown nodes are accepted. */
+  /** A node cluster.json does not list completed a handshake, and unknown nodes are accepted. */
   nodeJoined(node: ControllerNode): void;
+  /** Such a node's connection closed: it is forgotten. */
+  nodeLeft(nodeId: string): void;
   frame(nodeId: string, frame: Frame): void;
 }
+
+/** Connections still in their handshake, at most, and at most from one address: a cap on what strangers can hold. */
+const MAX_HANDSHAKES = 64;
+const MAX_HANDSHAKES_PER_ADDRESS = 8;
 
 interface Backoff {
   attempt: number;
@@ -46,6 +52,8 @@ export class ConnectionManager implements MessageTransport {
   private readonly peers = new Set<PeerConnection>();
   private readonly backoff = new Map<string, Backoff>();
   private readonly lastHeardAt = new Map<string, number>();
+  /** Nodes let in as unknown (acceptUnknownNodes): known only while connected. */
+  private readonly joined = new Set<string>();
   private custodian: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -56,6 +64,13 @@ export class ConnectionManager implements MessageTransport {
     private readonly logger: Logger,
   ) {
     this.server = createServer((socket) => {
+      const handshaking = [...this.peers].filter((p) => p.state === 'handshake');
+      const fromThere = handshaking.filter((p) => p.socket.remoteAddress === socket.remoteAddress).length;
+      if (handshaking.length >= MAX_HANDSHAKES || fromThere >= MAX_HANDSHAKES_PER_ADDRESS) {
+        this.logger.warn({ remote: socket.remoteAddress }, `refused a connection from ${socket.remoteAddress ?? '?'}: too many connections still in their handshake`);
+        socket.destroy();
+        return;
+      }
       this.adopt(socket, 'inbound', undefined);
     });
   }
@@ -95,7 +110,7 @@ export class ConnectionManager implements MessageTransport {
     this.stopped = true;
     clearInterval(this.custodian);
     clearInterval(this.heartbeat);
-    for (const peer of [...this.peers]) peer.close('this node is stopping');
+    for (const peer of [...this.peers]) peer.close('this node is stopping', false, true);
     await new Promise<void>((resolve) => {
       this.server.close(() => {
         resolve();
@@ -162,7 +177,14 @@ export class ConnectionManager implements MessageTransport {
       if (this.bound.has(node.id) || this.connecting.has(node.id)) continue;
       const backoff = this.backoff.get(node.id);
       if (backoff && backoff.nextAt > now) continue;
-      const socket = connect({ host: node.ip, port: node.tcpPort });
+      let socket: Socket;
+      try {
+        socket = connect({ host: node.ip, port: node.tcpPort });
+      } catch (error) {
+        this.logger.error({ node: node.id }, `cannot connect to node ${node.id} at ${node.ip}:${node.tcpPort}: ${(error as Error).message}`);
+        this.backoff.set(node.id, { attempt: 10, nextAt: now + this.settings.reconnect.maxMs });
+        continue;
+      }
       const peer = this.adopt(socket, 'outbound', node.id);
       this.connecting.set(node.id, peer);
       socket.once('connect', () => {
@@ -191,26 +213,33 @@ export class ConnectionManager implements MessageTransport {
       }
       if (!this.nodes.has(nodeId)) {
         if (!this.settings.acceptUnknownNodes) return `refused a connection from unknown node "${nodeId}" (${peer.remote}); list it in cluster.json, or set acceptUnknownNodes`;
-        const node = { id: nodeId, ip, tcpPort };
-        this.nodes.set(nodeId, node);
-        this.listener.nodeJoined(node);
+        // Joined only once the handshake is done (with a secret: once it proved it); here, only checked.
+        if (isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
+          return `unknown node "${nodeId}" (${peer.remote}) gave an unusable address ${ip}:${tcpPort}; refused`;
+        }
+        peer.joining = { id: nodeId, ip, tcpPort };
       }
       return undefined;
     },
     bound: (peer) => {
       const nodeId = peer.nodeId as string;
       if (this.connecting.get(nodeId) === peer) this.connecting.delete(nodeId);
+      if (peer.joining && !this.nodes.has(nodeId)) {
+        this.nodes.set(nodeId, peer.joining);
+        this.joined.add(nodeId);
+        this.listener.nodeJoined(peer.joining);
+      }
       const existing = this.bound.get(nodeId);
       if (existing) {
         // Both nodes apply the same rule, so both keep the same connection.
         const keepOutbound = this.localNodeId < nodeId;
         const keepNew = (peer.direction === 'outbound') === keepOutbound;
         if (!keepNew) {
-          peer.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`);
+          peer.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`, false, true);
           return;
         }
         this.bound.set(nodeId, peer);
-        existing.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`);
+        existing.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`, false, true);
         return;
       }
       this.bound.set(nodeId, peer);
@@ -232,8 +261,13 @@ export class ConnectionManager implements MessageTransport {
       if (peer.nodeId !== undefined && this.bound.get(peer.nodeId) === peer) {
         this.bound.delete(peer.nodeId);
         this.lastHeardAt.set(peer.nodeId, peer.lastHeard);
-        this.scheduleRetry(peer.nodeId);
         this.listener.nodeDeactivated(peer.nodeId, reason);
+        if (this.joined.delete(peer.nodeId)) {
+          // A node let in as unknown is not reconnected to: it is forgotten until it comes back.
+          this.nodes.delete(peer.nodeId);
+          this.lastHeardAt.delete(peer.nodeId);
+          this.listener.nodeLeft(peer.nodeId);
+        } else this.scheduleRetry(peer.nodeId);
       } else if (!refused) {
         // Attempts to reach a node that is down fail all the time; worth a debug line only.
         this.logger.debug({ remote: peer.remote, node: nodeId }, `cluster connection closed: ${reason}`);

@@ -2,7 +2,10 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'lattice';
 import { encodeFrame, FrameDecoder, FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';
-import { newNonce, proofFor, verifyProof } from './handshake.js';
+import { newNonce, proofFor, verifyProof, type HandshakeSession } from './handshake.js';
+
+/** The largest frame a connection accepts before its handshake is complete (HELLO and AUTH are small). */
+export const HANDSHAKE_MAX_FRAME_BYTES = 4096;
 
 /** What the connection manager decides and hears. */
 export interface PeerEvents {
@@ -39,12 +42,15 @@ interface HelloBody {
  */
 export class PeerConnection {
   nodeId: string | undefined;
+  /** For a node cluster.json does not list: where it says it listens (checked, joined once bound). */
+  joining: ControllerNode | undefined;
   state: 'handshake' | 'bound' | 'closed' = 'handshake';
   lastHeard = Date.now();
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
   private helloSeen = false;
   private peerProved = false;
+  private session: HandshakeSession | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private drained: Promise<boolean> | undefined;
@@ -57,8 +63,18 @@ export class PeerConnection {
     private readonly settings: PeerSettings,
     private readonly events: PeerEvents,
   ) {
-    this.decoder = new FrameDecoder(settings.maxFrameBytes);
+    // Until the peer is known, only small HELLO and AUTH frames are read at all.
+    this.decoder = new FrameDecoder(settings.maxFrameBytes, (type, length) => {
+      if (this.state === 'bound') return undefined;
+      if (type !== FrameType.HELLO && type !== FrameType.AUTH) return `${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`;
+      if (length > HANDSHAKE_MAX_FRAME_BYTES) return `${this.nodeId ?? this.remote} sent a ${length}-byte handshake frame (at most ${HANDSHAKE_MAX_FRAME_BYTES}); refused`;
+      return undefined;
+    });
     socket.setNoDelay(true);
+    // The clock runs from the start: connecting counts too (a peer that never answers is given up on).
+    this.handshakeTimer = setTimeout(() => {
+      this.refuse(`no complete handshake with ${this.remote} within ${settings.handshakeTimeoutMs} ms`);
+    }, settings.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       this.receive(chunk);
     });
@@ -75,31 +91,44 @@ export class PeerConnection {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
 
-  /** Sends our HELLO and starts the handshake clock. */
+  /** Sends our HELLO. */
   start(): void {
-    const { local, secret, handshakeTimeoutMs } = this.settings;
-    this.write(FrameType.HELLO, { s: 'HELLO', n: local.id, b: { ip: local.ip, tcpPort: local.tcpPort, nonce: this.nonce, v: 1, auth: secret !== undefined } });
-    this.handshakeTimer = setTimeout(() => {
-      this.refuse(`no complete handshake with ${this.remote} within ${handshakeTimeoutMs} ms`);
-    }, handshakeTimeoutMs);
+    const { local, secret } = this.settings;
+    this.write(FrameType.HELLO, { s: 'HELLO', n: local.id, b: { ip: local.ip, tcpPort: local.tcpPort, nonce: this.nonce, v: 2, auth: secret !== undefined } });
   }
 
-  /** Sends a frame on a bound connection; false if it is not bound. Resolves once the socket took it. */
+  /**
+   * Sends a frame on a bound connection; false if it is not bound. Resolves once the socket took it.
+   * @throws RangeError for a frame over the maximum (the peer would drop the connection for it).
+   */
   send(type: FrameType, payload: FramePayload): Promise<boolean> {
     if (this.state !== 'bound') return Promise.resolve(false);
     return this.write(type, payload) ? Promise.resolve(true) : this.whenDrained();
   }
 
-  close(reason: string, refused = false): void {
+  /**
+   * Closes the connection. A refusal or a failure drops it at once; otherwise what was already written
+   * is flushed first (a graceful end, cut short after a second).
+   */
+  close(reason: string, refused = false, graceful = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
-    this.socket.destroy();
+    if (graceful && !this.socket.destroyed) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
     this.events.closed(this, reason, refused);
   }
 
   /** Writes a frame; batches the writes of one tick into one system call. */
   private write(type: FrameType, payload: FramePayload): boolean {
+    const frame = encodeFrame(type, payload);
+    if (frame.length > this.settings.maxFrameBytes) {
+      throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
+    }
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -108,7 +137,7 @@ export class PeerConnection {
         this.socket.uncork();
       });
     }
-    return this.socket.write(encodeFrame(type, payload));
+    return this.socket.write(frame);
   }
 
   private whenDrained(): Promise<boolean> {
@@ -166,8 +195,8 @@ export class PeerConnection {
       this.refuse(`HELLO from ${this.remote} has no 16-byte challenge`);
       return;
     }
-    const ip = typeof body.ip === 'string' ? body.ip : (this.socket.remoteAddress ?? '');
-    const tcpPort = typeof body.tcpPort === 'number' ? body.tcpPort : 0;
+    const ip = typeof body.ip === 'string' ? body.ip : '';
+    const tcpPort = typeof body.tcpPort === 'number' ? body.tcpPort : Number.NaN;
     const refusal = this.events.hello(this, payload.n, ip, tcpPort);
     if (refusal !== undefined) {
       this.refuse(refusal);
@@ -182,17 +211,24 @@ export class PeerConnection {
     } else if (!peerUsesSecret) {
       this.refuse(`node ${payload.n} has no cluster secret; refused`);
     } else {
-      this.write(FrameType.AUTH, { s: 'AUTH', n: local.id, b: { proof: proofFor(secret, body.nonce, local.id, payload.n) } });
-      if (this.peerProved) this.bind();
+      const outbound = this.direction === 'outbound';
+      this.session = {
+        initiatorId: outbound ? local.id : payload.n,
+        acceptorId: outbound ? payload.n : local.id,
+        initiatorNonce: outbound ? this.nonce : body.nonce,
+        acceptorNonce: outbound ? body.nonce : this.nonce,
+      };
+      // The peer's AUTH follows its HELLO on the same stream, so it is checked in onAuth, after this.
+      this.write(FrameType.AUTH, { s: 'AUTH', n: local.id, b: { proof: proofFor(secret, this.session, outbound ? 'initiator' : 'acceptor') } });
     }
   }
 
   private onAuth(payload: FramePayload): void {
-    const { secret, local } = this.settings;
+    const { secret } = this.settings;
     const proof = typeof payload.b === 'object' && payload.b !== null ? (payload.b as { proof?: unknown }).proof : undefined;
-    if (secret === undefined || !this.helloSeen || this.nodeId === undefined || this.peerProved) {
+    if (secret === undefined || this.session === undefined || this.peerProved) {
       this.refuse(`unexpected AUTH from ${this.nodeId ?? this.remote}`);
-    } else if (!verifyProof(secret, this.nonce, this.nodeId, local.id, proof)) {
+    } else if (!verifyProof(secret, this.session, this.direction === 'outbound' ? 'acceptor' : 'initiator', proof)) {
       this.refuse(`node ${this.nodeId} failed authentication (wrong cluster secret); refused`);
     } else {
       this.peerProved = true;

@@ -5,17 +5,38 @@ export function newNonce(): Uint8Array {
   return randomBytes(16);
 }
 
-/**
- * The answer to a challenge: HMAC-SHA256 of the challenge, the prover's id and the verifier's id, keyed
- * by the shared secret. The ids bind the proof to one direction of one pair of nodes (no reflection).
- */
-export function proofFor(secret: string, challenge: Uint8Array, proverId: string, verifierId: string): Uint8Array {
-  return createHmac('sha256', secret).update('lattice-cluster-v1\0').update(challenge).update(`\0${proverId}\0${verifierId}`).digest();
+/** One connection's handshake, as both ends know it once they have exchanged HELLOs. */
+export interface HandshakeSession {
+  /** The node that opened the connection, and the node that accepted it. */
+  readonly initiatorId: string;
+  readonly acceptorId: string;
+  readonly initiatorNonce: Uint8Array;
+  readonly acceptorNonce: Uint8Array;
 }
 
-/** Whether `proof` answers `challenge` for that prover and verifier (compared in constant time). */
-export function verifyProof(secret: string, challenge: Uint8Array, proverId: string, verifierId: string, proof: unknown): boolean {
+export type HandshakeRole = 'initiator' | 'acceptor';
+
+/**
+ * A proof of the shared secret for this session: HMAC-SHA256, keyed by the secret, of the protocol
+ * label, the prover's role, both node ids and both nonces (each length-prefixed). Binding the whole
+ * session and the role means a proof made on one connection is worthless on any other, so a third party
+ * that talks to two nodes cannot relay one node's proof to the other (a relay attack the first version,
+ * which proved only the verifier's nonce, was open to).
+ */
+export function proofFor(secret: string, session: HandshakeSession, prover: HandshakeRole): Uint8Array {
+  const hmac = createHmac('sha256', secret);
+  for (const field of ['lattice-cluster-v2', prover, session.initiatorId, session.acceptorId, session.initiatorNonce, session.acceptorNonce]) {
+    const bytes = typeof field === 'string' ? Buffer.from(field, 'utf8') : field;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hmac.update(length).update(bytes);
+  }
+  return hmac.digest();
+}
+
+/** Whether `proof` is the `prover`'s proof for this session (compared in constant time). */
+export function verifyProof(secret: string, session: HandshakeSession, prover: HandshakeRole, proof: unknown): boolean {
   if (!(proof instanceof Uint8Array)) return false;
-  const expected = proofFor(secret, challenge, proverId, verifierId);
+  const expected = proofFor(secret, session, prover);
   return proof.length === expected.length && timingSafeEqual(proof, expected);
 }

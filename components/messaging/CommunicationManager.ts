@@ -7,7 +7,7 @@ import {
   type MessageSubscriber,
   type MessageTransport,
 } from './api.js';
-import { FrameType, type FramePayload } from './FrameCodec.js';
+import { FrameType, MAX_NESTING, type FramePayload } from './FrameCodec.js';
 
 interface PendingRequest {
   readonly nodeId: string;
@@ -66,11 +66,11 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     return nodes.filter((_, i) => sent[i]);
   }
 
-  sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options: { timeoutMs?: number } = {}): Promise<T> {
+  async sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options: { timeoutMs?: number } = {}): Promise<T> {
     checkSubject(subject);
     checkBody(body);
     const transport = this.transport;
-    if (!transport) return Promise.reject(new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`));
+    if (!transport) throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
     const id = this.nextRequestId++;
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     return new Promise<T>((resolve, reject) => {
@@ -79,16 +79,17 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
         if (request) this.settle(id, request, new Error(`no reply from node ${nodeId} to "${subject}" within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { nodeId, resolve: resolve as (value: unknown) => void, reject, timer });
-      transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body, i: id }).then(
-        (sent) => {
-          const request = this.pending.get(id);
-          if (!sent && request) this.settle(id, request, new Error(`no connection to node ${nodeId}`));
-        },
-        (error: unknown) => {
-          const request = this.pending.get(id);
-          if (request) this.settle(id, request, error instanceof Error ? error : new Error(String(error)));
-        },
-      );
+      const failed = (error: unknown): void => {
+        const request = this.pending.get(id);
+        if (request) this.settle(id, request, error instanceof Error ? error : new Error(String(error)));
+      };
+      try {
+        transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body, i: id }).then((sent) => {
+          if (!sent) failed(new Error(`no connection to node ${nodeId}`));
+        }, failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   }
 
@@ -130,13 +131,17 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     }
     const message: ClusterMessage = { subject: payload.s, sender: from, body: payload.b };
     let outcome: { value: unknown } | { error: unknown } | undefined;
-    // Every subscriber gets the message, in arrival order, even if one throws.
+    const failed = (error: unknown): void => {
+      this.logger?.error({ err: error, subject: payload.s, from }, `a subscriber of "${payload.s}" threw: ${messageOf(error)}`);
+    };
+    // Every subscriber gets the message, in arrival order, even if one throws (or its promise rejects).
     for (const subscriber of this.getSubscribers(payload.s)) {
       try {
         const result = subscriber(message);
+        if (isThenable(result)) result.then(undefined, failed);
         if (outcome === undefined && result !== undefined) outcome = { value: result };
       } catch (error) {
-        this.logger?.error({ err: error, subject: payload.s, from }, `a subscriber of "${payload.s}" threw: ${(error as Error).message}`);
+        failed(error);
         outcome ??= { error };
       }
     }
@@ -148,10 +153,20 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     const transport = this.transport;
     if (!transport) return;
     const answer = (fields: { b?: unknown; e?: string }): void => {
-      void transport.sendFrame(to, FrameType.REPLY, { s: request.s, n: transport.localNodeId, r: request.i, ...fields });
+      // A reply that cannot go (a body the wire cannot carry, or too big) becomes an error reply.
+      const unsent = (error: unknown): void => {
+        this.logger?.error({ err: error, subject: request.s, to }, `cannot send the reply to "${request.s}" to node ${to}: ${messageOf(error)}`);
+        if (fields.e === undefined) answer({ e: `the reply could not be sent: ${messageOf(error)}` });
+      };
+      try {
+        checkBody(fields.b);
+        transport.sendFrame(to, FrameType.REPLY, { s: request.s, n: transport.localNodeId, r: request.i, ...fields }).then(undefined, unsent);
+      } catch (error) {
+        unsent(error);
+      }
     };
     const failed = (error: unknown): void => {
-      answer({ e: error instanceof Error ? error.message : String(error) });
+      answer({ e: messageOf(error) });
     };
     if (outcome === undefined) answer({ e: `no subscriber of "${request.s}" on node ${transport.localNodeId} answered` });
     else if ('error' in outcome) failed(outcome.error);
@@ -170,21 +185,36 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
   }
 }
 
+/** Arrays and maps a body may nest: the payload map around it is one more level on the wire. */
+const MAX_BODY_NESTING = MAX_NESTING - 1;
+
 /**
- * A body must survive the trip: MessagePack decoders refuse a map key "__proto__" (a prototype-pollution
- * guard), and the receiver would have to drop the connection, so such a body is refused here instead.
+ * A body must survive the trip, and the receiver would have to drop the connection for one that does
+ * not, so it is refused here instead: MessagePack decoders refuse a map key "__proto__" (a
+ * prototype-pollution guard), and receivers refuse nesting deeper than MAX_NESTING.
+ * `checked` remembers the depth each object was checked at (shared objects, cycles).
  */
-function checkBody(body: unknown, seen = new Set<object>()): void {
-  if (typeof body !== 'object' || body === null || body instanceof Uint8Array || seen.has(body)) return;
-  seen.add(body);
+function checkBody(body: unknown, depth = 0, checked = new Map<object, number>()): void {
+  if (typeof body !== 'object' || body === null || body instanceof Uint8Array) return;
+  if ((checked.get(body) ?? -1) >= depth) return;
+  checked.set(body, depth);
+  if (depth >= MAX_BODY_NESTING) throw new TypeError(`a message body cannot nest arrays and objects more than ${MAX_BODY_NESTING} deep (receivers refuse it)`);
   if (Array.isArray(body)) {
-    for (const item of body) checkBody(item, seen);
+    for (const item of body) checkBody(item, depth + 1, checked);
     return;
   }
   for (const key of Object.keys(body)) {
     if (key === '__proto__') throw new TypeError('a message body cannot hold the key "__proto__" (MessagePack decoders refuse it)');
-    checkBody((body as Record<string, unknown>)[key], seen);
+    checkBody((body as Record<string, unknown>)[key], depth + 1, checked);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function checkSubject(subject: string): void {

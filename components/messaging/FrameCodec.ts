@@ -6,6 +6,11 @@ export const FRAME_MARKER = 0xfeedcafebeaddeadn;
 export const HEADER_BYTES = 16;
 /** Default largest frame accepted, header included. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Deepest nesting of arrays and maps accepted in a payload (deep nesting is costly to decode). */
+export const MAX_NESTING = 64;
+
+/** Looks at a frame's header before its body is buffered: a reason to refuse it, or undefined. */
+export type FrameGate = (type: FrameType, length: number) => string | undefined;
 
 /** Frame types: the cluster's own (HELLO, AUTH, ECHO) and the messages components send (MESSAGE, REPLY). */
 export const FrameType = {
@@ -68,7 +73,11 @@ export class FrameDecoder {
   private bufferedBytes = 0;
   private failure: string | undefined;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    /** Extra checks on each header, e.g. what a connection accepts before its handshake. */
+    private readonly gate?: FrameGate,
+  ) {}
 
   /** Bytes held, waiting for the rest of a frame. */
   get buffered(): number {
@@ -91,6 +100,8 @@ export class FrameDecoder {
       if (length < HEADER_BYTES) return this.fail(frames, `frame length ${length} is shorter than its ${HEADER_BYTES}-byte header`);
       if (length > this.maxFrameBytes) return this.fail(frames, `frame of ${length} bytes is over the maximum of ${this.maxFrameBytes}`);
       if (!TYPES.has(type)) return this.fail(frames, `unknown frame type ${type}`);
+      const refusal = this.gate?.(type as FrameType, length);
+      if (refusal !== undefined) return this.fail(frames, refusal);
       if (this.bufferedBytes < length) break;
       const frame = this.take(length);
       const payload = decodePayload(frame.subarray(HEADER_BYTES));
@@ -143,6 +154,8 @@ export class FrameDecoder {
 
 /** The payload, or a string saying what is wrong with it. */
 function decodePayload(bytes: Buffer): FramePayload | string {
+  const nesting = nestingProblem(bytes, MAX_NESTING);
+  if (nesting !== undefined) return nesting;
   let value: unknown;
   try {
     // No declared length may claim more elements than there are bytes.
@@ -158,4 +171,65 @@ function decodePayload(bytes: Buffer): FramePayload | string {
   if ((p.i !== undefined && !Number.isSafeInteger(p.i)) || (p.r !== undefined && !Number.isSafeInteger(p.r))) return 'payload has a request id that is not an integer';
   if (p.e !== undefined && typeof p.e !== 'string') return 'payload has an error ("e") that is not a string';
   return p as unknown as FramePayload;
+}
+
+/**
+ * Walks the MessagePack headers (without building anything) to refuse nesting deeper than `max`, which
+ * would make decoding slow and memory-hungry for a small input. Structural errors are left to the decoder.
+ */
+function nestingProblem(bytes: Uint8Array, max: number): string | undefined {
+  const pending: number[] = [];
+  let pos = 0;
+  let remaining = 1;
+  const length = (offset: number, size: 1 | 2 | 4): number => {
+    let n = 0;
+    for (let k = 0; k < size; k++) n = n * 256 + (bytes[offset + k] ?? 0);
+    return n;
+  };
+  while (pos < bytes.length) {
+    while (remaining === 0) {
+      const up = pending.pop();
+      if (up === undefined) return undefined;
+      remaining = up;
+    }
+    remaining--;
+    const b = bytes[pos] as number;
+    let skip = 1;
+    let children = 0;
+    if (b <= 0x7f || b >= 0xe0 || (b >= 0xc0 && b <= 0xc3)) skip = 1;
+    else if (b >= 0x80 && b <= 0x8f) children = (b & 0x0f) * 2;
+    else if (b >= 0x90 && b <= 0x9f) children = b & 0x0f;
+    else if (b >= 0xa0 && b <= 0xbf) skip = 1 + (b & 0x1f);
+    else if (b === 0xc4 || b === 0xd9) skip = 2 + length(pos + 1, 1);
+    else if (b === 0xc5 || b === 0xda) skip = 3 + length(pos + 1, 2);
+    else if (b === 0xc6 || b === 0xdb) skip = 5 + length(pos + 1, 4);
+    else if (b === 0xc7) skip = 3 + length(pos + 1, 1);
+    else if (b === 0xc8) skip = 4 + length(pos + 1, 2);
+    else if (b === 0xc9) skip = 6 + length(pos + 1, 4);
+    else if (b === 0xca || b === 0xce || b === 0xd2) skip = 5;
+    else if (b === 0xcb || b === 0xcf || b === 0xd3) skip = 9;
+    else if (b === 0xcc || b === 0xd0) skip = 2;
+    else if (b === 0xcd || b === 0xd1) skip = 3;
+    else if (b >= 0xd4 && b <= 0xd8) skip = 2 + 2 ** (b - 0xd4);
+    else if (b === 0xdc) {
+      skip = 3;
+      children = length(pos + 1, 2);
+    } else if (b === 0xdd) {
+      skip = 5;
+      children = length(pos + 1, 4);
+    } else if (b === 0xde) {
+      skip = 3;
+      children = length(pos + 1, 2) * 2;
+    } else if (b === 0xdf) {
+      skip = 5;
+      children = length(pos + 1, 4) * 2;
+    }
+    pos += skip;
+    if (children > 0) {
+      pending.push(remaining);
+      if (pending.length > max) return `payload nests arrays and maps more than ${max} deep`;
+      remaining = children;
+    }
+  }
+  return undefined;
 }

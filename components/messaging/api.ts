@@ -34,7 +34,10 @@ export interface ClusterCommunicationService {
 /** The cluster store's connections, as the messaging side uses them. */
 export interface MessageTransport {
   readonly localNodeId: string;
-  /** Sends a frame; false when there is no connection to the node. Resolves once the socket took it. */
+  /**
+   * Sends a frame; false when there is no connection to the node. Resolves once the socket took it.
+   * @throws (synchronously) when the payload cannot be encoded, or is over the largest frame.
+   */
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean>;
   /** Nodes with a connection now. */
   connectedNodes(): string[];

@@ -84,6 +84,35 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await expect(a!.messaging.sendAndReceive('add', null, 'nowhere')).rejects.toThrow('no connection to node nowhere');
   });
 
+  test('failures in subscribers and replies are logged and answered, never left as unhandled rejections', async () => {
+    const [a, b] = await cluster(['a', 'b']);
+    b!.messaging.addSubscriber('async-fail', async () => {
+      await Promise.resolve();
+      throw new Error('async subscriber failed');
+    });
+    b!.messaging.addSubscriber('bigint', () => 10n);
+    b!.messaging.addSubscriber('deep', () => deepArray(100));
+    // (Vitest fails the run on an unhandled rejection: these would be, without the handling.)
+    expect(await a!.messaging.send('async-fail', 1, 'b')).toBe(true);
+    await b!.logRecorder.next((e) => e.level === 50 && e.msg.includes('a subscriber of "async-fail" threw: async subscriber failed'));
+    await expect(a!.messaging.sendAndReceive('async-fail', 1, 'b')).rejects.toThrow('async subscriber failed');
+    await expect(a!.messaging.sendAndReceive('bigint', 1, 'b')).rejects.toThrow(/^the reply could not be sent: /);
+    await b!.logRecorder.next((e) => e.level === 50 && e.msg.includes('cannot send the reply to "bigint" to node a'));
+    await expect(a!.messaging.sendAndReceive('deep', 1, 'b')).rejects.toThrow('the reply could not be sent: a message body cannot nest arrays and objects more than 63 deep');
+    // The sender refuses what the receiver would drop the connection for.
+    await expect(a!.messaging.send('deep', deepArray(64), 'b')).rejects.toThrow('more than 63 deep');
+    await expect(a!.messaging.sendAndReceive('deep', deepArray(64), 'b')).rejects.toThrow('more than 63 deep');
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('deep-ok', (m) => {
+      got.push(m.body);
+    });
+    // 63 deep in all (the deepest allowed); a shared array counts at each place it appears.
+    const shared = deepArray(30);
+    expect(await a!.messaging.send('deep-ok', [shared, [[shared]], deepArray(62)], 'b')).toBe(true);
+    await got.waitFor((items) => items.length === 1);
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+  });
+
   test('a node that stops is INACTIVE for the others (event with the reason), and ACTIVE again when it is back', async () => {
     const ports = await freePorts(2);
     const config = { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 600, reconnect: { initialMs: 20, maxMs: 100 } };
@@ -193,7 +222,7 @@ describe('cluster membership and messaging, in one process over real sockets', (
     // A hand-made peer: says HELLO, then never speaks again.
     const socket = connect({ host: '127.0.0.1', port: port! });
     socket.on('error', () => undefined);
-    socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'ghost', b: { ip: '127.0.0.1', tcpPort: ghostPort, nonce: newNonce(), v: 1, auth: false } }));
+    socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'ghost', b: { ip: '127.0.0.1', tcpPort: ghostPort, nonce: newNonce(), v: 2, auth: false } }));
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     await a.whenState('ghost', 'ACTIVE');
@@ -221,3 +250,10 @@ describe('cluster membership and messaging, in one process over real sockets', (
     expect(a.store.getState('b')).toBe('INACTIVE');
   });
 });
+
+/** An array nested `depth` deep: [[[ ... ]]]. */
+function deepArray(depth: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}

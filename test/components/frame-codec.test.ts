@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { encodeFrame, FrameDecoder, FrameType, HEADER_BYTES, type Frame, type FramePayload } from '../../components/messaging/FrameCodec.js';
+import { encodeFrame, FrameDecoder, FrameType, HEADER_BYTES, MAX_NESTING, type Frame, type FramePayload } from '../../components/messaging/FrameCodec.js';
 
 const frames: Frame[] = [
   { type: FrameType.HELLO, payload: { s: 'HELLO', n: 'a', b: { ip: '127.0.0.1', tcpPort: 9876, nonce: new Uint8Array(16).fill(7) } } },
@@ -69,6 +69,34 @@ describe('the wire format: 16-byte header (marker, type, total length, big-endia
     const decoder = new FrameDecoder();
     const result = decoder.push(Buffer.from('feedcafebeaddead00000003ffffffff', 'hex'));
     expect(result.error).toBe('frame of 4294967295 bytes is over the maximum of 16777216');
+    expect(decoder.buffered).toBe(0);
+  });
+
+  test(`payloads nesting arrays and maps more than ${MAX_NESTING} deep are refused before decoding`, () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { k: value };
+      return value;
+    };
+    // The payload map is one level: a body of MAX_NESTING - 1 levels is the deepest that passes.
+    const deepest = { type: FrameType.MESSAGE, payload: { s: 'x', n: 'a', b: nested(MAX_NESTING - 1) } };
+    expect(new FrameDecoder().push(encodeFrame(deepest.type, deepest.payload)).frames).toEqual([deepest]);
+    expect(new FrameDecoder().push(encodeFrame(FrameType.MESSAGE, { s: 'x', n: 'a', b: nested(MAX_NESTING) })).error).toBe(
+      `payload nests arrays and maps more than ${MAX_NESTING} deep`,
+    );
+    // The cheap attack: a megabyte of one-element arrays (0x91), one byte per level.
+    const bombPayload = Buffer.alloc(1024 * 1024, 0x91);
+    const header = Buffer.from('feedcafebeaddead00000003', 'hex');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(HEADER_BYTES + bombPayload.length);
+    expect(new FrameDecoder().push(Buffer.concat([header, length, bombPayload])).error).toBe(`payload nests arrays and maps more than ${MAX_NESTING} deep`);
+  });
+
+  test('a gate refuses a frame from its header, before its body is buffered', () => {
+    const decoder = new FrameDecoder(undefined, (type, length) => (type === FrameType.MESSAGE ? `no MESSAGE of ${length} bytes yet` : undefined));
+    expect(decoder.push(encodeFrame(FrameType.ECHO, { s: 'ECHO', n: 'a' })).frames).toHaveLength(1);
+    const result = decoder.push(Buffer.from('feedcafebeaddead0000000301000000', 'hex'));
+    expect(result.error).toBe('no MESSAGE of 16777216 bytes yet');
     expect(decoder.buffered).toBe(0);
   });
 

@@ -1,0 +1,160 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import { encodeFrame, FRAME_MARKER, FrameDecoder, FrameType, type Frame } from '../../components/messaging/FrameCodec.js';
+import { newNonce } from '../../components/cluster/handshake.js';
+import { freePorts } from '../helpers/ports.js';
+import { Recorder } from '../helpers/recorder.js';
+import { nodeList, startNode, type TestNode } from './cluster-node.js';
+
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.container.stop()));
+});
+
+/** A hand-made peer: a socket, the frames it received, and a promise of its closing. */
+function rawPeer(port: number) {
+  const socket = connect({ host: '127.0.0.1', port });
+  const decoder = new FrameDecoder();
+  const frames = new Recorder<Frame>();
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk).frames) frames.push(frame);
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => {
+    resolve();
+  }));
+  const next = (type: FrameType): Promise<Frame> => frames.next((f) => f.type === type);
+  return { socket, frames, next, closed };
+}
+
+function header(type: FrameType, length: number): Buffer {
+  const bytes = Buffer.alloc(16);
+  bytes.writeBigUInt64BE(FRAME_MARKER, 0);
+  bytes.writeUInt32BE(type, 8);
+  bytes.writeUInt32BE(length, 12);
+  return bytes;
+}
+
+function written(socket: Socket, bytes: Buffer): Promise<void> {
+  return new Promise((resolve) => socket.write(bytes, () => {
+    resolve();
+  }));
+}
+
+describe('cluster handshake security (regressions from review)', () => {
+  test('a relay between two nodes cannot pass as either: proofs are bound to the session and the role', async () => {
+    const ports = await freePorts(2);
+    const secret = 'correct horse battery staple';
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, { nodes: nodeList(['a', 'b'], ports), secret, heartbeatMs: 100, failureTimeoutMs: 600 })));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    const got = new Recorder<string>();
+    b!.messaging.addSubscriber('admin.cmd', (m) => {
+      got.push(`${m.sender}:${String(m.body)}`);
+    });
+
+    // The attacker tells B it is "a", posing A's challenge, and tells A it is "b", posing B's: then
+    // hands each node's proof to the other. (The first protocol version fell for exactly this.)
+    const toA = rawPeer(ports[0]!);
+    const toB = rawPeer(ports[1]!);
+    const nonceOf = (hello: Frame): Uint8Array => (hello.payload.b as { nonce: Uint8Array }).nonce;
+    const nonceA = nonceOf(await toA.next(FrameType.HELLO));
+    const nonceB = nonceOf(await toB.next(FrameType.HELLO));
+    toB.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'a', b: { ip: '127.0.0.1', tcpPort: ports[0], nonce: nonceA, v: 2, auth: true } }));
+    toA.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: nonceB, v: 2, auth: true } }));
+    const proofFromB = await toB.next(FrameType.AUTH);
+    const proofFromA = await toA.next(FrameType.AUTH);
+    toB.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'a', b: proofFromA.payload.b }));
+    toA.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'b', b: proofFromB.payload.b }));
+    toB.socket.write(encodeFrame(FrameType.MESSAGE, { s: 'admin.cmd', n: 'a', b: 'rm -rf' }));
+    await Promise.all([toA.closed, toB.closed]);
+    await a!.logRecorder.next((e) => e.level === 40 && e.msg.includes('node b failed authentication'));
+    await b!.logRecorder.next((e) => e.level === 40 && e.msg.includes('node a failed authentication'));
+
+    // The real link is untouched, and only the real "a" is heard.
+    expect(await a!.messaging.send('admin.cmd', 'real', 'b')).toBe(true);
+    await got.waitFor((items) => items.length > 0);
+    expect(got.items).toEqual(['a:real']);
+    expect(b!.store.getState('a')).toBe('ACTIVE');
+  });
+
+  test('before the handshake, a frame other than HELLO/AUTH, or a large one, is refused from its header alone', async () => {
+    const [port] = await freePorts(1);
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), secret: 'a-long-secret', handshakeTimeoutMs: 60_000 });
+    nodes.push(a);
+    // Each announces 16 MiB and sends only the header: the node must not wait to buffer the body.
+    const message = rawPeer(port!);
+    await written(message.socket, header(FrameType.MESSAGE, 16 * 1024 * 1024));
+    await message.closed;
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('sent a frame of type 3 before completing the handshake; refused'));
+    const hello = rawPeer(port!);
+    await written(hello.socket, header(FrameType.HELLO, 16 * 1024 * 1024));
+    await hello.closed;
+    await a.logRecorder.next((e) => e.level === 40 && /sent a 16777216-byte handshake frame \(at most 4096\); refused/.test(e.msg));
+  });
+
+  test('connections still in their handshake are capped per address', async () => {
+    const [port] = await freePorts(1);
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), handshakeTimeoutMs: 60_000 });
+    nodes.push(a);
+    const idle = Array.from({ length: 8 }, () => rawPeer(port!));
+    await Promise.all(idle.map((p) => p.next(FrameType.HELLO)));
+    const ninth = rawPeer(port!);
+    await ninth.closed;
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('too many connections still in their handshake'));
+    // Once one of them is gone, a new connection is served again.
+    const closedLogs = a.logRecorder.items.filter((e) => e.msg.includes('cluster connection closed')).length;
+    idle[0]!.socket.destroy();
+    await a.logRecorder.waitFor((items) => items.filter((e) => e.msg.includes('cluster connection closed')).length > closedLogs);
+    const tenth = rawPeer(port!);
+    await tenth.next(FrameType.HELLO);
+    for (const p of [...idle, tenth]) p.socket.destroy();
+  });
+
+  test('an unknown node joins only once it has proved the secret, and is forgotten when it disconnects', async () => {
+    const [port, strangerPort] = await freePorts(2);
+    const secret = 'a-long-secret';
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), secret, acceptUnknownNodes: true });
+    nodes.push(a);
+
+    // Without the secret: HELLO alone must not make it a member.
+    const impostor = rawPeer(port!);
+    await impostor.next(FrameType.HELLO);
+    impostor.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'stranger', b: { ip: '127.0.0.1', tcpPort: strangerPort, nonce: newNonce(), v: 2, auth: true } }));
+    impostor.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'stranger', b: { proof: new Uint8Array(32) } }));
+    await impostor.closed;
+    expect(a.store.getNode('stranger')).toBeUndefined();
+    expect(a.events.items.some((e) => e.type === 'node-added')).toBe(false);
+
+    // An address that is not one is refused outright.
+    const badAddress = rawPeer(port!);
+    badAddress.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'odd', b: { ip: 'not-an-ip', tcpPort: 70000, nonce: newNonce(), v: 2, auth: true } }));
+    await badAddress.closed;
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('gave an unusable address not-an-ip:70000; refused'));
+
+    // With the secret it joins, and leaves with its connection.
+    const stranger = await startNode('stranger', { nodes: [{ id: 'stranger', ip: '127.0.0.1', tcpPort: strangerPort }, { id: 'a', ip: '127.0.0.1', tcpPort: port }], secret });
+    await a.whenState('stranger', 'ACTIVE');
+    expect(a.store.getNode('stranger')).toEqual({ id: 'stranger', ip: '127.0.0.1', tcpPort: strangerPort });
+    await stranger.container.stop();
+    const removed = await a.events.next((e) => e.type === 'node-removed' && e.node.id === 'stranger');
+    expect(removed.reason).toBe('an unknown node that disconnected');
+    expect(a.store.getNode('stranger')).toBeUndefined();
+    expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
+  });
+
+  test('a message larger than maxFrameBytes is refused at the sender, and the connection stays up', async () => {
+    const ports = await freePorts(2);
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, { nodes: nodeList(['a', 'b'], ports), maxFrameBytes: 4096 })));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    await expect(a!.messaging.send('big', 'x'.repeat(10_000), 'b')).rejects.toThrow(/over the largest frame \(4096 bytes, maxFrameBytes in cluster\.json\)/);
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('small', (m) => {
+      got.push(m.body);
+    });
+    expect(await a!.messaging.send('small', 'fits', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('fits'));
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+  });
+});
