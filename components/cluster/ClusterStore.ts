@@ -32,7 +32,7 @@ export class ClusterStore implements ClusterService {
     const config = context.config as ClusterConfig;
     this.local = localIdentity(config, { nodeId: context.container.nodeId ?? process.env.LATTICE_NODE_ID, ip: process.env.LATTICE_IP });
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
-    await this.connect(config);
+    await this.connect(this.settingsFrom(config, this.local));
     this.logger.info({ node: this.local.id, address: `${this.local.ip}:${this.local.tcpPort}`, nodes: this.getNodes().map((n) => n.id) }, `cluster node ${this.local.id} started`);
   }
 
@@ -43,18 +43,34 @@ export class ClusterStore implements ClusterService {
     const next = this.settingsFrom(config, local);
     const previous = this.settings;
     const before = this.getNodes();
+    const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
     if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
       // Where or how this node listens changed: start its connections afresh.
       await this.disconnect();
-      this.local = local;
-      await this.connect(config);
+      try {
+        await this.connect(next);
+        this.local = local;
+      } catch (error) {
+        this.configured = previousConfigured;
+        if (previous) await this.restore(previous);
+        throw new Error(`${(error as Error).message}; this node keeps its previous cluster settings${previous ? ` (listening on ${previous.listenIp ?? previous.local.ip}:${previous.local.tcpPort})` : ''}`, { cause: error });
+      }
     } else {
       this.settings = next;
       this.connections?.update(next);
       this.connections?.setNodes(this.others());
     }
     this.announceDiff(before, this.getNodes());
+  }
+
+  /** After a failed restart: back to the settings that worked, so the node keeps its place in the cluster. */
+  private async restore(previous: ConnectionSettings): Promise<void> {
+    try {
+      await this.connect(previous);
+    } catch (error) {
+      this.logger.error({ err: error }, `cluster node ${this.local.id} cannot go back to its previous settings either: ${(error as Error).message}; it has no cluster connections until cluster.json is fixed`);
+    }
   }
 
   @Deactivate
@@ -116,9 +132,9 @@ export class ClusterStore implements ClusterService {
 
   // ---- connections ----
 
-  private async connect(config: ClusterConfig): Promise<void> {
-    this.settings = this.settingsFrom(config, this.local);
-    const connections = new ConnectionManager(this.settings, {
+  /** Listens and connects with these settings; they become the current ones only if that works. */
+  private async connect(settings: ConnectionSettings): Promise<void> {
+    const connections = new ConnectionManager(settings, {
       nodeActivated: (id) => {
         this.emit('node-activated', id);
       },
@@ -141,6 +157,7 @@ export class ClusterStore implements ClusterService {
     }, this.logger);
     connections.setNodes(this.others());
     await connections.start();
+    this.settings = settings;
     this.connections = connections;
     this.messaging.attach(connections);
   }

@@ -57,6 +57,8 @@ export class ConnectionManager implements MessageTransport {
   private custodian: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Connections are made only once listening works: a manager whose start failed holds nothing. */
+  private listening = false;
 
   constructor(
     private settings: ConnectionSettings,
@@ -94,6 +96,7 @@ export class ConnectionManager implements MessageTransport {
         resolve();
       });
     });
+    this.listening = true;
     this.server.on('error', (error) => {
       this.logger.error({ err: error }, 'cluster listener failed');
     });
@@ -146,7 +149,7 @@ export class ConnectionManager implements MessageTransport {
       // A node that moved gets a fresh connection.
       if (before && (before.ip !== node.ip || before.tcpPort !== node.tcpPort)) this.bound.get(id)?.close('node moved to a new address');
     }
-    if (!this.stopped) this.connectMissing();
+    this.connectMissing();
   }
 
   isActive(nodeId: string): boolean {
@@ -171,7 +174,7 @@ export class ConnectionManager implements MessageTransport {
   // ---- connections ----
 
   private connectMissing(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.listening) return;
     const now = Date.now();
     for (const node of this.nodes.values()) {
       if (this.bound.has(node.id) || this.connecting.has(node.id)) continue;

@@ -32,7 +32,11 @@ interface HelloBody {
   tcpPort?: unknown;
   nonce?: unknown;
   auth?: unknown;
+  v?: unknown;
 }
+
+/** The handshake version this node speaks (2: session-bound proofs). */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * One TCP connection to another node: frames in and out, and the handshake that binds it to a node.
@@ -94,7 +98,7 @@ export class PeerConnection {
   /** Sends our HELLO. */
   start(): void {
     const { local, secret } = this.settings;
-    this.write(FrameType.HELLO, { s: 'HELLO', n: local.id, b: { ip: local.ip, tcpPort: local.tcpPort, nonce: this.nonce, v: 2, auth: secret !== undefined } });
+    this.write(FrameType.HELLO, { s: 'HELLO', n: local.id, b: { ip: local.ip, tcpPort: local.tcpPort, nonce: this.nonce, v: PROTOCOL_VERSION, auth: secret !== undefined } });
   }
 
   /**
@@ -163,11 +167,13 @@ export class PeerConnection {
   private receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.lastHeard = Date.now();
-    const { frames, error } = this.decoder.push(chunk);
-    for (const frame of frames) {
-      if (this.isClosed()) return;
+    this.decoder.append(chunk);
+    // Frame by frame: the HELLO at the head of a chunk decides what the gate lets through after it.
+    for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
       this.handle(frame);
+      if (this.isClosed()) return;
     }
+    const error = this.decoder.error;
     if (error !== undefined) this.refuse(`bad input from ${this.nodeId ?? this.remote}: ${error}`);
   }
 
@@ -193,6 +199,10 @@ export class PeerConnection {
     const body = (typeof payload.b === 'object' && payload.b !== null ? payload.b : {}) as HelloBody;
     if (!(body.nonce instanceof Uint8Array) || body.nonce.length !== 16) {
       this.refuse(`HELLO from ${this.remote} has no 16-byte challenge`);
+      return;
+    }
+    if (body.v !== PROTOCOL_VERSION) {
+      this.refuse(`${payload.n} (${this.remote}) speaks cluster protocol version ${String(body.v)}; this node speaks ${PROTOCOL_VERSION} (run the same Lattice version on every node); refused`);
       return;
     }
     const ip = typeof body.ip === 'string' ? body.ip : '';

@@ -84,38 +84,64 @@ export class FrameDecoder {
     return this.bufferedBytes;
   }
 
-  push(chunk: Uint8Array): { frames: Frame[]; error?: string } {
-    const frames: Frame[] = [];
-    if (this.failure !== undefined) return { frames, error: this.failure };
-    if (chunk.length > 0) {
-      this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      this.bufferedBytes += chunk.length;
-    }
-    while (this.bufferedBytes >= HEADER_BYTES) {
-      const header = this.peek(HEADER_BYTES);
-      const marker = header.readBigUInt64BE(0);
-      if (marker !== FRAME_MARKER) return this.fail(frames, `bad frame marker 0x${marker.toString(16).padStart(16, '0')} (expected 0xfeedcafebeaddead)`);
-      const type = header.readUInt32BE(8);
-      const length = header.readUInt32BE(12);
-      if (length < HEADER_BYTES) return this.fail(frames, `frame length ${length} is shorter than its ${HEADER_BYTES}-byte header`);
-      if (length > this.maxFrameBytes) return this.fail(frames, `frame of ${length} bytes is over the maximum of ${this.maxFrameBytes}`);
-      if (!TYPES.has(type)) return this.fail(frames, `unknown frame type ${type}`);
-      const refusal = this.gate?.(type as FrameType, length);
-      if (refusal !== undefined) return this.fail(frames, refusal);
-      if (this.bufferedBytes < length) break;
-      const frame = this.take(length);
-      const payload = decodePayload(frame.subarray(HEADER_BYTES));
-      if (typeof payload === 'string') return this.fail(frames, payload);
-      frames.push({ type: type as FrameType, payload });
-    }
-    return { frames };
+  /** Why the stream was refused, once it was: the decoder then yields nothing more. */
+  get error(): string | undefined {
+    return this.failure;
   }
 
-  private fail(frames: Frame[], reason: string): { frames: Frame[]; error: string } {
+  /** Adds bytes from the stream; take the frames they complete with `next()`. */
+  append(chunk: Uint8Array): void {
+    if (this.failure !== undefined || chunk.length === 0) return;
+    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.bufferedBytes += chunk.length;
+  }
+
+  /**
+   * The next whole frame, or undefined when more bytes are needed or the stream was refused (see
+   * `error`). One at a time, so that handling a frame (a handshake step) can change what the gate
+   * lets through next.
+   */
+  next(): Frame | undefined {
+    if (this.failure !== undefined || this.bufferedBytes < HEADER_BYTES) return undefined;
+    const header = this.peek(HEADER_BYTES);
+    const type = header.readUInt32BE(8);
+    const length = header.readUInt32BE(12);
+    const problem = this.headerProblem(header.readBigUInt64BE(0), type, length);
+    if (problem !== undefined) {
+      this.fail(problem);
+      return undefined;
+    }
+    if (this.bufferedBytes < length) return undefined;
+    const payload = decodePayload(this.take(length).subarray(HEADER_BYTES));
+    if (typeof payload === 'string') {
+      this.fail(payload);
+      return undefined;
+    }
+    return { type: type as FrameType, payload };
+  }
+
+  /** What is wrong with a frame's header, known before its body is buffered. */
+  private headerProblem(marker: bigint, type: number, length: number): string | undefined {
+    if (marker !== FRAME_MARKER) return `bad frame marker 0x${marker.toString(16).padStart(16, '0')} (expected 0xfeedcafebeaddead)`;
+    if (length < HEADER_BYTES) return `frame length ${length} is shorter than its ${HEADER_BYTES}-byte header`;
+    if (length > this.maxFrameBytes) return `frame of ${length} bytes is over the maximum of ${this.maxFrameBytes}`;
+    if (!TYPES.has(type)) return `unknown frame type ${type}`;
+    return this.gate?.(type as FrameType, length);
+  }
+
+  /** Appends a chunk and takes every frame it completes (for callers whose gate does not change). */
+  push(chunk: Uint8Array): { frames: Frame[]; error?: string } {
+    this.append(chunk);
+    const frames: Frame[] = [];
+    for (let frame = this.next(); frame !== undefined; frame = this.next()) frames.push(frame);
+    return this.failure === undefined ? { frames } : { frames, error: this.failure };
+  }
+
+  private fail(reason: string): void {
     this.failure = reason;
     this.chunks = [];
     this.bufferedBytes = 0;
-    return { frames, error: reason };
+    return undefined;
   }
 
   /** The first `n` buffered bytes, without consuming them. */

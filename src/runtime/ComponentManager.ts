@@ -506,7 +506,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
         () => new Error(`did not finish within ${timeoutMs} ms`),
       );
     } catch (error) {
-      this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active with the new configuration`);
+      this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active`);
     }
   }
 

@@ -93,6 +93,36 @@ describe('cluster handshake security (regressions from review)', () => {
     await a.logRecorder.next((e) => e.level === 40 && /sent a 16777216-byte handshake frame \(at most 4096\); refused/.test(e.msg));
   });
 
+  test('a HELLO and messages in one TCP chunk: the gate follows the handshake frame by frame', async () => {
+    const [port, peerPort] = await freePorts(2);
+    const a = await startNode('a', { nodes: nodeList(['a', 'p'], [port!, peerPort!]), reconnect: { initialMs: 60_000, maxMs: 60_000 } });
+    nodes.push(a);
+    const got = new Recorder<unknown>();
+    a.messaging.addSubscriber('early', (m) => {
+      got.push(m.body);
+    });
+    const peer = rawPeer(port!);
+    await peer.next(FrameType.HELLO);
+    peer.socket.write(Buffer.concat([
+      encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: peerPort, nonce: newNonce(), v: 2, auth: false } }),
+      encodeFrame(FrameType.MESSAGE, { s: 'early', n: 'p', b: 1 }),
+      encodeFrame(FrameType.MESSAGE, { s: 'early', n: 'p', b: 2 }),
+    ]));
+    await got.waitFor((items) => items.length === 2);
+    expect(got.items).toEqual([1, 2]);
+    peer.socket.destroy();
+  });
+
+  test('a peer speaking another protocol version is refused with a message that says so', async () => {
+    const [port] = await freePorts(1);
+    const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-secret' });
+    nodes.push(a);
+    const old = rawPeer(port!);
+    old.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'old', b: { ip: '127.0.0.1', tcpPort: 1, nonce: newNonce(), v: 1, auth: true } }));
+    await old.closed;
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('old (127.0.0.1:') && e.msg.includes('speaks cluster protocol version 1; this node speaks 2'));
+  });
+
   test('connections still in their handshake are capped per address', async () => {
     const [port] = await freePorts(1);
     const a = await startNode('a', { nodes: nodeList(['a'], [port!]), handshakeTimeoutMs: 60_000 });

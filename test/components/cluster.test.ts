@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameType } from '../../components/messaging/FrameCodec.js';
 import { newNonce } from '../../components/cluster/handshake.js';
@@ -248,6 +248,38 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await a.events.next((e) => e.type === 'node-removed' && e.node.id === 'b');
     expect(a.store.getNodes().map((n) => n.id)).toEqual(['a', 'c']);
     expect(a.store.getState('b')).toBe('INACTIVE');
+  });
+  test('a cluster.json edit whose new port cannot be had keeps the node on its previous settings', async () => {
+    const [p, q, r] = await freePorts(3);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(q, '127.0.0.1', resolve));
+    const list = (aPort: number) => [{ id: 'a', ip: '127.0.0.1', tcpPort: aPort }, { id: 'b', ip: '127.0.0.1', tcpPort: r! }];
+    const config = { heartbeatMs: 100, failureTimeoutMs: 600, reconnect: { initialMs: 20, maxMs: 100 } };
+    const a = await startNode('a', { nodes: list(p!), ...config });
+    const b = await startNode('b', { nodes: list(p!), ...config, acceptUnknownNodes: true });
+    nodes.push(a, b);
+    await a.whenState('b', 'ACTIVE');
+
+    await a.container.config.update('cluster', { nodes: list(q!), ...config });
+    await a.logRecorder.next((e) => e.level === 50 && e.msg.includes(`cannot listen for cluster connections on 127.0.0.1:${q}: the port is in use`) && e.msg.includes(`this node keeps its previous cluster settings (listening on 127.0.0.1:${p})`));
+    expect(a.container.component('cluster').state).toBe('active');
+    expect(a.store.getLocalNode().tcpPort).toBe(p);
+    expect(a.messaging.localNodeId).toBe('a');
+    await a.whenState('b', 'ACTIVE');
+    const got = new Recorder<unknown>();
+    b.messaging.addSubscriber('after', (m) => {
+      got.push(m.body);
+    });
+    expect(await a.messaging.send('after', 'still here', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('still here'));
+
+    // Once the port is free, the same edit goes through.
+    await new Promise<void>((resolve) => blocker.close(() => {
+      resolve();
+    }));
+    await a.container.config.update('cluster', { nodes: list(q!), ...config, heartbeatMs: 101 });
+    await a.container.settled();
+    expect(a.store.getLocalNode().tcpPort).toBe(q);
   });
 });
 
