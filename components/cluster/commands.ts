@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { CommandService, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from 'lattice';
 import { ClusterCommunicationService } from '../messaging/api.js';
 import { ClusterService, DEFAULT_TCP_PORT } from './api.js';
+import { ClusterConfigSchema } from './ClusterConfig.js';
 
 /** `lattice cluster nodes`: every node, its address and state, and when it was last heard from. */
 @Component({ name: 'cluster.command.nodes', service: CommandService })
@@ -27,7 +29,11 @@ export class ClusterNodesCommand implements Command {
   }
 }
 
-/** Writes cluster.json through configuration admin when there is one, so the change lasts; else in memory. */
+/**
+ * Writes cluster.json through configuration admin when there is one, so the change lasts; else in memory.
+ * The edited file is checked against the cluster schema first: a command never writes a file the cluster
+ * store would refuse.
+ */
 abstract class ClusterEditCommand {
   @Reference({ service: ClusterService }) cluster!: ClusterService;
   @Reference({ service: ConfigurationAdminService, cardinality: '0..1', policy: 'dynamic' }) config?: ConfigurationAdmin;
@@ -37,7 +43,13 @@ abstract class ClusterEditCommand {
     if (!admin) return false;
     const raw = admin.raw('cluster') ?? {};
     const listed = Array.isArray(raw.nodes) ? (raw.nodes as { id: string; ip: string; tcpPort: number }[]) : this.cluster.getNodes().map((n) => ({ ...n }));
-    await admin.update('cluster', { ...raw, nodes: edit([...listed]) });
+    const next = { ...raw, nodes: edit([...listed]) };
+    const checked = ClusterConfigSchema.safeParse(next);
+    if (!checked.success) {
+      const problems = checked.error.issues.map((issue) => `${['$', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('')}: ${issue.message}`);
+      throw new Error(`config/cluster.json would not be valid after this change, so it was left as it is: ${problems.join('; ')}`);
+    }
+    await admin.update('cluster', next);
     return true;
   }
 }
@@ -57,6 +69,9 @@ export class ClusterAddNodeCommand extends ClusterEditCommand implements Command
   async run(args: readonly string[]): Promise<string> {
     const [id = '', ip = '', portText] = args;
     const tcpPort = portText === undefined ? DEFAULT_TCP_PORT : Number(portText);
+    if (id === '' || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
+      throw new Error(`cannot add node "${id}" at ${ip}:${portText ?? tcpPort}: give an id, an IPv4/IPv6 address and a port (1-65535)`);
+    }
     if (this.cluster.getNode(id)) throw new Error(`node ${id} is already in the cluster`);
     const persisted = await this.editNodes((nodes) => [...nodes, { id, ip, tcpPort }]);
     if (!persisted) this.cluster.addNode(id, ip, tcpPort);

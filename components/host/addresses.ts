@@ -54,7 +54,7 @@ export function normalisePrefix(text: string): string | undefined {
   return undefined;
 }
 
-/** A MAC address as six colon- (or dash-) separated hex bytes, in lowercase; undefined if it is not one. */
+/** A MAC address as six hex bytes separated by colons (or all by dashes), in lowercase; undefined if it is not one. */
 export function normaliseMac(text: string): string | undefined {
-  return /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(text) ? text.toLowerCase().replace(/-/g, ':') : undefined;
+  return /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i.test(text) ? text.toLowerCase().replace(/-/g, ':') : undefined;
 }

@@ -1,3 +1,4 @@
+import { CommanderError } from 'commander';
 import { contributedCommands } from './client/actions/contributed.js';
 import { cliContext } from './client/CliContext.js';
 import { addContributedCommands, BUILT_IN, buildProgram, exitCodeOf, type RunState } from './program.js';
@@ -15,6 +16,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   state.exitCode = exitCodeOf(error);
+  // Commander has printed its own errors (usage, --help, --version); anything else is said here.
+  if (!(error instanceof CommanderError)) process.stderr.write(`lattice: ${error instanceof Error ? error.message : String(error)}\n`);
 }
 process.exitCode = state.exitCode;
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { COMPONENT_STATES } from '../runtime/ComponentState.js';
 import type { CommandDescription } from './Command.js';
 import { componentAction, componentInfo, componentList } from './client/actions/components.js';
 import { configDelete, configGet, configList, configSet, UsageError } from './client/actions/config.js';
@@ -48,7 +49,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
         state.exitCode = typeof code === 'number' ? code : ExitCode.OK;
       } catch (error) {
         state.exitCode = exitCodeOf(error);
-        context.err(`lattice: ${(error as Error).message}`);
+        reportError(context, error, state.exitCode);
       }
     };
 
@@ -61,17 +62,23 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--control-port <port>', 'port of the control API on 127.0.0.1 (default: any free port)', (value: string) => parsePort(value))
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string }, command: Command) => {
-      const { startContainer } = await import('./commands/start.js');
-      const home = cliContext(command.optsWithGlobals<GlobalOptions>()).home;
+      const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
-      state.exitCode = await startContainer({
-        home,
-        ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
-        features: options.features,
-        ...(nodeId !== undefined && { nodeId }),
-        ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
-        logLevel: options.logLevel as 'info',
-      });
+      try {
+        const { startContainer } = await import('./commands/start.js');
+        state.exitCode = await startContainer({
+          home: context.home,
+          ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
+          features: options.features,
+          ...(nodeId !== undefined && { nodeId }),
+          ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
+          logLevel: options.logLevel as 'info',
+        });
+      } catch (error) {
+        // What fails before the container runs (the home cannot be created or locked, ...).
+        state.exitCode = ExitCode.FAILED;
+        reportError(context, error, state.exitCode);
+      }
     });
 
   program.command('status').description('node, pid, uptime, installed features, components by state, failures').action(action(status));
@@ -97,7 +104,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
   component
     .command('list')
     .description('every component and its state')
-    .option('--state <state>', 'only components in this state')
+    .addOption(new Option('--state <state>', 'only components in this state').choices(COMPONENT_STATES))
     .action(action((c, o: { state?: string }) => componentList(c, o)));
   component.command('info').argument('<name>').description('everything about a component, and why it is not active').action(action((c, name: string) => componentInfo(c, name)));
   for (const verb of ['enable', 'disable', 'restart'] as const) {
@@ -135,22 +142,47 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
   return program;
 }
 
-/** Adds the commands components contribute, as `lattice <scope> <name>`. */
-export function addContributedCommands(program: Command, commands: readonly CommandDescription[], state: RunState): void {
+/**
+ * Adds the commands components contribute, as `lattice <scope> <name>`. One that cannot be added (its
+ * scope is a built-in command, its name is taken, its arguments or flags are malformed) is skipped with a
+ * warning on stderr: a component's mistake must not break the command line.
+ */
+export function addContributedCommands(
+  program: Command,
+  commands: readonly CommandDescription[],
+  state: RunState,
+  warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+): void {
   const scopes = new Map<string, Command>();
   for (const described of commands) {
-    if ((BUILT_IN as readonly string[]).includes(described.scope)) continue;
+    const label = `${described.scope} ${described.name}`;
+    if ((BUILT_IN as readonly string[]).includes(described.scope)) {
+      warn(`lattice: warning: skipped the contributed command "${label}": "${described.scope}" is a built-in command`);
+      continue;
+    }
     let scope = scopes.get(described.scope);
+    if (scope?.commands.some((c) => c.name() === described.name)) {
+      warn(`lattice: warning: skipped the contributed command "${label}": another component contributes it too`);
+      continue;
+    }
+    // Built on its own first, so that a malformed declaration leaves nothing half-added.
+    let sub: Command;
+    try {
+      sub = new Command(described.name).description(described.description);
+      for (const arg of described.arguments) {
+        const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+        sub.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
+      }
+      for (const option of described.options) sub.option(option.flags, option.description);
+    } catch (error) {
+      warn(`lattice: warning: skipped the contributed command "${label}": ${(error as Error).message}`);
+      continue;
+    }
     if (!scope) {
       scope = program.command(described.scope).description(`commands of ${described.scope}`);
       scopes.set(described.scope, scope);
     }
-    const sub = scope.command(described.name).description(described.description);
-    for (const arg of described.arguments) {
-      const name = `${arg.name}${arg.variadic ? '...' : ''}`;
-      sub.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
-    }
-    for (const option of described.options) sub.option(option.flags, option.description);
+    scope.addCommand(sub);
     sub.action(async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
@@ -160,10 +192,16 @@ export function addContributedCommands(program: Command, commands: readonly Comm
         state.exitCode = ExitCode.OK;
       } catch (error) {
         state.exitCode = exitCodeOf(error);
-        context.err(`lattice: ${(error as Error).message}`);
+        reportError(context, error, state.exitCode);
       }
     });
   }
+}
+
+/** A failed command's message on stderr: `lattice: <message>`, or with --json, `{ "error", "exitCode" }`. */
+export function reportError(context: Pick<CliContext, 'json' | 'err'>, error: unknown, exitCode: number): void {
+  const message = error instanceof Error ? error.message : String(error);
+  context.err(context.json ? JSON.stringify({ error: message, exitCode }) : `lattice: ${message}`);
 }
 
 /** The exit code for a failure: 3 no container, 2 usage, 1 anything else. */

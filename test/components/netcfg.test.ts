@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Container } from 'lattice';
-import { HostAdminService, HostStore, HostsAddressesCommand, formatPortAddresses, normaliseMac, normalisePrefix, portAddresses, samePortAddresses } from '../../components/host/index.js';
+import { Component, type Container } from 'lattice';
+import { HostAdminService, HostStore, HostsAddressesCommand, formatPortAddresses, normaliseMac, normalisePrefix, portAddresses, samePortAddresses, type PortAddresses } from '../../components/host/index.js';
 import { AddressesConfigSchema, diffBindings, dpidToDeviceId, NetworkConfigReader } from '../../components/netcfg/index.js';
 import { testContainer } from '../helpers/container.js';
 import { writeFiles } from '../helpers/distribution.js';
@@ -33,7 +33,7 @@ describe('netcfg: parsing, validation, dpid conversion, diff', () => {
     for (const bad of ['10.1/16', '10.1.0.1/33', '10.1.0.1', '2001:db8::1/129', 'x/8', '10.1.0.1/ 8']) expect(normalisePrefix(bad)).toBeUndefined();
     expect(normaliseMac('00:00:00:11:22:AA')).toBe('00:00:00:11:22:aa');
     expect(normaliseMac('00-00-00-11-22-aa')).toBe('00:00:00:11:22:aa');
-    for (const bad of ['00:00:00:11:22', '0:0:0:11:22:33', '00:00:00:11:22:3g']) expect(normaliseMac(bad)).toBeUndefined();
+    for (const bad of ['00:00:00:11:22', '0:0:0:11:22:33', '00:00:00:11:22:3g', '00:00-00:11:22:33', '00-00-00-11-22:33']) expect(normaliseMac(bad)).toBeUndefined();
   });
 
   test("the seed's sample file works unchanged (interfaces, ports as strings, 7-byte dpids)", async () => {
@@ -166,5 +166,51 @@ describe('netcfg in a container', () => {
     expect(await hosts()).toHaveLength(3);
     const netcfg = events.slice(before).flatMap((e) => (e.type === 'component' && e.name === 'netcfg' ? [`${e.state}${e.reason ? `:${e.reason}` : ''}`] : []));
     expect(netcfg).toEqual(['deactivating:reference-unsatisfied', 'unsatisfied-reference', 'activating', 'active']);
+  });
+
+  test('a binding the host service refuses is logged, not held as bound, and retried on the next edit', async () => {
+    /** A HostAdminService that refuses ports on its list (as a remote store might), backed by a real HostStore. */
+    @Component({ name: 'picky-hosts', service: HostAdminService })
+    class PickyHosts implements HostAdminService {
+      static refused = new Set<number>([13]);
+      private readonly store = new HostStore();
+      bindAddressesToPort(addresses: PortAddresses): void {
+        if (PickyHosts.refused.has(addresses.connectPoint.port)) throw new Error(`port ${addresses.connectPoint.port} is read-only`);
+        this.store.bindAddressesToPort(addresses);
+      }
+      unbindAddressesFromPort(addresses: PortAddresses): void {
+        this.store.unbindAddressesFromPort(addresses);
+      }
+      clearAddresses(connectPoint: PortAddresses['connectPoint']): void {
+        this.store.clearAddresses(connectPoint);
+      }
+      getAddressBindings(): PortAddresses[] {
+        return this.store.getAddressBindings();
+      }
+      getAddressBindingsForPort(connectPoint: PortAddresses['connectPoint']): PortAddresses {
+        return this.store.getAddressBindingsForPort(connectPoint);
+      }
+    }
+    const home = await homes.make();
+    const file = join(home, 'config', 'addresses.json');
+    await writeFiles(home, { 'config/addresses.json': JSON.stringify({ addresses: [{ dpid: '1', port: 1, ips: ['10.0.0.1/8'] }, { dpid: '1', port: 13, ips: ['10.0.0.13/8'] }] }) });
+    const t = testContainer({ home });
+    running.push(t.container);
+    t.container.register(PickyHosts, NetworkConfigReader);
+    await t.container.start();
+    await t.container.whenActive('netcfg');
+    const hosts = async (): Promise<string[]> => {
+      const service = (await t.container.getService(HostAdminService)) as HostAdminService;
+      const bindings = service.getAddressBindings().map((b) => `${b.connectPoint.port}:${b.ips.join(',')}`);
+      t.container.ungetService(service);
+      return bindings;
+    };
+    await t.logRecorder.next((e) => e.level === 50 && e.msg.startsWith('cannot bind PortAddresses{connect-point=of:0000000000000001/13') && e.msg.includes('port 13 is read-only'));
+    expect(await hosts()).toEqual(['1:10.0.0.1/8']);
+
+    PickyHosts.refused.clear();
+    await writeFile(file, JSON.stringify({ addresses: [{ dpid: '1', port: 1, ips: ['10.0.0.1/8'] }, { dpid: '1', port: 2, ips: ['10.0.0.2/8'] }, { dpid: '1', port: 13, ips: ['10.0.0.13/8'] }] }));
+    await t.logRecorder.next((e) => e.msg === 'address bindings: 2 bound, 0 unbound');
+    expect((await hosts()).sort()).toEqual(['13:10.0.0.13/8', '1:10.0.0.1/8', '2:10.0.0.2/8'].sort());
   });
 });

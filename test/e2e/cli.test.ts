@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
@@ -72,9 +73,9 @@ async function started(home: string, extra: string[] = []): Promise<LatticeProce
   return lattice;
 }
 
-function rawRequest(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawRequest(port: number, headers: Record<string, string>, path = '/v1/status', method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/status', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
       res.on('end', () => {
@@ -222,6 +223,8 @@ describe('the lattice CLI against a running container', () => {
   test('the shell on a terminal: prompt, tab completion of commands and component names, history', async () => {
     const home = await distribution();
     await started(home);
+    // A long history from before, readable by all: it is trimmed to 500 lines and made the owner's only.
+    await writeFiles(home, { 'data/shell_history': Array.from({ length: 600 }, (_, i) => `status # ${i}`).join('\n') + '\n' });
     // util-linux `script` gives the shell a pseudo-terminal.
     const child = spawn('script', ['-qfec', `${process.execPath} ${join(process.cwd(), 'bin', 'lattice.js')} shell --home ${home}`, '/dev/null'], {
       env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
@@ -253,7 +256,11 @@ describe('the lattice CLI against a running container', () => {
     child.stdin.write('exit\r');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
-    expect(await readFile(join(home, 'data', 'shell_history'), 'utf8')).toContain('component info host-store');
+    const history = (await readFile(join(home, 'data', 'shell_history'), 'utf8')).split('\n').filter(Boolean);
+    expect(history.at(-1)?.trim()).toBe('component info host-store');
+    expect(history).toHaveLength(501);
+    expect(history[0]).toBe('status # 100');
+    expect((await stat(join(home, 'data', 'shell_history'))).mode & 0o777).toBe(0o600);
   });
 });
 
@@ -279,7 +286,7 @@ describe('the lattice CLI: the rest of the commands', () => {
     expect(disabled.stdout).toContain('host-store: disabled');
     expect(JSON.parse((await cli('component', 'info', 'app', '--json')).stdout)).toMatchObject({ state: 'unsatisfied-reference' });
     expect((await cli('component', 'list', '--state', 'unsatisfied-reference')).stdout).toMatch(/app +unsatisfied-reference +Reference "dep0" \(1\.\.1 HostAdminService\) has no service: host-store is disabled\./);
-    expect((await cli('component', 'list', '--state', 'bogus')).code).toBe(1);
+    expect((await cli('component', 'list', '--state', 'bogus')).code).toBe(2);
     await cli('component', 'enable', 'host-store');
     expect(JSON.parse((await cli('component', 'info', 'app', '--json')).stdout)).toMatchObject({ state: 'active' });
     expect((await cli('component', 'restart', 'app')).stdout).toContain('app: active');
@@ -294,5 +301,117 @@ describe('the lattice CLI: the rest of the commands', () => {
     const forced = await cli('feature', 'uninstall', 'api', '--force', '--json');
     expect(JSON.parse(forced.stdout)).toMatchObject({ uninstalled: expect.arrayContaining(['api@1.0.0', 'app@1.0.0']) as unknown });
     expect(JSON.parse((await cli('component', 'list', '--json')).stdout)).toEqual([]);
+  });
+});
+
+describe('the lattice CLI: robustness', () => {
+  test('a second stop request through the API joins the stop under way: the container still exits 0', async () => {
+    const home = await distribution();
+    const container = await started(home);
+    await writeFiles(home, {
+      'deploy/lingering.js': `import { Component, Deactivate } from 'lattice';
+export class Lingering {
+  async deactivate(context) { context.logger.info('lingering deactivation begins'); await new Promise((r) => setTimeout(r, 1000)); }
+}
+Deactivate(Lingering.prototype, 'deactivate');
+Component({ name: 'lingering', immediate: true })(Lingering);
+`,
+    });
+    await container.waitForLine((l) => l.msg === 'deploy/lingering.js deployed: lingering');
+    const control = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { port: number; token: string };
+    const auth = { authorization: `Bearer ${control.token}` };
+    expect((await rawRequest(control.port, auth, '/v1/stop', 'POST')).status).toBe(200);
+    await container.waitForLine((l) => l.msg === 'lingering deactivation begins');
+    expect((await rawRequest(control.port, auth, '/v1/stop', 'POST')).status).toBe(200);
+    expect(await container.exited).toBe(0);
+    expect(container.lines.map((l) => l.msg)).toContain('container stopped');
+  });
+
+  test('a lock naming a live process that is not its owner (pid reused), or an empty lock, is stale', async () => {
+    const home = await distribution();
+    // This test's own pid is alive, but its start time is not the one written: a reused pid.
+    await writeFiles(home, { 'data/container.pid': `${process.pid} 1\n` });
+    let container = await started(home);
+    const lock = (await readFile(join(home, 'data', 'container.pid'), 'utf8')).trim().split(' ');
+    expect(lock[0]).toBe(String(container.child.pid));
+    expect(lock[1]).toMatch(/^\d+$/);
+    container.child.kill('SIGTERM');
+    expect(await container.exited).toBe(0);
+    await expect(stat(join(home, 'data', 'container.pid'))).rejects.toThrow();
+
+    await writeFiles(home, { 'data/container.pid': '' });
+    container = await started(home);
+    container.child.kill('SIGTERM');
+    expect(await container.exited).toBe(0);
+  });
+
+  test('start says why it cannot start (a home that is not a folder)', async () => {
+    const home = await homes.make();
+    const notAFolder = join(home, 'file');
+    await writeFile(notAFolder, 'x');
+    const result = await runLattice(['start', '--home', notAFolder]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^lattice: .*ENOTDIR.*file\/data/m);
+  });
+
+  test('with --json, errors are JSON on stderr; component list --state takes only real states', async () => {
+    const home = await distribution();
+    await started(home);
+    const missing = await runLattice(['component', 'info', 'nope', '--json', '--home', home]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr)).toEqual({ error: expect.stringContaining('No component named "nope"') as unknown, exitCode: 1 });
+    const bogus = await runLattice(['component', 'list', '--state', 'bogus', '--home', home]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("Allowed choices are disabled, unsatisfied-configuration, unsatisfied-reference, satisfied, activating, active, deactivating, failed-activation");
+    const active = JSON.parse((await runLattice(['component', 'list', '--state', 'active', '--json', '--home', home])).stdout) as { name: string }[];
+    expect(active.map((c) => c.name)).toEqual(['host-store']);
+  });
+
+  test('malformed percent-encoding in a path is a 400, not a crash', async () => {
+    const home = await distribution();
+    await started(home);
+    const control = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { port: number; token: string };
+    const answer = await rawRequest(control.port, { authorization: `Bearer ${control.token}` }, '/v1/components/%E0%A4%A');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('is not valid percent-encoding');
+    expect((await runLattice(['status', '--home', home])).code).toBe(0);
+  });
+
+  test('a container that accepts but never answers: the client gives up with a clear error', async () => {
+    const home = await homes.make();
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      await writeFiles(home, { 'data/control.json': { pid: process.pid, port, token: 't', home, startedAt: new Date().toISOString() } });
+      const result = await runLattice(['status', '--home', home], { env: { LATTICE_CLIENT_TIMEOUT_MS: '300' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`The container in ${home} (pid ${process.pid}, port ${port}) did not answer within 300 ms`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  test('contributed commands that clash or are malformed are skipped with a warning; the rest work', async () => {
+    const home = await distribution();
+    const container = await started(home);
+    const command = (name: string, scope: string, cmd: string, options: string) => `import { Component, CommandService } from 'lattice';
+export class C { scope = '${scope}'; name = '${cmd}'; description = '${name}'; options = ${options}; run() { return '${name} ran'; } }
+Component({ name: '${name}', service: CommandService })(C);
+`;
+    await writeFiles(home, {
+      'deploy/twin.js': command('twin-echo', 'demo', 'echo', '[]'),
+      'deploy/bad-flags.js': command('bad-flags', 'demo', 'odd', "[{ flags: 'x y z', description: 'no dash' }]"),
+      'deploy/builtin.js': command('builtin-clash', 'config', 'wipe', '[]'),
+      'deploy/fine.js': command('fine', 'demo', 'fine', '[]'),
+    });
+    for (const file of ['twin', 'bad-flags', 'builtin', 'fine']) await container.waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith(`deploy/${file}.js deployed`));
+    const result = await runLattice(['demo', 'fine', '--home', home]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('fine ran\n');
+    expect(result.stderr).toContain('lattice: warning: skipped the contributed command "demo echo": another component contributes it too');
+    expect(result.stderr).toContain('lattice: warning: skipped the contributed command "demo odd": option creation failed');
+    expect(result.stderr).toContain('lattice: warning: skipped the contributed command "config wipe": "config" is a built-in command');
+    expect((await runLattice(['demo', 'echo', 'still', 'works', '--home', home])).stdout).toBe('still works\n');
   });
 });

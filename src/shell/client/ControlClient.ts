@@ -15,6 +15,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * How long a request may go without a byte from the container before the client gives up: longer than
+ * the slowest thing a request waits for (an install, 120 s), short of forever. `LATTICE_CLIENT_TIMEOUT_MS`
+ * overrides it.
+ */
+const IDLE_TIMEOUT_MS = 150_000;
+
+function idleTimeoutMs(): number {
+  const fromEnv = Number(process.env.LATTICE_CLIENT_TIMEOUT_MS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : IDLE_TIMEOUT_MS;
+}
+
 interface Envelope {
   ok: boolean;
   result?: unknown;
@@ -95,6 +107,10 @@ export class ControlClient {
           res.on('error', reject);
         },
       );
+      const timeoutMs = idleTimeoutMs();
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(new ApiError('TIMEOUT', `The container in ${this.info.home} (pid ${this.info.pid}, port ${this.info.port}) did not answer within ${timeoutMs} ms; see its log, or stop it with: kill ${this.info.pid}`));
+      });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') reject(new NoContainerError(`The container in ${this.info.home} does not answer (${error.code}).`));
         else reject(error);

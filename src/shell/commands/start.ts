@@ -1,10 +1,9 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Container } from '../../container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 import { ControlApi } from '../control/ControlApi.js';
-import { isAlive, readControlFile } from '../control/controlFile.js';
 import { ControlServer } from '../control/ControlServer.js';
+import { lockHome } from '../control/homeLock.js';
 import { readPackageVersion } from '../packageVersion.js';
 
 export interface StartOptions {
@@ -46,8 +45,10 @@ export async function startContainer(options: StartOptions): Promise<number> {
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let stopping = false;
   const isStopping = (): boolean => stopping;
-  const stop = (why: string): void => {
+  /** A second signal forces the exit; a second stop request (the API) just joins the stop under way. */
+  const stop = (why: string, repeatForces: boolean): void => {
     if (stopping) {
+      if (!repeatForces) return;
       logger.warn(`${why} again: exiting without waiting`);
       process.exit(1);
     }
@@ -70,10 +71,14 @@ export async function startContainer(options: StartOptions): Promise<number> {
     );
   };
   process.on('SIGINT', () => {
-    stop('SIGINT');
+    stop('SIGINT', true);
   });
   process.on('SIGTERM', () => {
-    stop('SIGTERM');
+    stop('SIGTERM', true);
+  });
+  // A component's stray promise must not go unnoticed, nor take the container down.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
   });
 
   const started = performance.now();
@@ -84,7 +89,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
       ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
       version: readPackageVersion(),
       onStop: () => {
-        stop('stop requested');
+        stop('stop requested', false);
       },
     });
     server = new ControlServer(api, { home, ...(options.controlPort !== undefined && { port: options.controlPort }), ...(options.nodeId !== undefined && { nodeId: options.nodeId }), logger });
@@ -106,35 +111,4 @@ export async function startContainer(options: StartOptions): Promise<number> {
     }
   }
   return 0;
-}
-
-type HomeLock = { ok: true; release: () => Promise<void> } | { ok: false; message: string };
-
-/**
- * One container per home: `data/container.pid`, created exclusively. A lock whose process is gone is
- * stale and replaced.
- */
-async function lockHome(home: string): Promise<HomeLock> {
-  const file = join(home, 'data', 'container.pid');
-  await mkdir(join(home, 'data'), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, 'wx', 0o644);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return { ok: true, release: () => rm(file, { force: true }) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        const control = await readControlFile(home);
-        const port = control?.pid === pid ? `, control port ${control.port}` : '';
-        return { ok: false, message: `a container is already running in ${home} (pid ${pid}${port}). Stop it with: lattice stop --home ${home}` };
-      }
-      // The process that held it is gone: a stale lock (and control file) from a crash.
-      await rm(file, { force: true });
-      await rm(join(home, 'data', 'control.json'), { force: true });
-    }
-  }
-  return { ok: false, message: `cannot lock ${file}` };
 }

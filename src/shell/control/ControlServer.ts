@@ -89,7 +89,7 @@ export class ControlServer {
       this.authorise(request);
       const url = new URL(request.url ?? '/', 'http://localhost');
       const body = request.method === 'GET' ? undefined : await readBody(request);
-      const route = this.api.route(request.method ?? 'GET', url.pathname.split('/').filter(Boolean).map(decodeURIComponent), url.searchParams, body);
+      const route = this.api.route(request.method ?? 'GET', url.pathname.split('/').filter(Boolean).map(decodeSegment), url.searchParams, body);
       if (route.kind === 'stream') {
         response.writeHead(200, { 'content-type': 'application/x-ndjson' });
         await route.run((line) => {
@@ -153,4 +153,13 @@ export function errorResponse(error: unknown): { status: number; body: { ok: fal
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { ok: false, error: { code: 'INTERNAL', message } } };
+}
+
+/** A path segment, percent-decoded. @throws HttpError 400 when the encoding is malformed. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', `The path segment "${segment}" is not valid percent-encoding.`);
+  }
 }

@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Command as CommanderCommand } from 'commander';
@@ -6,6 +6,7 @@ import type { ComponentInfo } from '../../../runtime/ComponentInfo.js';
 import type { CommandDescription } from '../../Command.js';
 import { addContributedCommands, buildProgram, exitCodeOf, type RunState } from '../../program.js';
 import { ExitCode, type CliContext } from '../CliContext.js';
+import { writeFileAtomic } from '../../../fs/writeFileAtomic.js';
 import { splitCommandLine } from '../splitCommandLine.js';
 import { contributedCommands } from './contributed.js';
 
@@ -14,15 +15,21 @@ const HISTORY_SIZE = 500;
 /**
  * An interactive session: the same commands as `lattice`, without the word `lattice`. On a terminal:
  * a prompt, history (kept in `<home>/data/shell_history`), and tab completion of commands, feature,
- * component and configuration names. With piped input: runs each line and exits with the highest exit
+ * component and configuration names; the history file is the owner's only (it may hold configuration
+ * values) and keeps the last HISTORY_SIZE lines. With piped input: runs each line and exits with the highest exit
  * code seen. `exit` or Ctrl-D ends it.
  */
 export async function runShell(context: CliContext): Promise<number> {
   const client = await context.client();
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   const historyFile = join(context.home, 'data', 'shell_history');
-  const history = interactive ? (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).reverse().slice(0, HISTORY_SIZE) : [];
+  const history = interactive ? await loadHistory(historyFile) : [];
   let commands: CommandDescription[] = await contributedCommands(context);
+  const warned = new Set<string>();
+  const warnOnce = (message: string): void => {
+    if (!warned.has(message)) context.err(message);
+    warned.add(message);
+  };
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
@@ -51,13 +58,24 @@ export async function runShell(context: CliContext): Promise<number> {
     const words = splitCommandLine(line);
     if (words.length === 0) continue;
     if (words[0] === 'exit' || words[0] === 'quit') break;
-    if (interactive) await appendFile(historyFile, `${line}\n`).catch(() => undefined);
+    if (interactive) await appendFile(historyFile, `${line}\n`, { mode: 0o600 }).catch(() => undefined);
     if (words[0] === 'help') commands = await contributedCommands(context);
-    const code = await runLine(words, context, commands);
+    const code = await runLine(words, context, commands, warnOnce);
     worst = Math.max(worst, code);
   }
   rl.close();
   return worst;
+}
+
+/** The history, newest first; the file is trimmed to HISTORY_SIZE lines and made the owner's only. */
+async function loadHistory(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  const all = text.split('\n').filter(Boolean);
+  const kept = all.slice(-HISTORY_SIZE);
+  if (kept.length < all.length) await writeFileAtomic(file, `${kept.join('\n')}\n`, { mode: 0o600 }).catch(() => undefined);
+  else await chmod(file, 0o600).catch(() => undefined);
+  return kept.reverse();
 }
 
 async function* lines(rl: Interface, interactive: boolean): AsyncGenerator<string> {
@@ -71,10 +89,10 @@ async function* lines(rl: Interface, interactive: boolean): AsyncGenerator<strin
 }
 
 /** Runs one line as a `lattice` command. */
-async function runLine(words: string[], context: CliContext, commands: readonly CommandDescription[]): Promise<number> {
+async function runLine(words: string[], context: CliContext, commands: readonly CommandDescription[], warn: (message: string) => void): Promise<number> {
   const state: RunState = { exitCode: ExitCode.OK };
   const program = buildProgram(state, { home: context.home });
-  addContributedCommands(program, commands, state);
+  addContributedCommands(program, commands, state, warn);
   const nested = (command: CommanderCommand): void => {
     command.exitOverride();
     for (const sub of command.commands) nested(sub);
