@@ -40,9 +40,13 @@ interface Backoff {
 /**
  * The node's connections to the others (the seed's connection listener, IO loops and custodian): a
  * TCP listener; a custodian that connects to every known node without a connection, retrying with
- * capped exponential backoff and jitter; one bound connection per node (when two nodes connect to each
- * other at once, both keep the one opened by the node with the smaller id); heartbeats; and failure
+ * capped exponential backoff and jitter; one bound connection per node; heartbeats; and failure
  * detection (a node is inactive once its connection closes or it is silent for the failure timeout).
+ *
+ * When two nodes connect to each other at once, both keep the connection opened by the node with the
+ * smaller id and retire the other, which may already carry messages: each side stops sending on it and
+ * half-closes it, reads what the other sent on it before switching, and holds back what arrives on the
+ * kept connection until the retired one is done. So a duplicate loses and reorders nothing.
  */
 export class ConnectionManager implements MessageTransport {
   private readonly server: Server;
@@ -54,6 +58,11 @@ export class ConnectionManager implements MessageTransport {
   private readonly lastHeardAt = new Map<string, number>();
   /** Nodes let in as unknown (acceptUnknownNodes): known only while connected. */
   private readonly joined = new Set<string>();
+  /** Retired duplicate connections by node, still being read; frames on the kept one wait for them. */
+  private readonly retiring = new Map<string, Set<PeerConnection>>();
+  private readonly held = new Map<string, Frame[]>();
+  /** Bound connections the peer half-closed, waiting (for a while) for the replacement to bind. */
+  private readonly endedTimers = new Map<PeerConnection, NodeJS.Timeout>();
   private custodian: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -65,7 +74,8 @@ export class ConnectionManager implements MessageTransport {
     private readonly listener: ConnectionListener,
     private readonly logger: Logger,
   ) {
-    this.server = createServer((socket) => {
+    // Half-open sockets: a peer's end means "nothing more from me", not "close" (see retire()).
+    this.server = createServer({ allowHalfOpen: true }, (socket) => {
       const handshaking = [...this.peers].filter((p) => p.state === 'handshake');
       const fromThere = handshaking.filter((p) => p.socket.remoteAddress === socket.remoteAddress).length;
       if (handshaking.length >= MAX_HANDSHAKES || fromThere >= MAX_HANDSHAKES_PER_ADDRESS) {
@@ -182,7 +192,7 @@ export class ConnectionManager implements MessageTransport {
       if (backoff && backoff.nextAt > now) continue;
       let socket: Socket;
       try {
-        socket = connect({ host: node.ip, port: node.tcpPort });
+        socket = connect({ host: node.ip, port: node.tcpPort, allowHalfOpen: true });
       } catch (error) {
         this.logger.error({ node: node.id }, `cannot connect to node ${node.id} at ${node.ip}:${node.tcpPort}: ${(error as Error).message}`);
         this.backoff.set(node.id, { attempt: 10, nextAt: now + this.settings.reconnect.maxMs });
@@ -234,15 +244,13 @@ export class ConnectionManager implements MessageTransport {
       }
       const existing = this.bound.get(nodeId);
       if (existing) {
-        // Both nodes apply the same rule, so both keep the same connection.
+        // Both nodes apply the same rule, so both keep the same connection. One the peer has already
+        // ended is the one it gave up (or it restarted): the new one is kept.
         const keepOutbound = this.localNodeId < nodeId;
-        const keepNew = (peer.direction === 'outbound') === keepOutbound;
-        if (!keepNew) {
-          peer.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`, false, true);
-          return;
-        }
-        this.bound.set(nodeId, peer);
-        existing.close(`duplicate connection to ${nodeId}; keeping the one opened by ${keepOutbound ? this.localNodeId : nodeId}`, false, true);
+        const keepNew = existing.peerEnded || (peer.direction === 'outbound') === keepOutbound;
+        const [kept, retired] = keepNew ? [peer, existing] : [existing, peer];
+        this.bound.set(nodeId, kept);
+        this.retire(nodeId, retired, `duplicate connection to ${nodeId}; keeping the one opened by ${kept.direction === 'outbound' ? this.localNodeId : nodeId}`);
         return;
       }
       this.bound.set(nodeId, peer);
@@ -251,10 +259,31 @@ export class ConnectionManager implements MessageTransport {
       this.listener.nodeActivated(nodeId);
     },
     frame: (peer, frame) => {
-      if (this.bound.get(peer.nodeId as string) === peer || peer.state === 'bound') this.listener.frame(peer.nodeId as string, frame);
+      const nodeId = peer.nodeId as string;
+      const held = this.held.get(nodeId);
+      if (held && this.bound.get(nodeId) === peer) held.push(frame);
+      else this.listener.frame(nodeId, frame);
+    },
+    ended: (peer) => {
+      const nodeId = peer.nodeId as string;
+      // The peer retired this connection for another one, still in its handshake here, or it is going
+      // away. While a replacement may come, keep sending on this one: the peer still reads it.
+      const replacement = [...this.peers].some((p) => p !== peer && p.state === 'handshake' && (p.nodeId ?? p.expectedNodeId ?? nodeId) === nodeId);
+      if (this.bound.get(nodeId) !== peer || !replacement) {
+        peer.close('the peer ended the connection', false, true);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.endedTimers.delete(peer);
+        if (this.bound.get(nodeId) === peer) peer.close('the peer ended the connection and no other one replaced it', false, true);
+      }, this.settings.handshakeTimeoutMs);
+      this.endedTimers.set(peer, timer);
     },
     closed: (peer, reason, refused) => {
       this.peers.delete(peer);
+      clearTimeout(this.endedTimers.get(peer));
+      this.endedTimers.delete(peer);
+      if (peer.nodeId !== undefined) this.retired(peer.nodeId, peer);
       const nodeId = peer.nodeId ?? peer.expectedNodeId;
       if (nodeId !== undefined && this.connecting.get(nodeId) === peer) {
         this.connecting.delete(nodeId);
@@ -277,6 +306,26 @@ export class ConnectionManager implements MessageTransport {
       }
     },
   };
+
+  /** Takes a duplicate out of use without losing what is in flight on it (see the class comment). */
+  private retire(nodeId: string, peer: PeerConnection, reason: string): void {
+    this.logger.debug({ node: nodeId, remote: peer.remote }, `retiring a ${reason}`);
+    let set = this.retiring.get(nodeId);
+    if (!set) this.retiring.set(nodeId, (set = new Set()));
+    set.add(peer);
+    if (!this.held.has(nodeId)) this.held.set(nodeId, []);
+    peer.retire(this.settings.handshakeTimeoutMs);
+  }
+
+  /** A connection closed: if it was a retired duplicate, and the last one, frames held back go out now. */
+  private retired(nodeId: string, peer: PeerConnection): void {
+    const set = this.retiring.get(nodeId);
+    if (!set?.delete(peer) || set.size > 0) return;
+    this.retiring.delete(nodeId);
+    const held = this.held.get(nodeId) ?? [];
+    this.held.delete(nodeId);
+    for (const frame of held) this.listener.frame(nodeId, frame);
+  }
 
   private scheduleRetry(nodeId: string): void {
     if (this.stopped || !this.nodes.has(nodeId)) return;

@@ -13,8 +13,10 @@ export interface PeerEvents {
   hello(peer: PeerConnection, nodeId: string, ip: string, tcpPort: number): string | undefined;
   /** The handshake is done: the connection is bound to `peer.nodeId`. */
   bound(peer: PeerConnection): void;
-  /** A MESSAGE or REPLY frame on a bound connection. */
+  /** A MESSAGE or REPLY frame on a bound (or retiring) connection. */
   frame(peer: PeerConnection, frame: Frame): void;
+  /** The peer half-closed a bound connection: it will send nothing more on it (it retired it, or it is stopping). */
+  ended(peer: PeerConnection): void;
   /** The connection is gone (once); `refused` when this side refused the peer (a protocol or security reason). */
   closed(peer: PeerConnection, reason: string, refused: boolean): void;
 }
@@ -48,7 +50,13 @@ export class PeerConnection {
   nodeId: string | undefined;
   /** For a node cluster.json does not list: where it says it listens (checked, joined once bound). */
   joining: ControllerNode | undefined;
-  state: 'handshake' | 'bound' | 'closed' = 'handshake';
+  /**
+   * `retiring`: a duplicate this side no longer sends on; it has half-closed it and still reads what the
+   * peer sent before it switched, until the peer half-closes too.
+   */
+  state: 'handshake' | 'bound' | 'retiring' | 'closed' = 'handshake';
+  /** The peer half-closed the connection (it sends nothing more on it). */
+  peerEnded = false;
   lastHeard = Date.now();
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
@@ -56,6 +64,7 @@ export class PeerConnection {
   private peerProved = false;
   private session: HandshakeSession | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private retireTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private drained: Promise<boolean> | undefined;
 
@@ -69,7 +78,7 @@ export class PeerConnection {
   ) {
     // Until the peer is known, only small HELLO and AUTH frames are read at all.
     this.decoder = new FrameDecoder(settings.maxFrameBytes, (type, length) => {
-      if (this.state === 'bound') return undefined;
+      if (this.state !== 'handshake') return undefined;
       if (type !== FrameType.HELLO && type !== FrameType.AUTH) return `${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`;
       if (length > HANDSHAKE_MAX_FRAME_BYTES) return `${this.nodeId ?? this.remote} sent a ${length}-byte handshake frame (at most ${HANDSHAKE_MAX_FRAME_BYTES}); refused`;
       return undefined;
@@ -82,11 +91,14 @@ export class PeerConnection {
     socket.on('data', (chunk: Buffer) => {
       this.receive(chunk);
     });
+    socket.on('end', () => {
+      this.onPeerEnd();
+    });
     socket.on('error', (error: Error) => {
       this.close(`socket error: ${error.message}`);
     });
     socket.on('close', () => {
-      this.close('connection closed');
+      this.close(this.state === 'retiring' ? 'retired duplicate connection' : 'connection closed');
     });
   }
 
@@ -112,12 +124,13 @@ export class PeerConnection {
 
   /**
    * Closes the connection. A refusal or a failure drops it at once; otherwise what was already written
-   * is flushed first (a graceful end, cut short after a second).
+   * is flushed first (a graceful end: the socket goes once both sides have ended, or after a second).
    */
   close(reason: string, refused = false, graceful = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.retireTimer);
     if (graceful && !this.socket.destroyed) {
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -125,6 +138,21 @@ export class PeerConnection {
       this.socket.destroy();
     }
     this.events.closed(this, reason, refused);
+  }
+
+  /**
+   * Stops sending on this connection (another one to the same node replaces it) without losing what the
+   * peer already sent on it: half-closes it, and keeps reading until the peer half-closes too (it does
+   * once it has switched as well), or until `timeoutMs` has passed.
+   */
+  retire(timeoutMs: number): void {
+    if (this.state !== 'bound') return;
+    this.state = 'retiring';
+    // Once what was written is flushed and the peer has ended too, the socket closes by itself.
+    this.socket.end();
+    this.retireTimer = setTimeout(() => {
+      this.close(`the peer did not end the retired duplicate connection within ${timeoutMs} ms`);
+    }, timeoutMs);
   }
 
   /** Writes a frame; batches the writes of one tick into one system call. */
@@ -148,6 +176,7 @@ export class PeerConnection {
     this.drained ??= new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         this.socket.off('drain', onDrain);
+        this.socket.off('finish', onDrain);
         this.socket.off('close', onClose);
         this.drained = undefined;
         resolve(ok);
@@ -159,6 +188,8 @@ export class PeerConnection {
         done(false);
       };
       this.socket.on('drain', onDrain);
+      // A retired connection is ended: everything written was flushed when it finishes.
+      this.socket.on('finish', onDrain);
       this.socket.on('close', onClose);
     });
     return this.drained;
@@ -186,7 +217,7 @@ export class PeerConnection {
     const { type, payload } = frame;
     if (type === FrameType.HELLO) this.onHello(payload);
     else if (type === FrameType.AUTH) this.onAuth(payload);
-    else if (this.state !== 'bound') this.refuse(`${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`);
+    else if (this.state === 'handshake') this.refuse(`${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`);
     else if (type !== FrameType.ECHO) this.events.frame(this, frame);
   }
 
@@ -244,6 +275,16 @@ export class PeerConnection {
       this.peerProved = true;
       this.bind();
     }
+  }
+
+  /**
+   * The peer half-closed its side. A retiring or gracefully closed connection then closes by itself once
+   * this side's writes are flushed (never cut short: what was written still reaches the peer).
+   */
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    if (this.state === 'bound') this.events.ended(this);
+    else if (this.state === 'handshake') this.close('connection closed');
   }
 
   /** Closes for a protocol or security reason (the manager logs these). */

@@ -130,20 +130,42 @@ describe('cluster membership and messaging, in one process over real sockets', (
     expect(a.events.items.filter((e) => e.node.id === 'b').map((e) => e.type)).toEqual(['node-activated', 'node-deactivated', 'node-activated']);
   });
 
-  test('simultaneous connections between two nodes resolve to exactly one', async () => {
-    const [a, b] = await cluster(['a', 'b'], { reconnect: { initialMs: 10, maxMs: 50 } });
-    // Both connected to each other at start; each keeps the connection node a opened.
-    const seq = new Recorder<number>();
-    b!.messaging.addSubscriber('one-link', (m) => {
-      seq.push(m.body as number);
-    });
-    for (let i = 0; i < 500; i++) void a!.messaging.send('one-link', i, 'b');
-    await seq.waitFor((items) => items.length === 500);
-    expect(seq.items).toEqual(Array.from({ length: 500 }, (_, i) => i));
-    expect(a!.store.getState('b')).toBe('ACTIVE');
-    expect(a!.events.items.filter((e) => e.type === 'node-activated')).toHaveLength(1);
-    expect(b!.events.items.filter((e) => e.type === 'node-activated')).toHaveLength(1);
-  });
+  test('two nodes that connect to each other at once end with one connection, losing and reordering no message', async () => {
+    // Both learn of each other at the same moment (cluster.json edited on both), so both connect: the
+    // duplicate is retired while messages already flow on it. Rounds repeat until duplicates were seen.
+    let duplicates = 0;
+    for (let round = 0; round < 20 && duplicates < 3; round++) {
+      const ports = await freePorts(2);
+      const timing = { heartbeatMs: 100, failureTimeoutMs: 600, reconnect: { initialMs: 10, maxMs: 50 } };
+      const both = nodeList(['a', 'b'], ports);
+      const [a, b] = await Promise.all([startNode('a', { nodes: [both[0]], ...timing }), startNode('b', { nodes: [both[1]], ...timing })]);
+      nodes.push(a, b);
+      const got = new Recorder<number>();
+      a.messaging.addSubscriber('race', (m) => {
+        got.push(m.body as number);
+      });
+      const sent: Promise<boolean>[] = [];
+      b.store.addListener((event) => {
+        // At once, on the first connection b has: the one that may be retired.
+        if (event.type === 'node-activated' && event.node.id === 'a' && sent.length === 0) {
+          for (let i = 0; i < 3000; i++) sent.push(b.messaging.send('race', i, 'a'));
+        }
+      });
+      await Promise.all([a.container.config.update('cluster', { nodes: both, ...timing }), b.container.config.update('cluster', { nodes: both, ...timing })]);
+      await b.whenState('a', 'ACTIVE');
+      const results = await Promise.all(sent);
+      expect(results).toEqual(Array.from({ length: 3000 }, () => true));
+      await got.waitFor((items) => items.length === 3000);
+      expect(got.items).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+      for (const n of [a, b]) {
+        expect(n.events.items.filter((e) => e.type === 'node-activated')).toHaveLength(1);
+        expect(n.events.items.filter((e) => e.type === 'node-deactivated')).toHaveLength(0);
+        if (n.logRecorder.items.some((e) => e.msg.includes('duplicate connection'))) duplicates++;
+      }
+      await Promise.all(nodes.splice(0).map((n) => n.container.stop()));
+    }
+    expect(duplicates).toBeGreaterThanOrEqual(3);
+  }, 60_000);
 
   test('with a secret: a node with the wrong secret, or none, is refused, logged, and can send nothing', async () => {
     const ports = await freePorts(3);
