@@ -52,8 +52,11 @@ export interface ContainerOptions {
   featuresFile?: string | false;
   /** Features to install at start, besides the file's `boot` list and those remembered from the last run. */
   bootFeatures?: readonly string[];
-  /** Watch `<home>/deploy` (default: true when there is a home). */
-  deploy?: boolean;
+  /**
+   * Watch `<home>/deploy` (default: true when there is a home). `settleMs`: how long a file or folder
+   * must go unchanged before it is deployed (default 100 ms; more for slow or network file systems).
+   */
+  deploy?: boolean | { readonly settleMs?: number };
   /** How long an install waits for its components before it is undone (default 120 s). */
   installTimeoutMs?: number;
   /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.nodeId`. */
@@ -145,7 +148,7 @@ export class Container {
     this.nodeId = options.nodeId;
     this.deployFolder =
       home !== undefined && options.deploy !== false
-        ? new DeployWatcher(join(home, 'deploy'), this, loader, this.features, this.logger.child({ part: 'deploy' }))
+        ? new DeployWatcher(join(home, 'deploy'), this, loader, this.features, this.logger.child({ part: 'deploy' }), typeof options.deploy === 'object' ? options.deploy.settleMs : undefined)
         : undefined;
     this.registerService(ConfigurationAdminService, this.config, { 'service.description': 'configuration admin' });
     this.runtime.onStateChange((change) => {

@@ -7,6 +7,7 @@ import { getComponentDescription } from '../component/metadata.js';
 import { featureId } from '../features/FeatureDefinition.js';
 import type { FeatureService } from '../features/FeatureService.js';
 import { readFeaturesFile } from '../features/readFeaturesFile.js';
+import { whenFolderSettled } from '../fs/whenFolderSettled.js';
 import type { ModuleLoader } from './ModuleLoader.js';
 
 /** What the deploy folder needs from the container. */
@@ -30,13 +31,16 @@ export interface DeployEvent {
 interface Deployment {
   readonly classes: readonly ComponentClass[];
   readonly components: readonly string[];
+  /** Size and time of the file, or of everything in the folder, as deployed: unchanged, nothing to redo. */
+  readonly content: string;
 }
 
 /**
  * The hot deploy folder, `<home>/deploy`: a module (`x.js`, `x.mjs`, or a folder with `index.js`) dropped
  * in is imported and its components registered; changed, it is re-imported and its components replaced;
  * deleted, its components are removed. `x.features.json` adds features (installing `"install": "auto"`
- * ones). Files are taken once their writes have settled (chokidar's awaitWriteFinish). A module that fails
+ * ones). Files are taken once their writes have settled (chokidar's awaitWriteFinish), and a folder once
+ * nothing in it has changed for as long (chokidar does not wait for folders). A module that fails
  * to import, or cannot be registered, is reported and changes nothing: an older version stays deployed.
  * Modules that features use belong to the features and are not deployed on their own.
  */
@@ -143,8 +147,14 @@ export class DeployWatcher {
     try {
       if (kindOf(entry) === 'features') await (info ? this.addFeatures(entry, path, install) : this.removeFeatures(entry));
       else if (info?.isDirectory() || (info && kindOf(entry) === 'module')) {
+        let content = `${info.size}\0${info.mtimeMs}`;
+        if (info.isDirectory()) {
+          const folder = await whenFolderSettled(path, this.settleMs);
+          if (!folder.settled) this.logger.warn(`deploy/${entry} is still changing after a minute; deploying it as it is`);
+          content = folder.key;
+        }
         const file = await moduleFile(path, info.isDirectory());
-        await (file === undefined ? this.undeploy(entry) : this.deploy(entry, file));
+        await (file === undefined ? this.undeploy(entry) : this.deploy(entry, file, content));
       } else await this.undeploy(entry);
     } catch (error) {
       this.emit({ entry, action: 'failed', error: (error as Error).message });
@@ -153,7 +163,7 @@ export class DeployWatcher {
     }
   }
 
-  private async deploy(entry: string, file: string): Promise<void> {
+  private async deploy(entry: string, file: string, content: string): Promise<void> {
     if (this.features?.moduleFiles().has(await realpath(file))) {
       if (this.deployments.has(entry)) await this.undeploy(entry);
       this.waiting.add(entry);
@@ -162,8 +172,10 @@ export class DeployWatcher {
       return;
     }
     this.waiting.delete(entry);
-    const module = await this.loader.load(file);
     const previous = this.deployments.get(entry);
+    // Several events for one change (a folder and the files in it, an editor's save) deploy it once.
+    if (previous?.content === content) return;
+    const module = await this.loader.load(file);
     const names = module.classes.map((c) => getComponentDescription(c).name);
     const twice = names.filter((name, i) => names.indexOf(name) !== i);
     if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
@@ -178,7 +190,7 @@ export class DeployWatcher {
       if (previous) this.host.register(...previous.classes);
       throw error;
     }
-    this.deployments.set(entry, { classes: module.classes, components: registered });
+    this.deployments.set(entry, { classes: module.classes, components: registered, content });
     await this.host.settled();
     this.emit({ entry, action: previous ? 'redeployed' : 'deployed', components: registered });
     this.logger.info(`deploy/${entry} ${previous ? 'redeployed' : 'deployed'}: ${registered.join(', ') || 'no components'}`);

@@ -1,5 +1,5 @@
-import { open, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Container, DeployEvent } from 'lattice';
 import { testContainer } from '../helpers/container.js';
@@ -19,10 +19,10 @@ afterEach(async () => {
   await homes.cleanup();
 });
 
-async function startWithDeploy(files: Record<string, string | object> = {}) {
+async function startWithDeploy(files: Record<string, string | object> = {}, options: { settleMs?: number } = {}) {
   const home = await homes.make();
   await writeFiles(home, files);
-  const t = testContainer({ home });
+  const t = testContainer({ home, ...(options.settleMs !== undefined && { deploy: { settleMs: options.settleMs } }) });
   running.push(t.container);
   const deploys = new Recorder<DeployEvent>();
   t.container.deployFolder?.onDeploy((event) => {
@@ -82,16 +82,25 @@ describe('the deploy folder', () => {
     expect(container.deployFolder?.deployed()).toEqual({ 'first.js': ['taken'] });
   });
 
-  test('a half-written file is not imported: the module is deployed once, whole', async () => {
-    const { container, deploys, deployDir } = await startWithDeploy();
+  // The writer pauses 300 ms mid-file, well within the 1 s settle time: a watcher that did not wait for
+  // writes to settle would import the first half (a syntax error) long before the second comes.
+  test.each([
+    ['a file', 'streamed.js', 'streamed.js'],
+    ['a folder module', 'streamed', 'streamed/index.js'],
+  ])('%s written in two parts with a pause is not imported half-written: it is deployed once, whole', async (_kind, entry, path) => {
+    const { container, deploys, deployDir, errors } = await startWithDeploy({}, { settleMs: 1000 });
     const source = componentModule({ name: 'streamed', properties: { size: 'x'.repeat(2000) } });
-    const handle = await open(join(deployDir, 'streamed.js'), 'w');
+    await mkdir(dirname(join(deployDir, path)), { recursive: true });
+    const handle = await open(join(deployDir, path), 'w');
     await handle.write(source.slice(0, 200));
     await handle.sync();
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await handle.write(source.slice(200));
     await handle.close();
-    await deploys.next((e) => e.entry === 'streamed.js' && e.action === 'deployed');
-    expect(deploys.items.filter((e) => e.entry === 'streamed.js').map((e) => e.action)).toEqual(['deployed']);
+    await deploys.next((e) => e.entry === entry && e.action === 'deployed', 15_000);
+    await container.settled();
+    expect(deploys.items.filter((e) => e.entry === entry).map((e) => e.action)).toEqual(['deployed']);
+    expect(errors()).toEqual([]);
     expect(container.component('streamed').state).toBe('active');
   });
 
