@@ -129,14 +129,14 @@ export class ConfigDirectory implements ConfigPersistence {
     let outcome: ReloadOutcome;
     if (read.kind === 'missing') {
       outcome = this.admin.remove(pid) ? 'removed' : 'unchanged';
-      if (outcome === 'removed') this.logger.info({ pid, file: shown }, `configuration ${pid} removed (${shown} was deleted)`);
+      if (outcome === 'removed') this.logger.info({ configPid: pid, file: shown }, `configuration ${pid} removed (${shown} was deleted)`);
     } else if (read.kind === 'failed') {
       this.admin.setProblem(pid, read.error.message, shown);
       outcome = 'problem';
     } else {
       const changed = this.admin.set(pid, read.value, shown);
       outcome = this.admin.get(pid)?.problem === undefined ? (changed ? 'applied' : 'unchanged') : 'problem';
-      if (outcome === 'applied') this.logger.info({ pid, file: shown }, `configuration ${pid} loaded from ${shown}`);
+      if (outcome === 'applied') this.logger.info({ configPid: pid, file: shown }, `configuration ${pid} loaded from ${shown}`);
     }
     for (const listener of [...this.reloadListeners]) listener(pid, outcome);
     return read.kind === 'missing' ? undefined : read.text;

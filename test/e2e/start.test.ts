@@ -44,7 +44,10 @@ describe('lattice start', () => {
     expect(lattice.lines.filter((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good'))).toHaveLength(1);
     // The heartbeat has no @Modified: an edit gives a new instance, which greets again.
     await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": 3600000, "edition": 2 }');
-    await lattice.waitForLine((l) => l.msg.startsWith('configuration examples.heartbeat loaded'));
+    const loaded = await lattice.waitForLine((l) => l.msg.startsWith('configuration examples.heartbeat loaded'));
+    // pino's process pid and the configuration's PID are different keys (a JSON reader keeps one per key).
+    expect(loaded.pid).toBe(lattice.child.pid);
+    expect(loaded.configPid).toBe('examples.heartbeat');
     await lattice.waitForLine((l) => l.component === 'examples.heartbeat' && l.msg.startsWith('Good') && lattice.lines.filter((x) => x.component === 'examples.heartbeat' && x.msg.startsWith('Good')).length === 2);
     // A broken edit is reported with file, line and column, and the container keeps running.
     await writeFile(join(home, 'config', 'examples.heartbeat.json'), '{ "intervalMs": }');
