@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { contributedCommands } from './client/actions/contributed.js';
-import { cliContext } from './client/CliContext.js';
+import { cliContext, ExitCode } from './client/CliContext.js';
+import { NoContainerError } from './client/ControlClient.js';
 import { addContributedCommands, BUILT_IN, buildProgram, exitCodeOf, type RunState } from './program.js';
 
 /** The `lattice` command. Exit codes: 0 ok, 1 command failed, 2 usage error, 3 no container running. */
@@ -8,18 +9,24 @@ const state: RunState = { exitCode: 0 };
 const argv = process.argv.slice(2);
 const program = buildProgram(state);
 const first = firstOperand(argv);
-if (first === undefined || !(BUILT_IN as readonly string[]).includes(first) || first === 'help') {
-  // Perhaps a command a component contributes (`lattice cluster nodes`), or help, which lists them too.
-  addContributedCommands(program, await contributedCommands(cliContext({ home: optionValue(argv, '--home') })), state);
+const builtIn = first !== undefined && (BUILT_IN as readonly string[]).includes(first) && first !== 'help';
+const { commands, unreachable } = builtIn ? { commands: [] } : await contributedCommands(cliContext({ home: optionValue(argv, '--home') }));
+if (first !== undefined && !builtIn && first !== 'help' && unreachable instanceof NoContainerError) {
+  // Perhaps a command a component contributes (`lattice cluster nodes`): those need the container.
+  process.stderr.write(`lattice: "${first}" is not a built-in command; commands that components contribute need a running container. ${unreachable.message}\n`);
+  process.exitCode = ExitCode.NO_CONTAINER;
+} else {
+  // Perhaps a command a component contributes, or help, which lists them too.
+  addContributedCommands(program, commands, state);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    state.exitCode = exitCodeOf(error);
+    // Commander has printed its own errors (usage, --help, --version); anything else is said here.
+    if (!(error instanceof CommanderError)) process.stderr.write(`lattice: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exitCode = state.exitCode;
 }
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  state.exitCode = exitCodeOf(error);
-  // Commander has printed its own errors (usage, --help, --version); anything else is said here.
-  if (!(error instanceof CommanderError)) process.stderr.write(`lattice: ${error instanceof Error ? error.message : String(error)}\n`);
-}
-process.exitCode = state.exitCode;
 
 /** The first argument that is not an option (nor the value of --home). */
 function firstOperand(args: readonly string[]): string | undefined {

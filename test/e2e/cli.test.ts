@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { latticeInTerminal, runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { freePorts } from '../helpers/ports.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
@@ -65,6 +65,15 @@ Component({ name: 'slow' })(Slow);
   });
   return home;
 }
+
+/** A component whose deactivation takes a second: a stop under way long enough to act during it. */
+const LINGERING = `import { Component, Deactivate } from 'lattice';
+export class Lingering {
+  async deactivate(context) { context.logger.info('lingering deactivation begins'); await new Promise((r) => setTimeout(r, 1000)); }
+}
+Deactivate(Lingering.prototype, 'deactivate');
+Component({ name: 'lingering', immediate: true })(Lingering);
+`;
 
 async function started(home: string, extra: string[] = []): Promise<LatticeProcess> {
   const lattice = spawnLattice(['start', '--home', home, ...extra]);
@@ -167,7 +176,10 @@ describe('the lattice CLI against a running container', () => {
     expect(status.code).toBe(3);
     expect(status.stderr).toContain(`No container is running in ${home}`);
     expect((await runLattice(['component', 'info', '--home', home])).code).toBe(2);
-    expect((await runLattice(['no-such-command', '--home', home])).code).toBe(2);
+    // A word that is not built in may be a command a component contributes: that needs the container.
+    const contributed = await runLattice(['cluster', 'nodes', '--home', home]);
+    expect(contributed.code).toBe(3);
+    expect(contributed.stderr).toContain(`lattice: "cluster" is not a built-in command; commands that components contribute need a running container. No container is running in ${home}`);
   });
 
   test('a second start on the same home is refused; a stale lock from a dead process is replaced', async () => {
@@ -220,45 +232,28 @@ describe('the lattice CLI against a running container', () => {
     expect(shell.stdout).toContain('from the shell');
   });
 
-  test('the shell on a terminal: prompt, tab completion of commands and component names, history', async () => {
+  test('the shell on a terminal: prompt, tab completion of commands, component and feature names, history', async () => {
     const home = await distribution();
     await started(home);
     // A long history from before, readable by all: it is trimmed to 500 lines and made the owner's only.
     await writeFiles(home, { 'data/shell_history': Array.from({ length: 600 }, (_, i) => `status # ${i}`).join('\n') + '\n' });
-    // util-linux `script` gives the shell a pseudo-terminal.
-    const child = spawn('script', ['-qfec', `${process.execPath} ${join(process.cwd(), 'bin', 'lattice.js')} shell --home ${home}`, '/dev/null'], {
-      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    const seen = (text: string): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(new Error(`did not see ${JSON.stringify(text)}; screen: ${JSON.stringify(screen)}`));
-        }, 15_000);
-        const check = (): void => {
-          if (screen.includes(text)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout.on('data', check);
-        check();
-      });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-    await seen('lattice> ');
-    child.stdin.write('compo\t');
-    await seen('component ');
-    child.stdin.write('info host-s\t');
-    await seen('host-store ');
-    child.stdin.write('\r');
-    await seen('State:          active');
-    child.stdin.write('exit\r');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(0);
+    const shell = latticeInTerminal(['shell', '--home', home], { NO_COLOR: '1' });
+    await shell.seen('lattice> ');
+    shell.child.stdin?.write('compo\t');
+    await shell.seen('component ');
+    shell.child.stdin?.write('info host-s\t');
+    await shell.seen('host-store ');
+    shell.child.stdin?.write('\r');
+    await shell.seen('State:          active');
+    shell.child.stdin?.write('feature install sl\t');
+    await shell.seen('feature install slow ');
+    shell.child.stdin?.write('--dry-run\r');
+    await shell.seen('Would install: slow 1.0.0');
+    shell.child.stdin?.write('exit\r');
+    expect(await shell.exited).toBe(0);
     const history = (await readFile(join(home, 'data', 'shell_history'), 'utf8')).split('\n').filter(Boolean);
-    expect(history.at(-1)?.trim()).toBe('component info host-store');
-    expect(history).toHaveLength(501);
+    expect(history.slice(-2).map((line) => line.trim())).toEqual(['component info host-store', 'feature install slow --dry-run']);
+    expect(history).toHaveLength(502);
     expect(history[0]).toBe('status # 100');
     expect((await stat(join(home, 'data', 'shell_history'))).mode & 0o777).toBe(0o600);
   });
@@ -308,15 +303,7 @@ describe('the lattice CLI: robustness', () => {
   test('a second stop request through the API joins the stop under way: the container still exits 0', async () => {
     const home = await distribution();
     const container = await started(home);
-    await writeFiles(home, {
-      'deploy/lingering.js': `import { Component, Deactivate } from 'lattice';
-export class Lingering {
-  async deactivate(context) { context.logger.info('lingering deactivation begins'); await new Promise((r) => setTimeout(r, 1000)); }
-}
-Deactivate(Lingering.prototype, 'deactivate');
-Component({ name: 'lingering', immediate: true })(Lingering);
-`,
-    });
+    await writeFiles(home, { 'deploy/lingering.js': LINGERING });
     await container.waitForLine((l) => l.msg === 'deploy/lingering.js deployed: lingering');
     const control = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { port: number; token: string };
     const auth = { authorization: `Bearer ${control.token}` };
@@ -413,5 +400,75 @@ Component({ name: '${name}', service: CommandService })(C);
     expect(result.stderr).toContain('lattice: warning: skipped the contributed command "demo odd": option creation failed');
     expect(result.stderr).toContain('lattice: warning: skipped the contributed command "config wipe": "config" is a built-in command');
     expect((await runLattice(['demo', 'echo', 'still', 'works', '--home', home])).stdout).toBe('still works\n');
+    // With the container running, a word nobody contributes is a usage error.
+    const unknown = await runLattice(['no-such-command', '--home', home]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'no-such-command'");
+  });
+
+  test('a second signal exits at once, without waiting for the stop', async () => {
+    const home = await distribution();
+    const container = await started(home);
+    await writeFiles(home, { 'deploy/lingering.js': LINGERING });
+    await container.waitForLine((l) => l.msg === 'deploy/lingering.js deployed: lingering');
+    container.child.kill('SIGTERM');
+    await container.waitForLine((l) => l.msg === 'lingering deactivation begins');
+    container.child.kill('SIGTERM');
+    expect(await container.exited).toBe(1);
+    expect(container.lines.map((l) => l.msg)).toContain('SIGTERM again: exiting without waiting');
+    expect(container.lines.map((l) => l.msg)).not.toContain('container stopped');
+  });
+
+  test('while boot features install: the API answers (status says starting), a second start names the port, stop works', async () => {
+    const home = await distribution();
+    const container = spawnLattice(['start', '--home', home, '--features', 'slow']);
+    running.push(container);
+    await container.waitForLine((l) => l.msg === 'slow activation begins');
+    const status = await runLattice(['status', '--home', home]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/control port \d+, starting\n/);
+    const second = await runLattice(['start', '--home', home]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/a container is already running in .* \(pid \d+, control port \d+\)/);
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
+    expect(await container.exited).toBe(0);
+    expect(container.lines.map((l) => l.msg)).toContain('container stopped');
+  });
+
+  test('--control-port and --log-level are applied; stop deactivates the users of a service before its provider', async () => {
+    const home = await distribution();
+    const [port] = await freePorts(1);
+    const container = await started(home, ['--control-port', String(port), '--log-level', 'debug', '--features', 'app']);
+    const control = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { port: number };
+    expect(control.port).toBe(port);
+    expect(container.lines.some((l) => l.level === 20)).toBe(true);
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
+    expect(await container.exited).toBe(0);
+    const messages = container.lines.map((l) => l.msg);
+    const appDown = messages.findIndex((m) => /^app: deactivating → /.test(m));
+    // The host store's deactivate runs once its user is gone (both enter "deactivating" together).
+    const storeDown = messages.indexOf('host-store down');
+    expect(appDown).toBeGreaterThan(-1);
+    expect(storeDown).toBeGreaterThan(appDown);
+  });
+
+  test('on a terminal: pretty logs and coloured tables; NO_COLOR turns the colours off', async () => {
+    const home = await distribution();
+    const container = latticeInTerminal(['start', '--home', home], { NO_COLOR: undefined });
+    try {
+      await container.seen('container started');
+      expect(container.screen()).toMatch(/INFO.*container started/);
+      expect(container.screen()).not.toContain('{"level"');
+      const coloured = latticeInTerminal(['component', 'list', '--home', home], { NO_COLOR: undefined });
+      expect(await coloured.exited).toBe(0);
+      expect(coloured.screen()).toContain('\u001b[32mactive\u001b[0m');
+      const plain = latticeInTerminal(['component', 'list', '--home', home], { NO_COLOR: '1' });
+      expect(await plain.exited).toBe(0);
+      expect(plain.screen()).toMatch(/host-store +active/);
+      expect(plain.screen()).not.toContain('\u001b[');
+    } finally {
+      await runLattice(['stop', '--home', home]);
+    }
+    expect(await container.exited).toBe(0);
   });
 });

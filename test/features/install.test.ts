@@ -35,6 +35,7 @@ function onosDistribution(): Record<string, string | object> {
           config: { netcfg: { source: 'feature' }, 'netcfg-extra': { added: true } },
         },
         { name: 'broken-app', version: '0.1.0', features: ['onos-api'], components: ['modules/broken.js'] },
+        { name: 'broken-core-app', version: '0.1.0', features: ['onos-core'], components: ['modules/broken.js'], config: { 'broken-extra': { added: true } } },
         { name: 'unimportable', version: '0.1.0', features: ['onos-api'], components: ['modules/throws.js'] },
       ],
       boot: ['onos-api'],
@@ -114,6 +115,13 @@ describe('features: install and uninstall', () => {
     expect(container.components().map((c) => c.name)).toEqual(['host-store']);
     expect(container.component('host-store').state).toBe('active');
     expect(container.features.list().find((f) => f.name === 'broken-app')?.installed).toBe(false);
+
+    // The features it pulled in, their components and the configuration it brought go too.
+    const again = await rejectionOf(container.install('broken-core-app'));
+    expect(again.message).toContain('the install was undone');
+    expect(container.components().map((c) => c.name)).toEqual(['host-store']);
+    expect(container.features.list().filter((f) => f.installed).map((f) => f.name)).toEqual(['onos-api']);
+    expect(container.config.list()).toEqual([]);
   });
 
   test('a module that throws on import: nothing is installed', async () => {
@@ -128,7 +136,7 @@ describe('features: install and uninstall', () => {
     const { container } = await startDistribution();
     const error = await rejectionOf(container.install('onos-ap'));
     expect(error.code).toBe(ErrorCode.FEATURE_NOT_FOUND);
-    expect(error.message).toBe('No feature "onos-ap". Known features: broken-app, onos-api, onos-app-config, onos-core, unimportable.');
+    expect(error.message).toBe('No feature "onos-ap". Known features: broken-app, broken-core-app, onos-api, onos-app-config, onos-core, unimportable.');
     expect((await rejectionOf(container.install('onos-api@^2'))).code).toBe(ErrorCode.FEATURE_NOT_FOUND);
   });
 

@@ -115,3 +115,48 @@ export function runLattice(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** A `lattice` command on a pseudo-terminal (util-linux `script`): what it printed, and ways to wait. */
+export interface LatticeTerminal {
+  readonly child: ChildProcess;
+  screen(): string;
+  /** Resolves once `text` is on the screen. */
+  seen(text: string, timeoutMs?: number): Promise<void>;
+  /** Resolves with the command's exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Runs `lattice ...args` on a terminal. `env` values that are undefined are removed from the environment. */
+export function latticeInTerminal(args: readonly string[], env: Record<string, string | undefined> = {}): LatticeTerminal {
+  const environment: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete environment[key];
+  const quote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
+  const child = spawn('script', ['-qfec', [process.execPath, LATTICE_BIN, ...args].map(quote).join(' '), '/dev/null'], { env: environment, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  const watchers = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    screen += chunk;
+    for (const watcher of [...watchers]) watcher();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    screen: () => screen,
+    exited,
+    seen: (text, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(check);
+          reject(new Error(`did not see ${JSON.stringify(text)}; screen: ${JSON.stringify(screen)}`));
+        }, timeoutMs);
+        function check(): void {
+          if (!screen.includes(text)) return;
+          clearTimeout(timer);
+          watchers.delete(check);
+          resolve();
+        }
+        watchers.add(check);
+        check();
+      }),
+  };
+}

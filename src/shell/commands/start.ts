@@ -40,6 +40,14 @@ export async function startContainer(options: StartOptions): Promise<number> {
     bootFeatures: options.features,
   });
   let server: ControlServer | undefined;
+  const api = new ControlApi(container, {
+    home,
+    ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+    version: readPackageVersion(),
+    onStop: () => {
+      stop('stop requested', false);
+    },
+  });
 
   // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until stopped.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
@@ -53,6 +61,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
       process.exit(1);
     }
     stopping = true;
+    api.stopping();
     logger.info(`${why}: stopping`);
     (async () => {
       await container.stop();
@@ -83,18 +92,12 @@ export async function startContainer(options: StartOptions): Promise<number> {
 
   const started = performance.now();
   try {
-    await container.start();
-    const api = new ControlApi(container, {
-      home,
-      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
-      version: readPackageVersion(),
-      onStop: () => {
-        stop('stop requested', false);
-      },
-    });
+    // The control API comes first: while boot features install, `status` shows it, and `stop` works.
     server = new ControlServer(api, { home, ...(options.controlPort !== undefined && { port: options.controlPort }), ...(options.nodeId !== undefined && { nodeId: options.nodeId }), logger });
     const info = await server.start();
     api.listeningOn(info.port);
+    await container.start();
+    api.started();
     const states = container.components().map((c) => `${c.name}=${c.state}`);
     const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
     logger.info({ home, nodeId: options.nodeId, port: info.port, features, components: states, ms: Math.round(performance.now() - started) }, 'container started');

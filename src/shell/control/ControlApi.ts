@@ -19,6 +19,8 @@ export interface ControlApiOptions {
 export class ControlApi {
   private readonly startedAt = Date.now();
   private port = 0;
+  /** The API answers from before the container has started (status shows it) until it has stopped. */
+  private phase: 'starting' | 'running' | 'stopping' = 'starting';
 
   constructor(
     private readonly container: Container,
@@ -28,6 +30,16 @@ export class ControlApi {
   /** The port the server listens on, for `status`. */
   listeningOn(port: number): void {
     this.port = port;
+  }
+
+  /** The container has started (its boot features are installed). */
+  started(): void {
+    if (this.phase === 'starting') this.phase = 'running';
+  }
+
+  /** The container is stopping (a signal, or `POST stop`). */
+  stopping(): void {
+    this.phase = 'stopping';
   }
 
   route(method: string, path: readonly string[], query: URLSearchParams, body: unknown): Route {
@@ -96,6 +108,7 @@ export class ControlApi {
       version: this.options.version,
       nodeId: this.options.nodeId ?? null,
       pid: process.pid,
+      phase: this.phase,
       home: this.options.home,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),

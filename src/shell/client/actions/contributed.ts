@@ -2,12 +2,12 @@ import type { CommandDescription, CommandResult } from '../../Command.js';
 import { table } from '../../format/table.js';
 import { print, type CliContext } from '../CliContext.js';
 
-/** The commands components contribute, or none when no container runs. */
-export async function contributedCommands(context: CliContext): Promise<CommandDescription[]> {
+/** The commands components contribute; none, and why, when the container cannot be asked. */
+export async function contributedCommands(context: CliContext): Promise<{ commands: CommandDescription[]; unreachable?: Error }> {
   try {
-    return await (await context.client()).get<CommandDescription[]>('commands');
-  } catch {
-    return [];
+    return { commands: await (await context.client()).get<CommandDescription[]>('commands') };
+  } catch (error) {
+    return { commands: [], unreachable: error as Error };
   }
 }
 

@@ -24,7 +24,7 @@ export async function runShell(context: CliContext): Promise<number> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   const historyFile = join(context.home, 'data', 'shell_history');
   const history = interactive ? await loadHistory(historyFile) : [];
-  let commands: CommandDescription[] = await contributedCommands(context);
+  let commands: CommandDescription[] = (await contributedCommands(context)).commands;
   const warned = new Set<string>();
   const warnOnce = (message: string): void => {
     if (!warned.has(message)) context.err(message);
@@ -59,7 +59,7 @@ export async function runShell(context: CliContext): Promise<number> {
     if (words.length === 0) continue;
     if (words[0] === 'exit' || words[0] === 'quit') break;
     if (interactive) await appendFile(historyFile, `${line}\n`, { mode: 0o600 }).catch(() => undefined);
-    if (words[0] === 'help') commands = await contributedCommands(context);
+    if (words[0] === 'help') commands = (await contributedCommands(context)).commands;
     const code = await runLine(words, context, commands, warnOnce);
     worst = Math.max(worst, code);
   }

@@ -6,6 +6,7 @@ interface Status {
   version: string;
   nodeId: string | null;
   pid: number;
+  phase: 'starting' | 'running' | 'stopping';
   home: string;
   port: number;
   startedAt: string;
@@ -22,7 +23,7 @@ export async function status(context: CliContext): Promise<void> {
       .map(([state, n]) => paint(`${n} ${state}`, stateColour(state), context.colour))
       .join(', ');
     const lines = [
-      `Lattice ${s.version} — node ${s.nodeId ?? '(none)'}, pid ${s.pid}, up ${duration(s.uptimeMs)}, control port ${s.port}`,
+      `Lattice ${s.version} — node ${s.nodeId ?? '(none)'}, pid ${s.pid}, up ${duration(s.uptimeMs)}, control port ${s.port}${s.phase === 'running' ? '' : `, ${s.phase}`}`,
       `Home:       ${s.home}`,
       `Features:   ${s.features.map((f) => `${f.name} ${f.version}${f.installedAs === 'dependency' ? ' (dependency)' : ''}`).join(', ') || 'none'}`,
       `Components: ${s.components.total}${states ? ` (${states})` : ''}`,
