@@ -128,8 +128,7 @@ export interface LatticeTerminal {
 
 /** Runs `lattice ...args` on a terminal. `env` values that are undefined are removed from the environment. */
 export function latticeInTerminal(args: readonly string[], env: Record<string, string | undefined> = {}): LatticeTerminal {
-  const environment: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', ...env };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete environment[key];
+  const environment = Object.fromEntries(Object.entries({ ...process.env, TERM: 'xterm', ...env }).filter(([, value]) => value !== undefined));
   const quote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
   const child = spawn('script', ['-qfec', [process.execPath, LATTICE_BIN, ...args].map(quote).join(' '), '/dev/null'], { env: environment, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
