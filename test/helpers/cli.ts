@@ -128,7 +128,8 @@ export interface LatticeTerminal {
 
 /** Runs `lattice ...args` on a terminal. `env` values that are undefined are removed from the environment. */
 export function latticeInTerminal(args: readonly string[], env: Record<string, string | undefined> = {}): LatticeTerminal {
-  const environment = Object.fromEntries(Object.entries({ ...process.env, TERM: 'xterm', ...env }).filter(([, value]) => value !== undefined));
+  const merged: Record<string, string | undefined> = { ...process.env, TERM: 'xterm', ...env };
+  const environment = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
   const quote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
   const child = spawn('script', ['-qfec', [process.execPath, LATTICE_BIN, ...args].map(quote).join(' '), '/dev/null'], { env: environment, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
