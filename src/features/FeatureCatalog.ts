@@ -139,9 +139,9 @@ export class FeatureCatalog {
   }
 
   private missing(request: FeatureRequest): string {
-    const versions = (this.byName.get(request.name) ?? []).map((f) => f.version);
-    if (versions.length === 0) return `no feature of that name is defined${this.suggest(request.name)}`;
-    return `no version satisfies ${request.range ?? '*'} (defined: ${versions.join(', ')})`;
+    const versions = [...new Set((this.byName.get(request.name) ?? []).map((f) => f.version))];
+    if (versions.length === 0) return `no feature of that name is defined${this.suggest(request.name) || '; define it, or correct the name'}`;
+    return `no version satisfies ${request.range ?? '*'} (defined: ${versions.join(', ')}); change the range, or define a version that fits`;
   }
 
   private suggest(name: string): string {

@@ -77,9 +77,11 @@ export async function checkFeaturesDocument(
   if (!Array.isArray(list)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['features'], 'must be an array of features');
   else {
     for (const [i, entry] of list.entries()) {
-      const before = problems.length;
+      // An entry with problems of its own (a module path, say) still takes part in the checks that span
+      // features (duplicates, ranges), so that every problem is reported at once; a file with problems
+      // is never applied anyway. Only an entry of the wrong shape is left out (its name kept).
       const feature = await readFeature(entry, ['features', i], dirname(file), root, source, problem);
-      if (feature && problems.length === before) features.push(feature);
+      if (feature) features.push(feature);
       else if (isObject(entry) && typeof entry.name === 'string') rejected.push(entry.name);
     }
   }
