@@ -1,10 +1,10 @@
 /**
  * `npm run demo:cluster`: three containers on this machine forming a cluster (nodes a, b and c on
  * 127.0.0.1), each in a home of its own under a temporary folder. Their logs are shown prefixed with
- * the node id; Ctrl-C stops all three.
+ * the node id; Ctrl-C stops all three and removes the temporary folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ process.stdout.write(
     `  node ${BIN} cluster nodes --home ${join(base, 'a')}`,
     `  node ${BIN} cluster send b hello '"world"' --home ${join(base, 'a')}`,
     `  node ${BIN} stop --home ${join(base, 'c')}     (a and b see c go INACTIVE)`,
-    'Ctrl-C stops all three.',
+    'Ctrl-C stops all three (and removes their homes).',
     '',
   ].join('\n'),
 );
@@ -75,3 +75,4 @@ const stopAll = (): void => {
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 await Promise.all(children.map((child) => new Promise((resolve) => child.on('exit', resolve))));
+await rm(base, { recursive: true, force: true });

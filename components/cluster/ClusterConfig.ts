@@ -4,10 +4,15 @@ import { DEFAULT_TCP_PORT } from './api.js';
 
 const ip = z.string().refine((value) => isIP(value) !== 0, { message: 'must be an IPv4 or IPv6 address, such as 127.0.0.1' });
 
+const port = z.number('must be a port number, 1 to 65535').int('must be a whole port number, 1 to 65535').min(1, 'must be a port number, 1 to 65535').max(65535, 'must be a port number, 1 to 65535');
+
+/** A duration in milliseconds, at least `min`. */
+const ms = (min: number) => z.number('must be a number of milliseconds').int('must be a whole number of milliseconds').min(min, `must be at least ${min} (milliseconds)`);
+
 const node = z.object({
-  id: z.string().min(1, 'a node needs an id'),
+  id: z.string('a node needs an id (a string)').min(1, 'a node needs an id'),
   ip,
-  tcpPort: z.number().int().min(1).max(65535).default(DEFAULT_TCP_PORT),
+  tcpPort: port.default(DEFAULT_TCP_PORT),
 });
 
 /** `config/cluster.json`. */
@@ -21,13 +26,18 @@ export const ClusterConfigSchema = z
     acceptUnknownNodes: z.boolean().default(false),
     /** Address to listen on, if not the local node's ip (e.g. 0.0.0.0). */
     listenIp: ip.optional(),
-    heartbeatMs: z.number().int().min(20).default(1000),
+    heartbeatMs: ms(20).default(1000),
     /** A node not heard from for this long is INACTIVE (and its connection is dropped). */
-    failureTimeoutMs: z.number().int().min(50).default(3000),
-    handshakeTimeoutMs: z.number().int().min(50).default(5000),
-    maxFrameBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    failureTimeoutMs: ms(50).default(3000),
+    handshakeTimeoutMs: ms(50).default(5000),
+    maxFrameBytes: z
+      .number('must be a number of bytes')
+      .int('must be a whole number of bytes')
+      .min(1024, 'must be at least 1024 (bytes)')
+      .max(1024 * 1024 * 1024, 'must be at most 1073741824 (1 GiB)')
+      .default(16 * 1024 * 1024),
     reconnect: z
-      .object({ initialMs: z.number().int().min(10).default(100), maxMs: z.number().int().min(10).default(5000) })
+      .object({ initialMs: ms(10).default(100), maxMs: ms(10).default(5000) })
       .default({ initialMs: 100, maxMs: 5000 }),
   })
   .superRefine((config, ctx) => {

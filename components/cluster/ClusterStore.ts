@@ -23,6 +23,8 @@ export class ClusterStore implements ClusterService {
   private configured = new Map<string, ControllerNode>();
   /** Added at run time: by addNode, or unknown nodes let in. */
   private readonly extra = new Map<string, ControllerNode>();
+  /** Every node this store has known, so that events about a node just removed still name its address. */
+  private readonly formerly = new Map<string, ControllerNode>();
   private readonly listeners = new Set<(event: ClusterEvent) => void>();
   private logger!: Logger;
 
@@ -32,6 +34,11 @@ export class ClusterStore implements ClusterService {
     const config = context.config as ClusterConfig;
     this.local = localIdentity(config, { nodeId: context.container.nodeId ?? process.env.LATTICE_NODE_ID, ip: process.env.LATTICE_IP });
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
+    if (config.nodes.length > 0 && !this.configured.has(this.local.id)) {
+      this.logger.warn(
+        `this node (${this.local.id} at ${this.local.ip}:${this.local.tcpPort}) is not listed in config/cluster.json: the nodes listed there refuse it unless they set acceptUnknownNodes; add it to cluster.json`,
+      );
+    }
     await this.connect(this.settingsFrom(config, this.local));
     this.logger.info({ node: this.local.id, address: `${this.local.ip}:${this.local.tcpPort}`, nodes: this.getNodes().map((n) => n.id) }, `cluster node ${this.local.id} started`);
   }
@@ -42,7 +49,7 @@ export class ClusterStore implements ClusterService {
     const local = localIdentity(config, { nodeId: this.local.id, ip: undefined });
     const next = this.settingsFrom(config, local);
     const previous = this.settings;
-    const before = this.getNodes();
+    const before = this.remember(this.getNodes());
     const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
     if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
@@ -118,7 +125,7 @@ export class ClusterStore implements ClusterService {
 
   removeNode(id: string): void {
     if (id === this.local.id) throw new Error(`node ${id} is this node; it cannot remove itself`);
-    const before = this.getNodes();
+    const before = this.remember(this.getNodes());
     this.extra.delete(id);
     this.configured.delete(id);
     this.connections?.setNodes(this.others());
@@ -188,13 +195,18 @@ export class ClusterStore implements ClusterService {
     return this.getNodes().filter((n) => n.id !== this.local.id);
   }
 
+  private remember(nodes: ControllerNode[]): ControllerNode[] {
+    for (const node of nodes) this.formerly.set(node.id, node);
+    return nodes;
+  }
+
   private announceDiff(before: readonly ControllerNode[], after: readonly ControllerNode[]): void {
     for (const node of after) if (!before.some((b) => b.id === node.id)) this.emit('node-added', node.id, undefined, node);
     for (const node of before) if (!after.some((a) => a.id === node.id)) this.emit('node-removed', node.id, undefined, node);
   }
 
   private emit(type: ClusterEvent['type'], id: string, reason?: string, known?: ControllerNode): void {
-    const node = known ?? this.getNode(id) ?? { id, ip: '?', tcpPort: 0 };
+    const node = known ?? this.getNode(id) ?? this.formerly.get(id) ?? { id, ip: '?', tcpPort: 0 };
     const event: ClusterEvent = { type, node, ...(reason !== undefined && { reason }), at: Date.now() };
     const words = { 'node-added': 'added', 'node-removed': 'removed', 'node-activated': 'ACTIVE', 'node-deactivated': 'INACTIVE' }[type];
     this.logger.info({ event: type, node: id, reason }, `node ${id} ${words}${reason ? ` (${reason})` : ''}`);

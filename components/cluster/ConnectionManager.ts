@@ -65,6 +65,7 @@ export class ConnectionManager implements MessageTransport {
   private readonly endedTimers = new Map<PeerConnection, NodeJS.Timeout>();
   private custodian: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private detector: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Connections are made only once listening works: a manager whose start failed holds nothing. */
   private listening = false;
@@ -113,9 +114,7 @@ export class ConnectionManager implements MessageTransport {
     this.custodian = setInterval(() => {
       this.connectMissing();
     }, Math.min(250, this.settings.reconnect.initialMs));
-    this.heartbeat = setInterval(() => {
-      this.beat();
-    }, this.settings.heartbeatMs);
+    this.startTimers();
     this.connectMissing();
   }
 
@@ -123,6 +122,7 @@ export class ConnectionManager implements MessageTransport {
     this.stopped = true;
     clearInterval(this.custodian);
     clearInterval(this.heartbeat);
+    clearInterval(this.detector);
     for (const peer of [...this.peers]) peer.close('this node is stopping', false, true);
     await new Promise<void>((resolve) => {
       this.server.close(() => {
@@ -133,14 +133,9 @@ export class ConnectionManager implements MessageTransport {
 
   /** Timings and the like may change while running (cluster.json edited). */
   update(settings: ConnectionSettings): void {
-    const heartbeatChanged = settings.heartbeatMs !== this.settings.heartbeatMs;
+    const timingChanged = settings.heartbeatMs !== this.settings.heartbeatMs || settings.failureTimeoutMs !== this.settings.failureTimeoutMs;
     this.settings = settings;
-    if (heartbeatChanged && !this.stopped) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => {
-        this.beat();
-      }, settings.heartbeatMs);
-    }
+    if (timingChanged && this.listening && !this.stopped) this.startTimers();
   }
 
   /** The nodes to stay connected to (this node excluded); connections to nodes no longer listed close. */
@@ -337,15 +332,33 @@ export class ConnectionManager implements MessageTransport {
     this.backoff.set(nodeId, { attempt, nextAt: Date.now() + jitter });
   }
 
-  /** Heartbeats to every bound node; drops those silent for longer than the failure timeout. */
+  /**
+   * ECHO to every bound node each heartbeat; and, ten times per failure timeout (at most every 100 ms),
+   * a look for nodes silent for longer than the failure timeout, so one is dropped soon after it.
+   */
+  private startTimers(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.detector);
+    const { heartbeatMs, failureTimeoutMs } = this.settings;
+    this.heartbeat = setInterval(() => {
+      this.beat();
+    }, heartbeatMs);
+    this.detector = setInterval(() => {
+      this.dropSilent();
+    }, Math.max(10, Math.min(100, Math.floor(failureTimeoutMs / 10))));
+  }
+
   private beat(): void {
+    const now = Date.now();
+    for (const peer of this.bound.values()) void peer.send(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: now } });
+  }
+
+  private dropSilent(): void {
     const now = Date.now();
     for (const peer of [...this.bound.values()]) {
       if (now - peer.lastHeard > this.settings.failureTimeoutMs) {
         peer.close(`no heartbeat for ${now - peer.lastHeard} ms (failure timeout ${this.settings.failureTimeoutMs} ms)`);
-        continue;
       }
-      void peer.send(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: now } });
     }
   }
 }

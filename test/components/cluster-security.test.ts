@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FRAME_MARKER, FrameDecoder, FrameType, type Frame } from '../../components/messaging/FrameCodec.js';
 import { newNonce } from '../../components/cluster/handshake.js';
@@ -187,4 +188,51 @@ describe('cluster handshake security (regressions from review)', () => {
     await got.waitFor((items) => items.includes('fits'));
     expect(a!.store.getState('b')).toBe('ACTIVE');
   });
+
+  test('property: after HELLO, random frames, corrupted, truncated and split anywhere, never crash a node, and its real link keeps working', async () => {
+    const ports = await freePorts(3);
+    // "p" is listed, and played by the test: a bound connection, then whatever bytes fast-check makes.
+    const list = nodeList(['a', 'b', 'p'], ports);
+    const timing = { heartbeatMs: 100, failureTimeoutMs: 2000, reconnect: { initialMs: 5000, maxMs: 5000 } };
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, { nodes: list, ...timing })));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    const frame = fc
+      .record({ type: fc.constantFrom(FrameType.MESSAGE, FrameType.REPLY, FrameType.ECHO, FrameType.HELLO, FrameType.AUTH), s: fc.string(), b: fc.jsonValue({ maxDepth: 3 }), i: fc.option(fc.nat()) })
+      .map(({ type, s: subject, b: body, i }) => encodeFrame(type, { s: subject, n: 'p', b: body, ...(i !== null && { i }) }));
+    const damage = fc.record({
+      flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      cut: fc.option(fc.nat()),
+      inserted: fc.option(fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 32 }))),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { maxLength: 6 }), damage, fc.array(fc.nat(), { maxLength: 5 }), async (frames, { flips, cut, inserted }, cuts) => {
+        let bytes = Buffer.concat(frames);
+        for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
+        if (inserted !== null) bytes = Buffer.concat([bytes.subarray(0, inserted[0] % (bytes.length + 1)), inserted[1], bytes.subarray(inserted[0] % (bytes.length + 1))]);
+        if (cut !== null) bytes = bytes.subarray(0, cut % (bytes.length + 1));
+        const peer = rawPeer(ports[0]!);
+        await written(peer.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: ports[2], nonce: newNonce(), v: 2, auth: false } }));
+        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+        let from = 0;
+        for (const point of [...points, bytes.length]) {
+          if (peer.socket.destroyed) break;
+          await written(peer.socket, bytes.subarray(from, point));
+          from = point;
+        }
+        peer.socket.end();
+        await peer.closed;
+      }),
+      { numRuns: 150 },
+    );
+    // Still serving its real peer, and nothing went wrong inside.
+    const got = new Recorder<unknown>();
+    a!.messaging.addSubscriber('after-fuzz', (m) => {
+      got.push(m.body);
+    });
+    expect(await b!.messaging.send('after-fuzz', 'alive', 'a')).toBe(true);
+    await got.waitFor((items) => items.includes('alive'));
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+    expect(a!.errors()).toEqual([]);
+  }, 120_000);
 });

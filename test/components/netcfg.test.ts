@@ -93,6 +93,37 @@ afterEach(async () => {
   await homes.cleanup();
 });
 
+describe('HostStore', () => {
+  const cp = { deviceId: 'of:0000000000000001', port: 1 };
+  const show = (store: HostStore): string[] => store.getAddressBindings().map(formatPortAddresses);
+
+  test('bind adds prefixes to those bound and replaces the MAC; unbind removes only what it names', () => {
+    const store = new HostStore();
+    store.bindAddressesToPort(portAddresses(cp, ['10.0.0.1/24'], '00:00:00:00:00:0A'));
+    store.bindAddressesToPort(portAddresses(cp, ['10.0.0.2/24', '10.0.0.1/24']));
+    expect(show(store)).toEqual(['PortAddresses{connect-point=of:0000000000000001/1, ip-addresses=[10.0.0.1/24, 10.0.0.2/24], mac-address=00:00:00:00:00:0a}']);
+    store.bindAddressesToPort(portAddresses(cp, [], '00:00:00:00:00:0b'));
+    expect(store.getAddressBindingsForPort(cp).mac).toBe('00:00:00:00:00:0b');
+    // A MAC that is not the bound one stays; the prefixes named go.
+    store.unbindAddressesFromPort(portAddresses(cp, ['10.0.0.1/24'], '00:00:00:00:00:0a'));
+    expect(show(store)).toEqual(['PortAddresses{connect-point=of:0000000000000001/1, ip-addresses=[10.0.0.2/24], mac-address=00:00:00:00:00:0b}']);
+    // Nothing left bound: the port has no bindings at all.
+    store.unbindAddressesFromPort(portAddresses(cp, ['10.0.0.2/24'], '00:00:00:00:00:0B'));
+    expect(show(store)).toEqual([]);
+    expect(store.getAddressBindingsForPort(cp)).toEqual({ connectPoint: cp, ips: [] });
+  });
+
+  test('clearAddresses removes every binding of one port, and only of that port', () => {
+    const store = new HostStore();
+    const other = { deviceId: 'of:0000000000000002', port: 7 };
+    store.bindAddressesToPort(portAddresses(cp, ['10.0.0.1/24']));
+    store.bindAddressesToPort(portAddresses(other, ['2001:db8::1/64']));
+    store.clearAddresses(cp);
+    expect(show(store)).toEqual(['PortAddresses{connect-point=of:0000000000000002/7, ip-addresses=[2001:db8::1/64], mac-address=none}']);
+    expect(samePortAddresses(store.getAddressBindingsForPort(other), portAddresses(other, ['2001:db8::1/64']))).toBe(true);
+  });
+});
+
 async function hostsAndNetcfg(addresses?: string) {
   const home = await homes.make();
   if (addresses !== undefined) await writeFiles(home, { 'config/addresses.json': addresses });

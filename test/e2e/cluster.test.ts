@@ -137,6 +137,23 @@ describe('a cluster of container processes', () => {
     await Promise.all([sees(a, 'c', 'ACTIVE', after[0]), sees(b, 'c', 'ACTIVE', after[1]), sees(c2, 'a', 'ACTIVE'), sees(c2, 'b', 'ACTIVE')]);
   });
 
+  test('a frozen node (SIGSTOP: its connections open, but silent) is INACTIVE once silent for the failure timeout, and ACTIVE again when it thaws', async () => {
+    const { homes: setups } = await clusterHomes(['a', 'b']);
+    const [a, b] = setups.map(startNode) as [LatticeProcess, LatticeProcess];
+    await Promise.all([sees(a, 'b', 'ACTIVE'), sees(b, 'a', 'ACTIVE')]);
+    const mark = a.lines.length;
+    b.child.kill('SIGSTOP');
+    try {
+      const down = await sees(a, 'b', 'INACTIVE', mark);
+      const silence = /no heartbeat for (\d+) ms \(failure timeout 1500 ms\)/.exec(String(down.reason));
+      expect(silence).not.toBeNull();
+      expect(Number(silence?.[1])).toBeGreaterThan(1500);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+    await sees(a, 'b', 'ACTIVE', mark);
+  });
+
   test('a node with the wrong secret is refused and logged; one with the right secret joins', async () => {
     const { homes: setups } = await clusterHomes(['a', 'b', 'c'], (id, nodes) => ({ nodes, secret: id === 'c' ? 'not the secret at all' : '${env:LATTICE_TEST_SECRET}' }));
     const env = { LATTICE_TEST_SECRET: 'shared cluster secret' };

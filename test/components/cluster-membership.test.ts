@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { ClusterService } from '../../components/cluster/api.js';
+import { ClusterConfigSchema } from '../../components/cluster/ClusterConfig.js';
+import { ClusterStore } from '../../components/cluster/index.js';
+import { localIdentity } from '../../components/cluster/localIdentity.js';
+import { CommunicationManager } from '../../components/messaging/index.js';
+import { testContainer } from '../helpers/container.js';
+import { freePorts } from '../helpers/ports.js';
+import { nodeList, startNode, type TestNode } from './cluster-node.js';
+
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.container.stop()));
+});
+
+const config = (raw: object) => ClusterConfigSchema.parse(raw);
+
+describe('which node this is', () => {
+  const two = config({ nodes: [{ id: 'a', ip: '10.0.0.1' }, { id: 'b', ip: '10.0.0.2', tcpPort: 9000 }] });
+
+  test('the node id (--node-id, LATTICE_NODE_ID) first, then the node with LATTICE_IP, then the only node listed', () => {
+    expect(localIdentity(two, { nodeId: 'b', ip: '10.0.0.1' })).toEqual({ id: 'b', ip: '10.0.0.2', tcpPort: 9000 });
+    expect(localIdentity(two, { ip: '10.0.0.1' })).toEqual({ id: 'a', ip: '10.0.0.1', tcpPort: 9876 });
+    expect(localIdentity(config({ nodes: [{ id: 'solo', ip: '10.0.0.5' }] }), {})).toEqual({ id: 'solo', ip: '10.0.0.5', tcpPort: 9876 });
+  });
+
+  test('no nodes listed: a single local node on 127.0.0.1, so one container runs alone', () => {
+    expect(localIdentity(config({}), {})).toEqual({ id: 'local', ip: '127.0.0.1', tcpPort: 9876 });
+    expect(localIdentity(config({}), { nodeId: 'n1' })).toEqual({ id: 'n1', ip: '127.0.0.1', tcpPort: 9876 });
+  });
+
+  test("LATTICE_IP that no node has: the seed's fall-back, a node of its own at that ip", () => {
+    expect(localIdentity(two, { ip: '10.0.0.9' })).toEqual({ id: '10.0.0.9', ip: '10.0.0.9', tcpPort: 9876 });
+  });
+
+  test('what it cannot tell is an error saying what to set', () => {
+    expect(() => localIdentity(two, {})).toThrow('config/cluster.json lists 2 nodes (a, b); start with --node-id (or set LATTICE_NODE_ID) to say which one this is');
+    expect(() => localIdentity(two, { nodeId: 'z' })).toThrow('this node\'s id is "z", but config/cluster.json lists no such node (it lists a, b); add it, or start with the right --node-id');
+    const shared = config({ nodes: [{ id: 'a', ip: '10.0.0.1' }, { id: 'b', ip: '10.0.0.1', tcpPort: 9000 }] });
+    expect(() => localIdentity(shared, { ip: '10.0.0.1' })).toThrow('several nodes of config/cluster.json share; start with --node-id');
+  });
+
+  test('a node that is not listed (LATTICE_IP fall-back) runs, and says that the listed nodes will refuse it', async () => {
+    const [port] = await freePorts(1);
+    const previous = process.env.LATTICE_IP;
+    process.env.LATTICE_IP = '127.0.0.3';
+    try {
+      const t = testContainer();
+      await t.container.config.update('cluster', { nodes: [{ id: 'a', ip: '127.0.0.2', tcpPort: port }] });
+      t.container.register(CommunicationManager, ClusterStore);
+      await t.container.start();
+      await t.container.whenActive('cluster');
+      const store = (await t.container.getService(ClusterService)) as ClusterService;
+      expect(store.getLocalNode()).toEqual({ id: '127.0.0.3', ip: '127.0.0.3', tcpPort: 9876 });
+      expect(t.logs.some((e) => e.level === 40 && e.msg.includes('this node (127.0.0.3 at 127.0.0.3:9876) is not listed in config/cluster.json'))).toBe(true);
+      await t.container.stop();
+    } finally {
+      if (previous === undefined) delete process.env.LATTICE_IP;
+      else process.env.LATTICE_IP = previous;
+    }
+  });
+});
+
+describe('membership at run time', () => {
+  test('addNode connects to a node for as long as this one runs; removeNode disconnects it, events naming its address', async () => {
+    const ports = await freePorts(2);
+    const timing = { heartbeatMs: 100, failureTimeoutMs: 600, reconnect: { initialMs: 20, maxMs: 100 } };
+    const a = await startNode('a', { nodes: nodeList(['a'], ports), ...timing });
+    const b = await startNode('b', { nodes: nodeList(['a', 'b'], ports), ...timing });
+    nodes.push(a, b);
+    expect(() => a.store.addNode('b', 'not an ip', ports[1])).toThrow('cannot add node "b" at not an ip:');
+    const added = a.store.addNode('b', '127.0.0.1', ports[1]);
+    expect(added).toEqual({ id: 'b', ip: '127.0.0.1', tcpPort: ports[1] });
+    await a.whenState('b', 'ACTIVE');
+    expect(a.events.items.find((e) => e.type === 'node-added')?.node).toEqual(added);
+
+    a.store.removeNode('b');
+    const down = await a.events.next((e) => e.type === 'node-deactivated' && e.node.id === 'b');
+    expect(down.node).toEqual(added);
+    expect(a.events.items.find((e) => e.type === 'node-removed')?.node).toEqual(added);
+    expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
+    expect(() => { a.store.removeNode('a'); }).toThrow('node a is this node; it cannot remove itself');
+  });
+
+  test('reconnection attempts to a node that is down back off exponentially', async () => {
+    const [port, deadPort] = await freePorts(2);
+    const a = await startNode('a', { nodes: nodeList(['a', 'down'], [port!, deadPort!]), reconnect: { initialMs: 20, maxMs: 200 } });
+    nodes.push(a);
+    const refused = (): number[] =>
+      a.logRecorder.items.filter((e) => e.msg.includes('cluster connection closed') && e.msg.includes('ECONNREFUSED')).map((e) => e.time as number);
+    await a.logRecorder.waitFor(() => refused().length >= 7, 15_000);
+    const times = refused();
+    const gaps = times.slice(1, 7).map((t, i) => t - (times[i] as number));
+    // Each wait is at least 80% (the jitter's floor) of 20, 40, 80, 160, 200, 200 ms; timers never fire early.
+    const floors = [20, 40, 80, 160, 200, 200].map((ms) => ms * 0.8 - 2);
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(floors[i] as number);
+    });
+  });
+});
