@@ -124,7 +124,9 @@ export class ConfigDirectory implements ConfigPersistence {
   private async reload(name: string, superseded: () => boolean): Promise<string | undefined> {
     const pid = CONFIG_FILE.exec(name)?.[1] as string;
     const shown = this.displayFileOf(pid);
-    const read = await readWithRetries(this.fileOf(pid), (text) => parseJsonFile(text, shown), this.retryDelaysMs, superseded);
+    const read = await readWithRetries(this.fileOf(pid), (text) => parseJsonFile(text, shown), this.retryDelaysMs, superseded, (found, delayMs) => {
+      this.logger.debug({ configPid: pid, file: shown }, `${shown} is ${found === 'missing' ? 'missing' : 'not valid'} for now (being written?); reading it again in ${delayMs} ms`);
+    });
     if (read.kind === 'superseded') return undefined;
     let outcome: ReloadOutcome;
     if (read.kind === 'missing') {

@@ -16,6 +16,8 @@ export async function readWithRetries<T>(
   parse: (text: string) => T,
   delaysMs: readonly number[],
   superseded: () => boolean = () => false,
+  /** Told before each wait: what the read found (not yet what counts), and how long until the next. */
+  onRetry: (found: 'missing' | 'failed', delayMs: number) => void = () => undefined,
 ): Promise<RetriedRead<T>> {
   for (let attempt = 0; ; attempt++) {
     if (superseded()) return { kind: 'superseded' };
@@ -33,6 +35,7 @@ export async function readWithRetries<T>(
     }
     const delay = delaysMs[attempt];
     if (result.kind === 'ok' || delay === undefined) return superseded() ? { kind: 'superseded' } : result;
+    onRetry(result.kind, delay);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

@@ -1,8 +1,9 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, type ComponentContext, type Container } from 'lattice';
 import { testContainer } from '../helpers/container.js';
+import { writeFiles } from '../helpers/distribution.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { silentLogger } from '../helpers/logs.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -59,6 +60,23 @@ describe('ConfigAdmin', () => {
     expect(await t.container.config.delete('svc')).toBe(true);
     await t.container.whenState('svc', 'unsatisfied-configuration');
     expect(await readdir(join(home, 'config'))).toEqual([]);
+  });
+
+  test('update() replaces the file by renaming a complete temporary file over it (a new inode), keeping its mode', async () => {
+    const home = await homes.make();
+    const file = join(home, 'config', 'svc.json');
+    await writeFiles(home, { 'config/svc.json': { level: 1 } });
+    await chmod(file, 0o640);
+    const t = testContainer({ home });
+    running.push(t.container);
+    await t.container.start();
+    const before = await stat(file);
+    await t.container.config.update('svc', { level: 2 });
+    const after = await stat(file);
+    // A plain write would keep the inode, and a reader could see the file half-written.
+    expect(after.ino).not.toBe(before.ino);
+    expect(after.mode & 0o777).toBe(0o640);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ level: 2 });
   });
 
   test('without a home, configurations live in memory and still drive components', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken } from 'lattice';
+import { Activate, Component, Container, ErrorCode, LatticeError, Reference, serviceToken } from 'lattice';
 import { testContainer } from '../helpers/container.js';
+import { rejectionOf } from '../helpers/errors.js';
+import { silentLogger } from '../helpers/logs.js';
 import { deferred } from '../helpers/deferred.js';
 
 const Host = serviceToken('test.diag.HostAdminService');
@@ -105,6 +107,23 @@ describe('diagnostics: component(name) says why a component is not active', () =
     expect(info).toMatchObject({ name: 'plain', implementation: 'Plain', state: 'active', immediate: true, services: [], configurationPid: 'plain', configurationPolicy: 'optional', useCount: 0, why: [] });
     expect(typeof info.activatedAt).toBe('string');
     expect(info.activationMs).toBeGreaterThanOrEqual(0);
+    await container.stop();
+  });
+
+  test('whenActive gives up after its timeout with WAIT_TIMEOUT, saying why the component is not active', async () => {
+    @Component({ name: 'waiting' })
+    class Waiting {
+      @Reference({ service: Clock }) clock!: unknown;
+    }
+    // Container.create is new Container, for those who prefer a factory.
+    const container = Container.create({ logger: silentLogger() });
+    container.register(Waiting);
+    await container.start();
+    const error = await rejectionOf(container.whenActive('waiting', 50));
+    expect(LatticeError.is(error, ErrorCode.WAIT_TIMEOUT)).toBe(true);
+    expect(error.message).toBe(
+      'Component waiting did not become active within 50 ms: Reference "clock" (1..1 test.diag.Clock) has no service: nothing provides test.diag.Clock. Register a component that provides test.diag.Clock.',
+    );
     await container.stop();
   });
 });

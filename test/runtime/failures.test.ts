@@ -96,9 +96,17 @@ describe('failures', () => {
     }
     @Component({ name: 'fine' })
     class Fine {}
+    @Component({ name: 'late' })
+    class Late {}
     const { container } = testContainer();
     container.register(Hung, Fine);
-    await container.start();
+    const starting = container.start();
+    // While hung's activate hangs, the rest goes on: one registered now comes up before it times out.
+    await container.whenState('hung', 'activating');
+    container.register(Late);
+    await container.whenActive('late');
+    expect(container.component('hung').state).toBe('activating');
+    await starting;
     expect(container.component('fine').state).toBe('active');
     const hung = container.component('hung');
     expect(hung.state).toBe('failed-activation');
