@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentClass } from './component/ComponentDescription.js';
@@ -18,6 +18,7 @@ import { ErrorCode } from './errors/ErrorCode.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
 import type { ComponentInfo } from './runtime/ComponentInfo.js';
+import type { ComponentManager } from './runtime/ComponentManager.js';
 import { ComponentRuntime } from './runtime/ComponentRuntime.js';
 import type { ComponentState, DeactivationReason } from './runtime/ComponentState.js';
 import { describeComponent } from './runtime/describeComponent.js';
@@ -107,6 +108,8 @@ export class Container {
   private readonly external: ServiceUser = { userName: 'code outside the container' };
   private readonly externallyHeld = new Map<unknown, ServiceRecord[]>();
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private readonly loader: ModuleLoader;
+  private readonly home: string | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -131,7 +134,9 @@ export class Container {
       ...(options.injector && { injectorParent: options.injector }),
     });
     const loader = new ModuleLoader(this.logger.child({ part: 'modules' }));
+    this.loader = loader;
     const home = options.home === undefined ? undefined : resolve(options.home);
+    this.home = home;
     this.features = new FeatureService(
       this,
       loader,
@@ -326,12 +331,21 @@ export class Container {
   }
 
   components(): ComponentInfo[] {
-    return [...this.runtime.managers()].map((m) => describeComponent(m, this.runtime));
+    return [...this.runtime.managers()].map((m) => this.describe(m));
   }
 
   /** @throws LatticeError COMPONENT_NOT_FOUND */
   component(name: string): ComponentInfo {
-    return describeComponent(this.runtime.get(name), this.runtime);
+    return this.describe(this.runtime.get(name));
+  }
+
+  /** A component as plain data, with the module it came from (which the runtime does not know). */
+  private describe(manager: ComponentManager): ComponentInfo {
+    const info = describeComponent(manager, this.runtime);
+    const file = this.loader.moduleOf(manager.description.implementation);
+    if (file === undefined) return info;
+    const shown = this.home !== undefined && !relative(this.home, file).startsWith('..') ? relative(this.home, file) : file;
+    return { ...info, module: shown };
   }
 
   /** Enables a component (retrying a failed one); resolves when the container is quiet again. */

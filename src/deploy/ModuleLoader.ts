@@ -37,6 +37,8 @@ function registerResolveHook(): void {
  */
 export class ModuleLoader {
   private readonly versions = new Map<string, number>();
+  /** Which module each component class came from (each version of a module has classes of its own). */
+  private readonly origins = new WeakMap<ComponentClass, string>();
 
   constructor(private readonly logger: Logger) {
     registerResolveHook();
@@ -59,7 +61,13 @@ export class ModuleLoader {
       );
     }
     const classes = componentClassesOf(exports);
+    for (const cls of classes) this.origins.set(cls, file);
     if (classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class`);
     return { file, url, classes };
+  }
+
+  /** The file a component class was imported from; undefined for classes this loader did not load. */
+  moduleOf(cls: ComponentClass): string | undefined {
+    return this.origins.get(cls);
   }
 }

@@ -30,6 +30,8 @@ export interface ComponentInfo {
   readonly name: string;
   readonly id: number;
   readonly implementation: string;
+  /** The module it was imported from (a feature's, or deploy/'s), relative to the home when inside it; absent for classes registered in code. */
+  readonly module?: string;
   readonly state: ComponentState;
   readonly enabled: boolean;
   readonly immediate: boolean;

@@ -42,7 +42,7 @@ describe('the deploy folder', () => {
     const { container, deploys, deployDir } = await startWithDeploy();
     await writeFile(join(deployDir, 'greeter.mjs'), componentModule({ name: 'greeter', provides: 'Greeter', properties: { edition: 1 } }));
     await deploys.next((e) => e.entry === 'greeter.mjs' && e.action === 'deployed');
-    expect(container.component('greeter')).toMatchObject({ state: 'active', properties: { edition: 1 } });
+    expect(container.component('greeter')).toMatchObject({ state: 'active', properties: { edition: 1 }, module: 'deploy/greeter.mjs' });
 
     await writeFile(join(deployDir, 'greeter.mjs'), componentModule({ name: 'greeter', provides: 'Greeter', properties: { edition: 2 } }));
     await deploys.next((e) => e.entry === 'greeter.mjs' && e.action === 'redeployed');

@@ -124,6 +124,7 @@ describe('the lattice CLI against a running container', () => {
     const info = await cli('component', 'info', 'app');
     expect(info.code).toBe(0);
     expect(info.stdout).toContain('State:          active');
+    expect(info.stdout).toContain('Module:         modules/app.js');
     expect(info.stdout).toMatch(/dep0: HostAdminService 1\.\.1 static reluctant — satisfied\n {4}bound to: service \d+ \(host-store\); candidates: 1/);
 
     const set = await cli('config', 'set', 'host-store', 'level=3', 'name=edge');

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ErrorCode, LatticeError, type Container } from 'lattice';
+import { Component, ErrorCode, LatticeError, type Container } from 'lattice';
 import { testContainer } from '../helpers/container.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
@@ -92,6 +92,17 @@ describe('features: install and uninstall', () => {
     ]);
     expect(info.components).toEqual([{ name: 'netcfg', state: 'active' }]);
     expect(info.modules).toEqual(['modules/netcfg.js']);
+  });
+
+  test('each component says which module it came from; one registered in code says none', async () => {
+    const { container } = await startDistribution();
+    await container.install('onos-core');
+    expect(container.component('messaging').module).toBe('modules/messaging.js');
+    expect(container.component('host-store').module).toBe('modules/host.js');
+    @Component({ name: 'in-code' })
+    class InCode {}
+    container.register(InCode);
+    expect(container.component('in-code').module).toBeUndefined();
   });
 
   test('dry run returns the plan and changes nothing', async () => {

@@ -30,6 +30,7 @@ function describe(c: ComponentInfo, colour: boolean): string {
     `${paint(c.name, 'bold', colour)} (${c.implementation}, id ${c.id})`,
     `State:          ${paint(c.state, stateColour(c.state), colour)}${c.enabled ? '' : ' (disabled)'}`,
   ];
+  if (c.module !== undefined) lines.push(`Module:         ${c.module}`);
   if (c.why.length > 0) lines.push(`Why:            ${c.why.join('\n                ')}`);
   lines.push(
     `Services:       ${c.services.join(', ') || 'none'}${c.serviceId === undefined ? '' : ` (service ${c.serviceId}, ${c.useCount} user${c.useCount === 1 ? '' : 's'})`}`,
