@@ -56,6 +56,8 @@ export class ConnectionManager implements MessageTransport {
   private readonly peers = new Set<PeerConnection>();
   private readonly backoff = new Map<string, Backoff>();
   private readonly lastHeardAt = new Map<string, number>();
+  /** The last refusal met connecting to each listed node: it repeats on every retry, so it is warned once. */
+  private readonly lastRefusal = new Map<string, string>();
   /** Nodes let in as unknown (acceptUnknownNodes): known only while connected. */
   private readonly joined = new Set<string>();
   /** Retired duplicate connections by node, still being read; frames on the kept one wait for them. */
@@ -145,6 +147,7 @@ export class ConnectionManager implements MessageTransport {
       if (wanted.has(id)) continue;
       this.nodes.delete(id);
       this.backoff.delete(id);
+      this.lastRefusal.delete(id);
       this.bound.get(id)?.close('node removed from the cluster');
       this.connecting.get(id)?.close('node removed from the cluster');
     }
@@ -250,6 +253,7 @@ export class ConnectionManager implements MessageTransport {
       }
       this.bound.set(nodeId, peer);
       this.backoff.delete(nodeId);
+      this.lastRefusal.delete(nodeId);
       this.logger.info({ node: nodeId, direction: peer.direction, remote: peer.remote }, `connected to node ${nodeId} (${peer.direction})`);
       this.listener.nodeActivated(nodeId);
     },
@@ -284,7 +288,7 @@ export class ConnectionManager implements MessageTransport {
         this.connecting.delete(nodeId);
         this.scheduleRetry(nodeId);
       }
-      if (refused) this.logger.warn({ remote: peer.remote, node: peer.nodeId }, reason);
+      if (refused) this.logRefusal(peer, reason);
       if (peer.nodeId !== undefined && this.bound.get(peer.nodeId) === peer) {
         this.bound.delete(peer.nodeId);
         this.lastHeardAt.set(peer.nodeId, peer.lastHeard);
@@ -301,6 +305,18 @@ export class ConnectionManager implements MessageTransport {
       }
     },
   };
+
+  /**
+   * A wrong secret or a port that is not a Lattice node refuses every retry alike: warned the first time,
+   * then at debug level until the reason changes or the node connects.
+   */
+  private logRefusal(peer: PeerConnection, reason: string): void {
+    const nodeId = peer.direction === 'outbound' ? peer.expectedNodeId : undefined;
+    const again = nodeId !== undefined && this.lastRefusal.get(nodeId) === reason;
+    if (nodeId !== undefined && this.nodes.has(nodeId)) this.lastRefusal.set(nodeId, reason);
+    if (again) this.logger.debug({ remote: peer.remote, node: nodeId }, `${reason} (again)`);
+    else this.logger.warn({ remote: peer.remote, node: peer.nodeId ?? nodeId }, reason);
+  }
 
   /** Takes a duplicate out of use without losing what is in flight on it (see the class comment). */
   private retire(nodeId: string, peer: PeerConnection, reason: string): void {

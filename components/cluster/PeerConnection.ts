@@ -205,7 +205,7 @@ export class PeerConnection {
       if (this.isClosed()) return;
     }
     const error = this.decoder.error;
-    if (error !== undefined) this.refuse(`bad input from ${this.nodeId ?? this.remote}: ${error}`);
+    if (error !== undefined) this.refuse(`bad input from ${this.nodeId ?? (this.expectedNodeId === undefined ? this.remote : `node ${this.expectedNodeId} at ${this.remote}`)}: ${error}`);
   }
 
   /** A method, not a property test: handling a frame may close the connection. */

@@ -122,7 +122,7 @@ export class FrameDecoder {
 
   /** What is wrong with a frame's header, known before its body is buffered. */
   private headerProblem(marker: bigint, type: number, length: number): string | undefined {
-    if (marker !== FRAME_MARKER) return `bad frame marker 0x${marker.toString(16).padStart(16, '0')} (expected 0xfeedcafebeaddead)`;
+    if (marker !== FRAME_MARKER) return badMarker(marker);
     if (length < HEADER_BYTES) return `frame length ${length} is shorter than its ${HEADER_BYTES}-byte header`;
     if (length > this.maxFrameBytes) return `frame of ${length} bytes is over the maximum of ${this.maxFrameBytes}`;
     if (!TYPES.has(type)) return `unknown frame type ${type}`;
@@ -258,4 +258,15 @@ function nestingProblem(bytes: Uint8Array, max: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A marker that reads as text is another protocol (a web server answers "HTTP/1.1"): say so, since the
+ * usual cause is a cluster.json address that points at something that is not a Lattice node.
+ */
+function badMarker(marker: bigint): string {
+  const hex = marker.toString(16).padStart(16, '0');
+  const text = Buffer.from(hex, 'hex').toString('latin1');
+  const printable = /^[\x20-\x7e]+$/.test(text);
+  return `bad frame marker 0x${hex} (expected 0xfeedcafebeaddead)${printable ? `; the peer sent text (${JSON.stringify(text)}): it does not speak the Lattice cluster protocol (check the node's ip and tcpPort)` : ''}`;
 }

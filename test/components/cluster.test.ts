@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameType } from '../../components/messaging/FrameCodec.js';
@@ -235,6 +236,25 @@ describe('cluster membership and messaging, in one process over real sockets', (
     expect(await b!.messaging.send('still', 'alive', 'a')).toBe(true);
     await got.waitFor((items) => items.includes('alive'));
     expect(a!.store.getState('b')).toBe('ACTIVE');
+  });
+
+  test('a listed node whose port answers in another protocol: warned once, naming the text, then at debug level on each retry', async () => {
+    const [webPort, port] = await freePorts(2);
+    const web = createHttpServer((_request, response) => {
+      response.end();
+    });
+    await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+    try {
+      const a = await startNode('a', { nodes: nodeList(['a', 'b'], [port as number, webPort as number]), reconnect: { initialMs: 10, maxMs: 20 } });
+      nodes.push(a);
+      await a.logRecorder.next((e) => e.level === 20 && e.msg.endsWith('(again)'));
+      const warned = a.logRecorder.items.filter((e) => e.level === 40 && e.msg.includes('bad frame marker'));
+      expect(warned.map((e) => e.msg)).toEqual([
+        `bad input from node b at 127.0.0.1:${webPort}: bad frame marker 0x485454502f312e31 (expected 0xfeedcafebeaddead); the peer sent text ("HTTP/1.1"): it does not speak the Lattice cluster protocol (check the node's ip and tcpPort)`,
+      ]);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 
   test('a peer that completes the handshake and then goes silent is INACTIVE after the failure timeout', async () => {

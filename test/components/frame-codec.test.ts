@@ -48,6 +48,7 @@ describe('the wire format: 16-byte header (marker, type, total length, big-endia
 
   test.each([
     ['a bad marker', () => Buffer.from('00112233445566770000000300000010', 'hex'), 'bad frame marker 0x0011223344556677 (expected 0xfeedcafebeaddead)'],
+    ['an answer in another protocol', () => Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'), 'bad frame marker 0x485454502f312e31 (expected 0xfeedcafebeaddead); the peer sent text ("HTTP/1.1"): it does not speak the Lattice cluster protocol (check the node\'s ip and tcpPort)'],
     ['a length shorter than the header', () => Buffer.from('feedcafebeaddead000000030000000f', 'hex'), 'frame length 15 is shorter than its 16-byte header'],
     ['a frame over the maximum', () => Buffer.from('feedcafebeaddead0000000300100001', 'hex'), 'frame of 1048577 bytes is over the maximum of 1048576'],
     ['an unknown type', () => Buffer.from('feedcafebeaddead0000006300000010', 'hex'), 'unknown frame type 99'],

@@ -1,21 +1,50 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Ports free on 127.0.0.1 right now (the system picks them; they are released at once for the caller to use). */
+/**
+ * Ports for tests to listen on, free on 127.0.0.1 when returned.
+ *
+ * Not `listen(0)`-and-release: the system hands those out again from its ephemeral range — to the next
+ * control API, or an outgoing connection — before the test binds them, and a node then connects to
+ * something else on "its" peer's port. These come from below the ephemeral range, where the system
+ * never picks, in a block of their own for each vitest worker (so test files running side by side
+ * cannot pick the same one); each is checked by binding it.
+ */
+const BLOCK = 400;
+const worker = Number(process.env.VITEST_POOL_ID ?? 1);
+const blockStart = ephemeralLow() - BLOCK * (worker + 1);
+let cursor = Math.floor(Math.random() * BLOCK);
+
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => {
-            resolve(server);
-          });
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => { resolve(); }))));
+  const ports: number[] = [];
+  for (let tried = 0; ports.length < count; tried++) {
+    if (tried === BLOCK) throw new Error(`no free port in ${blockStart}-${blockStart + BLOCK - 1} for the tests`);
+    const port = blockStart + (cursor++ % BLOCK);
+    if (await canListen(port)) ports.push(port);
+  }
   return ports;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
+/** The lowest port of the system's ephemeral range (Linux says so in /proc; 32768 is its default, below the others'). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 10_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
 }
