@@ -133,6 +133,11 @@ export class Container {
       deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(options.injector && { injectorParent: options.injector }),
     });
+    this.config.checkWith(async (pid, values) => {
+      const readers = [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
+      const problems = await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)));
+      return problems.flat();
+    });
     const loader = new ModuleLoader(this.logger.child({ part: 'modules' }));
     this.loader = loader;
     const home = options.home === undefined ? undefined : resolve(options.home);

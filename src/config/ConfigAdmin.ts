@@ -23,6 +23,9 @@ interface Stored {
   readonly entry: ConfigurationEntry;
 }
 
+/** What the components that read `pid` would refuse in `values` (`component x: $.path: reason` each). */
+export type ConfigurationCheck = (pid: string, values: ConfigurationValues) => Promise<string[]>;
+
 const PID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /**
@@ -34,6 +37,7 @@ export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
   private readonly listeners = new Map<string, Set<(entry: ConfigurationEntry | undefined) => void>>();
   private persistence: ConfigPersistence | undefined;
+  private check: ConfigurationCheck | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly logger: Logger;
 
@@ -45,6 +49,11 @@ export class ConfigAdmin implements ConfigurationSource {
   /** Makes `update` and `delete` go through `persistence` (e.g. the config folder). */
   attach(persistence: ConfigPersistence): void {
     this.persistence = persistence;
+  }
+
+  /** Makes `update` refuse values that a component reading the PID would refuse (the container sets it). */
+  checkWith(check: ConfigurationCheck): void {
+    this.check = check;
   }
 
   get(pid: string): ConfigurationEntry | undefined {
@@ -75,11 +84,21 @@ export class ConfigAdmin implements ConfigurationSource {
   }
 
   /**
-   * Writes `values` (through the persistence, if attached) and applies them.
+   * Writes `values` (through the persistence, if attached) and applies them. Values a component reading
+   * the PID would refuse (its `configSchema`, a `<reference>.target` that is not a filter) are not written.
    * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
    */
   async update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
     const json = this.checked(pid, values);
+    const problems = (await this.check?.(pid, substituteEnv(json, this.env) as ConfigurationValues)) ?? [];
+    if (problems.length > 0) {
+      const file = this.persistence?.displayFileOf(pid);
+      throw new LatticeError(
+        ErrorCode.CONFIG_INVALID,
+        `Configuration ${pid} was not ${file === undefined ? 'changed' : `written (${file} is unchanged)`}: ${problems.join('; ')}. Give values the component accepts.`,
+        { pid, problems },
+      );
+    }
     if (this.persistence) await this.persistence.write(pid, json);
     this.set(pid, json, this.persistence?.displayFileOf(pid));
     return this.get(pid) as ConfigurationEntry;

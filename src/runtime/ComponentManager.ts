@@ -469,6 +469,17 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     for (const ref of this.references) ref.setTarget(next?.targets[ref.name]);
   }
 
+  /**
+   * What this component would refuse in `values` for its configuration PID (`$.path: reason` each),
+   * without delivering anything: lets a writer refuse values before they reach the file.
+   */
+  async configurationProblems(values: ConfigurationValues): Promise<string[]> {
+    if (this.description.configurationPolicy === 'ignore') return [];
+    const split = this.splitTargets(values);
+    const result = await validateConfiguration(this.description.configSchema, split.values);
+    return [...split.targetProblems, ...(result.ok ? [] : result.problems)];
+  }
+
   /** Separates `<reference>.target` keys (checked as filters) from the configuration proper. */
   private splitTargets(all: ConfigurationValues): { values: Record<string, unknown>; targets: Record<string, string>; targetProblems: string[] } {
     const values: Record<string, unknown> = {};

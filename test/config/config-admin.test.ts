@@ -1,7 +1,10 @@
 import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, type ComponentContext, type Container } from 'lattice';
+import { z } from 'zod';
+import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, Reference, serviceToken, type ComponentContext, type Container } from 'lattice';
+
+const ClockToken = serviceToken<unknown>('test.Clock');
 import { testContainer } from '../helpers/container.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { rejectionOf } from '../helpers/errors.js';
@@ -109,6 +112,29 @@ describe('ConfigAdmin', () => {
     expect(admin.list()).toEqual([]);
     const pidError = await rejectionOf(admin.update('../escape', {}));
     expect(pidError.message).toContain('not a valid configuration PID');
+  });
+
+  test('update() with values a component reading the PID would refuse writes nothing and says what and why', async () => {
+    const home = await homes.make();
+    @Component({ name: 'web', configSchema: z.object({ port: z.number().int().default(80) }) })
+    class Web {
+      @Reference({ service: ClockToken, cardinality: '0..1' }) clock?: unknown;
+    }
+    const t = testContainer({ home });
+    running.push(t.container);
+    t.container.register(Web);
+    await t.container.start();
+    await t.container.config.update('web', { port: 8080 });
+    const before = await readFile(join(home, 'config', 'web.json'), 'utf8');
+
+    const error = await rejectionOf(t.container.config.update('web', { port: 'eighty', 'clock.target': '(broken' }));
+    expect(LatticeError.is(error, ErrorCode.CONFIG_INVALID)).toBe(true);
+    expect(error.message).toMatch(/^Configuration web was not written \(config\/web\.json is unchanged\): component web: \$\["clock\.target"\]: .+; component web: \$\.port: .+\. Give values the component accepts\.$/);
+    expect(await readFile(join(home, 'config', 'web.json'), 'utf8')).toBe(before);
+    expect(t.container.config.get('web')?.values).toEqual({ port: 8080 });
+    expect(t.container.component('web').configuration).toEqual({ port: 8080 });
+    // Values for a PID no component reads are anybody's business.
+    await t.container.config.update('nobody', { anything: 'goes' });
   });
 
   test('a file that is not a JSON object is a problem; the last good values stay', async () => {

@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -52,6 +52,11 @@ describe("the repo's distribution, driven with the CLI", () => {
     await container.waitForLine((l) => l.level === 50 && l.msg.includes('config/addresses.json: $.addresses[0].dpid: "nope" is not a datapath id'));
     expect(JSON.parse((await cli('hosts', 'addresses', '--json')).stdout)).toHaveLength(2);
     expect((await cli('component', 'info', 'netcfg')).stdout).toContain('problem: config/addresses.json: $.addresses[0].dpid');
+    // From the command line, values the component would refuse are refused before the file is written.
+    const refused = await cli('config', 'set', 'addresses', 'addresses=[{"dpid":"zz","port":1,"ips":["10.0.0.1/8"]}]');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Configuration addresses was not written (config/addresses.json is unchanged): component netcfg: $.addresses[0].dpid: "zz" is not a datapath id');
+    expect(await readFile(join(home, 'config', 'addresses.json'), 'utf8')).toBe('{ "addresses": [{ "dpid": "nope", "port": 1, "ips": [] }] }');
 
     expect((await cli('feature', 'uninstall', 'onos-app-config')).code).toBe(0);
     expect(JSON.parse((await cli('hosts', 'addresses', '--json')).stdout)).toEqual([]);
