@@ -80,23 +80,19 @@ export class FeatureCatalog {
 
   /**
    * The features to install for `requests`, dependencies before dependents, each once, and the names
-   * each one requires. `installed(name)` gives the version already installed, which is preferred
-   * wherever it fits the range asked for (so installing a dependent does not ask for an upgrade).
-   * Problems: unknown names, ranges nothing satisfies, cycles.
+   * each one requires. One version of each name (two would register the same components twice): the
+   * highest that satisfies every range asked for it, where a bare name asks for any version. The version
+   * `installed(name)` gives is preferred wherever it fits, so installing a dependent does not ask for an
+   * upgrade. Problems: unknown names, ranges nothing satisfies, ranges no one version satisfies together,
+   * cycles.
    */
   closure(
     requests: readonly FeatureRequest[],
     installed: (name: string) => string | undefined = () => undefined,
   ): { features: FeatureDefinition[]; requires: Map<FeatureDefinition, string[]>; problems: string[] } {
-    const problems: string[] = [];
+    const { chosen, problems } = this.chooseVersions(requests, installed);
     const order: FeatureDefinition[] = [];
     const requires = new Map<FeatureDefinition, string[]>();
-    const pick = (request: FeatureRequest): FeatureDefinition | undefined => {
-      const version = installed(request.name);
-      const current = version === undefined ? undefined : this.find(request.name, version);
-      if (current && (request.range === undefined || semver.satisfies(current.version, request.range, { includePrerelease: true }))) return current;
-      return this.find(request.name, request.range);
-    };
     const state = new Map<FeatureDefinition, 'visiting' | 'done'>();
     const visit = (feature: FeatureDefinition, chain: FeatureDefinition[]): void => {
       const mark = state.get(feature);
@@ -109,22 +105,75 @@ export class FeatureCatalog {
       state.set(feature, 'visiting');
       const names: string[] = [];
       for (const dep of feature.dependencies) {
-        const target = pick(dep);
-        if (target) {
-          names.push(target.name);
-          visit(target, [...chain, feature]);
-        } else problems.push(`${featureId(feature)} needs ${describe(dep)}: ${this.missing(dep)}`);
+        const target = chosen.get(dep.name);
+        if (!target) continue;
+        names.push(target.name);
+        visit(target, [...chain, feature]);
       }
       requires.set(feature, [...new Set(names)]);
       state.set(feature, 'done');
       order.push(feature);
     };
     for (const request of requests) {
-      const feature = pick(request);
+      const feature = chosen.get(request.name);
       if (feature) visit(feature, []);
-      else problems.push(`no feature ${describe(request)}: ${this.missing(request)}`);
     }
     return { features: order, requires, problems: [...new Set(problems)] };
+  }
+
+  /**
+   * Picks a version for every name reachable from `requests`. A choice can bring in ranges that change an
+   * earlier one (and what that one needed), so it is redone from the requests until nothing changes.
+   */
+  private chooseVersions(
+    requests: readonly FeatureRequest[],
+    installed: (name: string) => string | undefined,
+  ): { chosen: Map<string, FeatureDefinition>; problems: string[] } {
+    let chosen = new Map<string, FeatureDefinition>();
+    for (let round = 0; ; round++) {
+      const asks = new Map<string, { range: string | undefined; by: string }[]>();
+      const ask = (request: FeatureRequest, by: string): boolean => {
+        const list = asks.get(request.name);
+        if (list) {
+          list.push({ range: request.range, by });
+          return false;
+        }
+        asks.set(request.name, [{ range: request.range, by }]);
+        return true;
+      };
+      const pending = requests.filter((r) => ask(r, 'the request')).map((r) => r.name);
+      // Every name reachable through the current choices, with every range asked for it.
+      for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+        const feature = chosen.get(name);
+        for (const dep of feature?.dependencies ?? []) if (ask(dep, featureId(feature as FeatureDefinition))) pending.push(dep.name);
+      }
+      const problems: string[] = [];
+      const next = new Map<string, FeatureDefinition>();
+      for (const [name, list] of asks) {
+        const picked = this.pickVersion(name, list, installed(name));
+        if (typeof picked === 'string') problems.push(picked);
+        else next.set(name, picked);
+      }
+      const stable = next.size === chosen.size && [...next].every(([name, feature]) => chosen.get(name) === feature);
+      if (stable || round === 20) return { chosen: next, problems };
+      chosen = next;
+    }
+  }
+
+  /** The version of `name` for everyone who asks for it, or what is wrong. */
+  private pickVersion(name: string, asks: readonly { range: string | undefined; by: string }[], installedVersion: string | undefined): FeatureDefinition | string {
+    const fits = (feature: FeatureDefinition): boolean => asks.every((a) => a.range === undefined || semver.satisfies(feature.version, a.range, { includePrerelease: true }));
+    const candidates = this.byName.get(name) ?? [];
+    const picked = candidates.find((f) => f.version === installedVersion && fits(f)) ?? candidates.find(fits);
+    if (picked) return picked;
+    const alone = asks.find((a) => !this.find(name, a.range));
+    if (alone) {
+      const request = { name, ...(alone.range !== undefined && { range: alone.range }) };
+      return alone.by === 'the request' ? `no feature ${describe(request)}: ${this.missing(request)}` : `${alone.by} needs ${describe(request)}: ${this.missing(request)}`;
+    }
+    const who = asks.map((a) => `${a.by === 'the request' ? 'the request asks for' : `${a.by} needs`} ${a.range ?? 'any version'}`).join(', ');
+    const versions = [...new Set(candidates.map((f) => f.version))].join(', ');
+    return `no one version of "${name}" satisfies everything that needs it (${who}; defined: ${versions}); align the ranges, or define a version that fits them all`;
   }
 
   private dependencyProblem(feature: FeatureDefinition, dep: FeatureDependency): FeatureProblem | undefined {

@@ -28,14 +28,23 @@ describe('features.json: reading and resolution', () => {
         { name: 'api', version: '2.0.0' },
         { name: 'core', version: '1.0.0', features: [{ name: 'api', version: '^1.0.0' }] },
         { name: 'app', version: '1.0.0', features: ['core', 'api'] },
+        { name: 'app2', version: '1.0.0', features: ['core', { name: 'api', version: '^2' }] },
         { name: 'unversioned' },
       ],
     });
     expect(problems).toEqual([]);
     const { features, problems: closureProblems } = catalog.closure([{ name: 'app' }]);
     expect(closureProblems).toEqual([]);
-    // core needs api ^1 (1.4.2); app also asks for bare "api", which is 2.0.0: both are in the closure.
-    expect(features.map((f) => `${f.name}@${f.version}`)).toEqual(['api@1.4.2', 'core@1.0.0', 'api@2.0.0', 'app@1.0.0']);
+    // core needs api ^1; app asks for any api: one version serves both, the highest that fits both.
+    expect(features.map((f) => `${f.name}@${f.version}`)).toEqual(['api@1.4.2', 'core@1.0.0', 'app@1.0.0']);
+    // Alone, "api" is the highest; with 1.0.0 installed, that one is kept where it fits.
+    expect(catalog.closure([{ name: 'api' }]).features.map((f) => f.version)).toEqual(['2.0.0']);
+    expect(catalog.closure([{ name: 'app' }], (name) => (name === 'api' ? '1.0.0' : undefined)).features.map((f) => `${f.name}@${f.version}`)).toEqual(['api@1.0.0', 'core@1.0.0', 'app@1.0.0']);
+    // Ranges that no one version satisfies together are a problem, not two versions side by side.
+    expect(catalog.closure([{ name: 'app2' }]).problems).toEqual([
+      'no one version of "api" satisfies everything that needs it (app2@1.0.0 needs ^2, core@1.0.0 needs ^1.0.0; defined: 2.0.0, 1.4.2, 1.0.0); align the ranges, or define a version that fits them all',
+    ]);
+    expect(catalog.closure([{ name: 'api', range: '^3' }]).problems).toEqual(['no feature "api" ^3: no version satisfies ^3 (defined: 2.0.0, 1.4.2, 1.0.0); change the range, or define a version that fits']);
     expect(catalog.find('api')?.version).toBe('2.0.0');
     expect(catalog.find('api', '~1.0')?.version).toBe('1.0.0');
     expect(catalog.find('unversioned')?.version).toBe('0.0.0');
