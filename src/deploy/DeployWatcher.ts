@@ -159,7 +159,7 @@ export class DeployWatcher {
     } catch (error) {
       this.emit({ entry, action: 'failed', error: (error as Error).message });
       const message = (error as Error).message;
-      this.logger.error({ entry }, message.startsWith(`deploy/${entry}`) ? message : `deploy/${entry}: ${message}`);
+      this.logger.error({ entry, err: error }, message.startsWith(`deploy/${entry}`) ? message : `deploy/${entry}: ${message}`);
     }
   }
 

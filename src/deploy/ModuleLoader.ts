@@ -5,6 +5,7 @@ import type { ComponentClass } from '../component/ComponentDescription.js';
 import { componentClassesOf } from '../component/componentClassesOf.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import { importErrorLocation } from './importErrorLocation.js';
 
 /** A module as imported: where from, and the component classes among its exports. */
 export interface LoadedModule {
@@ -53,9 +54,10 @@ export class ModuleLoader {
     try {
       exports = (await import(url)) as object;
     } catch (error) {
+      const where = await importErrorLocation(file, error);
       throw new LatticeError(
         ErrorCode.MODULE_IMPORT_FAILED,
-        `Module ${file} could not be imported: ${(error as Error).message}`,
+        `Module ${file} could not be imported: ${where === undefined ? '' : `${where}: `}${(error as Error).message}`,
         { file },
         { cause: error },
       );

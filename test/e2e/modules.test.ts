@@ -58,4 +58,25 @@ describe('component modules outside any node_modules tree', () => {
     lattice.child.kill('SIGTERM');
     expect(await lattice.exited).toBe(0);
   });
+
+  test('a module that does not compile, throws, or imports a missing name is reported with the file and line where it went wrong', async () => {
+    const home = await homes.make();
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    await writeFiles(home, {
+      // The syntax error sits in a file the entry imports: Node 20 names neither file nor line for it.
+      'deploy/broken/index.js': "import { helper } from './helper.js';\nexport const x = helper;\n",
+      'deploy/broken/helper.js': 'export function helper() {\n  return 1 +;\n}\n',
+      'deploy/throws.js': "export const a = 1;\nthrow new Error('cannot start here');\n",
+      'deploy/missing.js': "import { nothing } from './throws.js';\n",
+    });
+    const where = (entry: string) => lattice.waitForLine((l) => l.level === 50 && typeof l.msg === 'string' && l.msg.startsWith(`deploy/${entry}`));
+    const deploy = join(home, 'deploy');
+    expect((await where('broken')).msg).toBe(`deploy/broken: Module ${deploy}/broken/index.js could not be imported: ${deploy}/broken/helper.js:2:13: Unexpected token ';'`);
+    expect((await where('throws.js')).msg).toBe(`deploy/throws.js: Module ${deploy}/throws.js could not be imported: ${deploy}/throws.js:2:7: cannot start here`);
+    expect((await where('missing.js')).msg).toMatch(new RegExp(`^deploy/missing\\.js: Module .*could not be imported: ${deploy}/missing\\.js:1: The requested module './throws\\.js' does not provide an export named 'nothing'$`));
+    lattice.child.kill('SIGTERM');
+    expect(await lattice.exited).toBe(0);
+  });
 });
