@@ -5,15 +5,17 @@ import { jsonPath } from '../json/jsonPath.js';
 const PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
- * Replaces `${env:NAME}` and `${env:NAME:-default}` in every string of a JSON value.
+ * Replaces `${env:NAME}` and `${env:NAME:-default}` (the default when NAME is unset or empty) in every
+ * string of a JSON value.
  * @throws LatticeError CONFIG_ENV_MISSING naming the JSON path, when NAME is unset and has no default.
  */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = []): unknown {
   if (typeof value === 'string') {
     return value.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
+      // As in the shell, `:-` also stands in for a variable set to nothing.
+      if (fallback !== undefined && (found === undefined || found === '')) return fallback;
       if (found !== undefined) return found;
-      if (fallback !== undefined) return fallback;
       throw new LatticeError(
         ErrorCode.CONFIG_ENV_MISSING,
         `${jsonPath(path)}: environment variable ${name} is not set; set it, or give a default as \${env:${name}:-value}`,

@@ -58,6 +58,7 @@ export function featureId(feature: { readonly name: string; readonly version: st
 
 /** A problem as one line: `features.json $.features[1].name: ...`. */
 export function formatProblem(problem: FeatureProblem): string {
-  const place = problem.line === undefined ? problem.path : `${problem.line}:${problem.column ?? 1}`;
-  return `${problem.file} ${place}: ${problem.message}`;
+  // file:line:column, as editors and terminals link it; a JSON path after the file otherwise.
+  if (problem.line !== undefined) return `${problem.file}:${problem.line}:${problem.column ?? 1}: ${problem.message}`;
+  return `${problem.file} ${problem.path}: ${problem.message}`;
 }

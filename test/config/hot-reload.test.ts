@@ -262,10 +262,11 @@ describe('configuration files, hot reloaded', () => {
     const { Tuned, seen } = modifiableComponent();
     const { container, file, reloads } = await startIn(
       [Tuned],
-      { tuned: '{ "url": "http://${env:LATTICE_TEST_HOST}:${env:LATTICE_TEST_PORT:-8080}/x", "plain": "$notaplaceholder" }' },
-      { LATTICE_TEST_HOST: 'example.org' },
+      { tuned: '{ "url": "http://${env:LATTICE_TEST_HOST}:${env:LATTICE_TEST_PORT:-8080}/x", "plain": "$notaplaceholder", "empty": "${env:LATTICE_TEST_EMPTY:-fallback}" }' },
+      { LATTICE_TEST_HOST: 'example.org', LATTICE_TEST_EMPTY: '' },
     );
-    expect(seen.items[0]?.config).toMatchObject({ url: 'http://example.org:8080/x', plain: '$notaplaceholder' });
+    // As in the shell, ":-" gives the default for a variable that is unset or empty.
+    expect(seen.items[0]?.config).toMatchObject({ url: 'http://example.org:8080/x', plain: '$notaplaceholder', empty: 'fallback' });
     await writeFile(file('tuned'), '{ "url": "${env:LATTICE_TEST_MISSING}" }');
     await reloads.next((r) => r.outcome === 'problem');
     expect(container.component('tuned').configurationProblem).toBe(

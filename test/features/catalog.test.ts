@@ -113,7 +113,7 @@ describe('features.json: reading and resolution', () => {
     const root = await homes.make();
     await writeFiles(root, { 'features.json': '{\n  "features": [\n    { "name": "a", }\n  ]\n}\n' });
     const { problems } = await readFeaturesFile(`${root}/features.json`, { source: 'features.json' });
-    expect(problems.map(formatProblem)).toEqual(['features.json 3:20: invalid JSON: trailing comma before "}".']);
+    expect(problems.map(formatProblem)).toEqual(['features.json:3:20: invalid JSON: trailing comma before "}".']);
   });
 
   test('a folder module means its index; a path through a symlink that leads out of the folder is refused', async () => {
