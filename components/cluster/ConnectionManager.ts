@@ -4,6 +4,7 @@ import type { MessageTransport } from '../messaging/api.js';
 import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';
 import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
+import { reconnectDelay } from './reconnectDelay.js';
 
 export interface ConnectionSettings {
   readonly local: ControllerNode;
@@ -340,12 +341,8 @@ export class ConnectionManager implements MessageTransport {
 
   private scheduleRetry(nodeId: string): void {
     if (this.stopped || !this.nodes.has(nodeId)) return;
-    const { initialMs, maxMs } = this.settings.reconnect;
-    const previous = this.backoff.get(nodeId);
-    const attempt = (previous?.attempt ?? 0) + 1;
-    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
-    const jitter = delay * (0.8 + Math.random() * 0.4);
-    this.backoff.set(nodeId, { attempt, nextAt: Date.now() + jitter });
+    const attempt = (this.backoff.get(nodeId)?.attempt ?? 0) + 1;
+    this.backoff.set(nodeId, { attempt, nextAt: Date.now() + reconnectDelay(attempt, this.settings.reconnect) });
   }
 
   /**

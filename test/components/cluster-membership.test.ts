@@ -7,6 +7,7 @@ import { CommunicationManager } from '../../components/messaging/index.js';
 import { testContainer } from '../helpers/container.js';
 import { freePorts } from '../helpers/ports.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
+import { reconnectDelay } from '../../components/cluster/reconnectDelay.js';
 
 const nodes: TestNode[] = [];
 afterEach(async () => {
@@ -38,6 +39,25 @@ describe('which node this is', () => {
     expect(() => localIdentity(two, { nodeId: 'z' })).toThrow('this node\'s id is "z", but config/cluster.json lists no such node (it lists a, b); add it, or start with the right --node-id');
     const shared = config({ nodes: [{ id: 'a', ip: '10.0.0.1' }, { id: 'b', ip: '10.0.0.1', tcpPort: 9000 }] });
     expect(() => localIdentity(shared, { ip: '10.0.0.1' })).toThrow('several nodes of config/cluster.json share; start with --node-id');
+  });
+
+  test('LATTICE_NODE_ID names the node when the container has no node id of its own', async () => {
+    const ports = await freePorts(2);
+    const previous = process.env.LATTICE_NODE_ID;
+    process.env.LATTICE_NODE_ID = 'b';
+    try {
+      const t = testContainer();
+      await t.container.config.update('cluster', { nodes: nodeList(['a', 'b'], ports) });
+      t.container.register(CommunicationManager, ClusterStore);
+      await t.container.start();
+      await t.container.whenActive('cluster');
+      const store = (await t.container.getService(ClusterService)) as ClusterService;
+      expect(store.getLocalNode()).toEqual({ id: 'b', ip: '127.0.0.1', tcpPort: ports[1] });
+      await t.container.stop();
+    } finally {
+      if (previous === undefined) delete process.env.LATTICE_NODE_ID;
+      else process.env.LATTICE_NODE_ID = previous;
+    }
   });
 
   test('a node that is not listed (LATTICE_IP fall-back) runs, and says that the listed nodes will refuse it', async () => {
@@ -80,6 +100,14 @@ describe('membership at run time', () => {
     expect(a.events.items.find((e) => e.type === 'node-removed')?.node).toEqual(added);
     expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
     expect(() => { a.store.removeNode('a'); }).toThrow('node a is this node; it cannot remove itself');
+  });
+
+  test('the reconnection delay doubles up to its cap, spread by ±20%', () => {
+    const settings = { initialMs: 50, maxMs: 1000 };
+    const at = (random: number) => [1, 2, 3, 4, 5, 6, 7, 50].map((attempt) => reconnectDelay(attempt, settings, () => random));
+    expect(at(0.5)).toEqual([50, 100, 200, 400, 800, 1000, 1000, 1000]);
+    expect(at(0)).toEqual([40, 80, 160, 320, 640, 800, 800, 800]);
+    expect(at(1)).toEqual([60, 120, 240, 480, 960, 1200, 1200, 1200]);
   });
 
   test('reconnection attempts to a node that is down back off exponentially', async () => {

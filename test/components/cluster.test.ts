@@ -61,6 +61,17 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await seq.waitFor((items) => items.length === 2000);
     expect(seq.items).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(c!.messaging.getSubscribers('seq')).toHaveLength(1);
+
+    // A removed subscriber gets nothing more; the one beside it still does (in order, so after it).
+    const removable = (m: { body: unknown }): void => {
+      got.push(`removed one got ${String(m.body)}`);
+    };
+    c!.messaging.addSubscriber('seq', removable);
+    c!.messaging.removeSubscriber('seq', removable);
+    expect(c!.messaging.getSubscribers('seq')).toHaveLength(1);
+    await a!.messaging.send('seq', 2000, 'c');
+    await seq.waitFor((items) => items.includes(2000));
+    expect(got.items.filter((i) => i.startsWith('removed one'))).toEqual([]);
   });
 
   test('request/reply: the reply, an error reply, no subscriber, and a timeout', async () => {

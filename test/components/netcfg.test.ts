@@ -52,6 +52,8 @@ describe('netcfg: parsing, validation, dpid conversion, diff', () => {
         { dpid: '1', port: 0, ips: ['10.0.0.1/40'], mac: 'nope' },
         { dpid: '1', port: '5x', ips: [] },
         { dpid: '2', port: 1, ips: [], extra: true },
+        { dpid: '3', port: 0xffffff01, ips: [] },
+        { dpid: '4', port: '4294967040', ips: [] },
       ],
       interfaces: [{ dpid: '00:01', port: 1, ips: [] }],
     });
@@ -65,8 +67,11 @@ describe('netcfg: parsing, validation, dpid conversion, diff', () => {
         '$.addresses.1.mac: "nope" is not a MAC address of 6 hex bytes such as 00:00:00:11:22:33',
         '$.addresses.2.port: a port is a number, or a string of digits',
         expect.stringMatching(/^\$\.addresses\.3: .*extra/),
+        '$.addresses.4.port: the highest OpenFlow port is 4294967040',
       ]),
     );
+    // The highest port itself is fine.
+    expect(problems.filter((p) => p.startsWith('$.addresses.5'))).toEqual([]);
   });
 
   test('a port configured twice is an error', () => {

@@ -37,6 +37,7 @@ function onosDistribution(): Record<string, string | object> {
         { name: 'broken-app', version: '0.1.0', features: ['onos-api'], components: ['modules/broken.js'] },
         { name: 'broken-core-app', version: '0.1.0', features: ['onos-core'], components: ['modules/broken.js'], config: { 'broken-extra': { added: true } } },
         { name: 'unimportable', version: '0.1.0', features: ['onos-api'], components: ['modules/throws.js'] },
+        { name: 'lonely-app', version: '0.1.0', features: ['onos-api'], components: ['modules/lonely.js'] },
       ],
       boot: ['onos-api'],
     },
@@ -46,6 +47,7 @@ function onosDistribution(): Record<string, string | object> {
     'modules/netcfg.js': componentModule({ name: 'netcfg', needs: ['HostAdminService', 'ClusterService'] }),
     'modules/broken.js': componentModule({ name: 'broken', needs: ['HostAdminService'], activate: "throw new Error('bad address file')" }),
     'modules/throws.js': "throw new Error('cannot even load');\n",
+    'modules/lonely.js': componentModule({ name: 'lonely', needs: ['HostAdminService', 'NobodyProvidesThis'] }),
   };
 }
 
@@ -135,6 +137,16 @@ describe('features: install and uninstall', () => {
     expect(container.config.list()).toEqual([]);
   });
 
+  test('a component left waiting for a service nobody provides: the report says what it waits for, and the install is undone', async () => {
+    const { container } = await startDistribution();
+    const error = await rejectionOf(container.install('lonely-app'));
+    expect(LatticeError.is(error, ErrorCode.FEATURE_INSTALL_FAILED)).toBe(true);
+    expect(error.message).toContain('Cannot install lonely-app: 1 component did not come up, so the install was undone:');
+    expect(error.message).toMatch(/lonely is unsatisfied-reference: Reference "\w+" \(1\.\.1 NobodyProvidesThis\) has no service/);
+    expect(container.components().map((c) => c.name)).toEqual(['host-store']);
+    expect(container.features.list().find((f) => f.name === 'lonely-app')?.installed).toBe(false);
+  });
+
   test('a module that throws on import: nothing is installed', async () => {
     const { container } = await startDistribution();
     const error = await rejectionOf(container.install('unimportable'));
@@ -147,7 +159,7 @@ describe('features: install and uninstall', () => {
     const { container } = await startDistribution();
     const error = await rejectionOf(container.install('onos-ap'));
     expect(error.code).toBe(ErrorCode.FEATURE_NOT_FOUND);
-    expect(error.message).toBe('No feature "onos-ap". Known features: broken-app, broken-core-app, onos-api, onos-app-config, onos-core, unimportable.');
+    expect(error.message).toBe('No feature "onos-ap". Known features: broken-app, broken-core-app, lonely-app, onos-api, onos-app-config, onos-core, unimportable.');
     expect((await rejectionOf(container.install('onos-api@^2'))).code).toBe(ErrorCode.FEATURE_NOT_FOUND);
   });
 
