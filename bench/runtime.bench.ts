@@ -81,14 +81,18 @@ export async function benchRuntime(sizes: readonly number[]): Promise<void> {
     started = performance.now();
     await container.disable(`node-${root}`);
     const disableMs = performance.now() - started;
+    const strays = (step: string): void => {
+      const stray = [...touched].filter((name) => !affected.has(Number(name.slice('node-'.length))));
+      if (stray.length > 0) throw new Error(`components outside the affected set changed on ${step}: ${stray.slice(0, 5).join(', ')}`);
+    };
+    strays('remove');
     const touchedByDisable = touched.size;
     touched.clear();
     started = performance.now();
     await container.enable(`node-${root}`);
     const enableMs = performance.now() - started;
     unsubscribe();
-    const stray = [...touched].filter((name) => !affected.has(Number(name.slice('node-'.length))));
-    if (stray.length > 0) throw new Error(`components outside the affected set changed: ${stray.slice(0, 5).join(', ')}`);
+    strays('re-add');
 
     started = performance.now();
     await container.stop();
