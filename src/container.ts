@@ -195,7 +195,7 @@ export class Container {
     const descriptions = classes.map((c) => getComponentDescription(c));
     const names = new Set<string>();
     for (const d of descriptions) {
-      if (names.has(d.name) || this.runtime.has(d.name)) {
+      if (names.has(d.name) || this.runtime.nameTaken(d.name)) {
         const other = descriptions.find((o) => o !== d && o.name === d.name);
         throw new LatticeError(
           ErrorCode.COMPONENT_NAME_DUPLICATE,
@@ -210,7 +210,10 @@ export class Container {
     return managers.map((m) => m.name);
   }
 
-  /** Deactivates a component (its dependents first) and forgets it. */
+  /**
+   * Deactivates a component (its dependents first) and forgets it. A class registered under the same name
+   * before this resolves takes its place once it is gone.
+   */
   async unregister(name: string): Promise<void> {
     await this.runtime.remove(name);
     await this.settled();

@@ -41,6 +41,8 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   private readonly byName = new Map<string, ComponentManager>();
+  /** Components being removed, each with what was registered under its name meanwhile. */
+  private readonly removing = new Map<string, { done: Promise<void>; next?: ComponentManager | undefined }>();
   private readonly listeners = new Set<(change: ComponentStateChange) => void>();
   private startedValue = false;
   private inFlight = 0;
@@ -67,7 +69,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
    */
   create(description: ComponentDescription): ComponentManager {
     const existing = this.byName.get(description.name);
-    if (existing) {
+    if (existing && this.nameTaken(description.name)) {
       const same = existing.description.implementation === description.implementation ? 'it is already registered' : `${existing.description.implementation.name} already has that name`;
       throw new LatticeError(
         ErrorCode.COMPONENT_NAME_DUPLICATE,
@@ -78,16 +80,49 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return new ComponentManager(description, this);
   }
 
-  /** Adds a manager made by `create`; it starts at once if the runtime has started. */
+  /**
+   * Adds a manager made by `create`; it starts at once if the runtime has started. One whose name is still
+   * being removed takes its place once the old one is gone.
+   */
   add(manager: ComponentManager): void {
+    const removal = this.removing.get(manager.name);
+    if (removal) {
+      removal.next = manager;
+      return;
+    }
     this.byName.set(manager.name, manager);
     if (this.startedValue) void manager.open();
   }
 
+  /**
+   * Deactivates a component and forgets it. Removing a name again while it is being removed withdraws what
+   * was registered under it meanwhile (the last word wins, in call order).
+   */
   async remove(name: string): Promise<void> {
+    const pending = this.removing.get(name);
+    if (pending) {
+      pending.next = undefined;
+      return pending.done;
+    }
     const manager = this.get(name);
-    await manager.shutdown('disposed');
-    this.byName.delete(name);
+    const removal: { done: Promise<void>; next?: ComponentManager | undefined } = { done: Promise.resolve() };
+    this.removing.set(name, removal);
+    removal.done = (async () => {
+      try {
+        await manager.shutdown('disposed');
+      } finally {
+        this.byName.delete(name);
+        this.removing.delete(name);
+        if (removal.next) this.add(removal.next);
+      }
+    })();
+    return removal.done;
+  }
+
+  /** Whether registering `name` now would clash: a component has it, and is not on its way out. */
+  nameTaken(name: string): boolean {
+    const removal = this.removing.get(name);
+    return removal ? removal.next !== undefined : this.byName.has(name);
   }
 
   /** @throws LatticeError COMPONENT_NOT_FOUND */

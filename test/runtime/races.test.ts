@@ -103,4 +103,66 @@ describe('races', () => {
     }
     expect(unhandled).toEqual([]);
   });
+
+  test('a storm of 1,000 component registrations and unregistrations, none awaited, ends with the last word, one instance at a time', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let live = 0;
+      let most = 0;
+      const makeProvider = (generation: number) => {
+        @Component({ name: 'provider', service: Feed, immediate: true, properties: { generation } })
+        class Provider {
+          n = generation;
+          @Activate async activate(): Promise<void> {
+            most = Math.max(most, ++live);
+            await Promise.resolve();
+          }
+          @Deactivate async deactivate(): Promise<void> {
+            await Promise.resolve();
+            live--;
+          }
+        }
+        return Provider;
+      };
+      const { container } = testContainer();
+      await container.start();
+      const pending: Promise<void>[] = [];
+      let registered = false;
+      let seed = 7;
+      const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      let last = -1;
+      for (let i = 0; i < 1000; i++) {
+        if (!registered || random() < 0.4) {
+          if (registered) pending.push(container.unregister('provider'));
+          container.register(makeProvider(i));
+          registered = true;
+          last = i;
+        } else {
+          pending.push(container.unregister('provider'));
+          registered = false;
+        }
+        if (random() < 0.1) await Promise.resolve();
+      }
+      // A second registration while one is waiting to take the name is still a clash.
+      if (registered) expect(() => container.register(makeProvider(-1))).toThrow(/already has that name|already registered/);
+      await Promise.all(pending);
+      await container.settled();
+      if (registered) {
+        expect(container.component('provider').state).toBe('active');
+        expect(container.component('provider').properties.generation).toBe(last);
+        expect(((await container.getService(Feed)) as { n: number }).n).toBe(last);
+      } else expect(container.components()).toEqual([]);
+      expect(most).toBe(1);
+      expect(live).toBe(registered ? 1 : 0);
+      await container.stop();
+      expect(live).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });
