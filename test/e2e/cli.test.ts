@@ -137,6 +137,13 @@ describe('the lattice CLI against a running container', () => {
     await container.waitForLine((l) => l.msg === 'deploy/extra.js deployed: extra');
     expect(JSON.parse((await cli('component', 'info', 'extra', '--json')).stdout)).toMatchObject({ state: 'active' });
 
+    // A component that failed shows its failure and the stack, down to the line of the module.
+    await writeFiles(home, { 'deploy/faulty.js': componentModule({ name: 'faulty', needs: ['HostAdminService'], activate: "throw new Error('faulty at activation')" }) });
+    await container.waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith('deploy/faulty.js deployed'));
+    const faulty = await cli('component', 'info', 'faulty');
+    expect(faulty.stdout).toContain('State:          failed-activation');
+    expect(faulty.stdout).toMatch(/Failure: {8}ACTIVATION_FAILED: faulty at activation \(\d{4}-\d\d-\d\dT[\d:.]+Z\)\n {2}Error: faulty at activation\n +at .*deploy\/faulty\.js[^:]*:\d+:\d+/);
+
     const dot = await cli('graph');
     expect(dot.stdout).toContain('"app" -> "host-store" [label="dep0 1..1"];');
     expect(dot.stdout).toContain('"extra" -> "host-store"');
@@ -191,7 +198,11 @@ describe('the lattice CLI against a running container', () => {
     expect(second.stderr).toMatch(new RegExp(`a container is already running in ${home} \\(pid ${first.child.pid}, control port \\d+\\)`));
     first.child.kill('SIGKILL');
     await first.exited;
-    // The killed container left its lock and control file behind.
+    // The killed container left its lock and control file behind: commands see that it is gone.
+    await stat(join(home, 'data', 'control.json'));
+    const orphaned = await runLattice(['status', '--home', home]);
+    expect(orphaned.code).toBe(3);
+    expect(orphaned.stderr).toContain(`No container is running in ${home} (the one with pid ${first.child.pid} is gone). Start one with: lattice start --home ${home}`);
     const again = await started(home);
     expect((await runLattice(['status', '--home', home, '--json'])).code).toBe(0);
     again.child.kill('SIGTERM');
