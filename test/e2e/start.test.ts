@@ -33,6 +33,30 @@ describe('lattice start', () => {
     lattice.child.kill(signal);
     expect(await lattice.exited).toBe(0);
     expect(lattice.lines.map((l) => l.msg)).toContain('container stopped');
+    // Every watcher, socket and timer of the distribution is closed by the stop.
+    expect(lattice.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('still open after the stop'))).toEqual([]);
+  });
+
+  test('what a component leaves open after the stop (a timer, a server) is named in a warning', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'deploy/leaky.js': `import { createServer } from 'node:net';
+import { Activate, Component } from 'lattice';
+export class Leaky {
+  activate() { setInterval(() => undefined, 60_000); createServer().listen(0, '127.0.0.1'); }
+}
+Activate(Leaky.prototype, 'activate');
+Component({ name: 'leaky', immediate: true })(Leaky);
+`,
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    lattice.child.kill('SIGTERM');
+    expect(await lattice.exited).toBe(0);
+    const warning = lattice.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('still open after the stop'));
+    expect(warning?.level).toBe(40);
+    expect([...(warning?.open as string[])].sort()).toEqual(['TCPServerWrap', 'Timeout']);
   });
 
   test('configuration files under --home are applied, and an edit reconfigures the running component', async () => {

@@ -49,6 +49,9 @@ export async function startContainer(options: StartOptions): Promise<number> {
     },
   });
 
+  // What holds the event loop open before anything starts (stdio, mostly): what is left after a stop is
+  // compared with it.
+  const baseline = process.getActiveResourcesInfo();
   // Nothing else may hold the event loop open (the components' timers can be unref'd): stay until stopped.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let stopping = false;
@@ -70,6 +73,10 @@ export async function startContainer(options: StartOptions): Promise<number> {
     })().then(
       () => {
         clearInterval(keepAlive);
+        const left = leftOpen(baseline);
+        if (left.length > 0) {
+          logger.warn({ open: left }, `still open after the stop: ${left.join(', ')} (a component that does not close its timers, sockets or watchers on deactivate)`);
+        }
         logger.info('container stopped');
         process.exit(0);
       },
@@ -114,4 +121,17 @@ export async function startContainer(options: StartOptions): Promise<number> {
     }
   }
   return 0;
+}
+
+/** Resources holding the event loop open now that were not there at `baseline` (each kind once per extra one). */
+function leftOpen(baseline: readonly string[]): string[] {
+  const before = new Map<string, number>();
+  for (const kind of baseline) before.set(kind, (before.get(kind) ?? 0) + 1);
+  const left: string[] = [];
+  for (const kind of process.getActiveResourcesInfo()) {
+    const count = before.get(kind) ?? 0;
+    if (count > 0) before.set(kind, count - 1);
+    else left.push(kind);
+  }
+  return left;
 }
