@@ -175,7 +175,7 @@ export class ConfigAdmin implements ConfigurationSource {
   setProblem(pid: string, problem: string, file?: string): boolean {
     const current = this.stored.get(pid);
     if (current?.entry.problem === problem) return false;
-    this.logger.error({ configPid: pid, file }, `configuration ${pid} not applied, keeping the last good one: ${problem}`);
+    this.logger.error({ configPid: pid, file }, `configuration ${pid} not applied, keeping the last good one: ${problem} (fix it: the change is picked up at once)`);
     const entry: ConfigurationEntry = {
       pid,
       ...(current?.entry.values && { values: current.entry.values }),

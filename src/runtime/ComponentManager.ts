@@ -460,7 +460,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       }
     }
     if (problem !== undefined && problem !== this.configProblemValue && entry?.problem === undefined) {
-      this.logger.error({ configPid: pid, file: entry?.file }, `configuration of ${this.name} not applied, keeping the last good one: ${problem}`);
+      this.logger.error({ configPid: pid, file: entry?.file }, `configuration of ${this.name} not applied, keeping the last good one: ${problem} (fix it: the component picks the change up at once)`);
     }
     this.configProblemValue = problem;
     if (deepEqual(next, this.configuration)) return;
