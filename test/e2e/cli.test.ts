@@ -233,11 +233,14 @@ describe('the lattice CLI against a running container', () => {
     expect(install.stderr).toContain('waiting for slow');
   });
 
-  test('the shell runs piped commands and exits with the worst exit code', async () => {
+  test('the shell runs piped commands and exits with the worst exit code (2 here: a usage error)', async () => {
     const home = await distribution();
     await started(home);
-    const shell = await runLattice(['shell', '--home', home], { input: 'status\nfeature list --installed\ncomponent info nope\n  \ndemo echo from the shell\n' });
-    expect(shell.code).toBe(1);
+    const shell = await runLattice(['shell', '--home', home], { input: 'status\nfeature list --installed\ncomponent info nope\n  \ndemo echo from the shell\nnope\nfeature nope\n' });
+    expect(shell.code).toBe(2);
+    // A mistyped word says so in a line and points at help, without the whole usage text.
+    expect(shell.stderr.split("error: unknown command 'nope'\n(type help for the commands)\n")).toHaveLength(3);
+    expect(shell.stderr).not.toContain('Usage:');
     expect(shell.stdout).toContain('Features:   api 1.0.0');
     expect(shell.stdout).toMatch(/NAME +VERSION +INSTALLED +REQUIRED BY +BOOT +DESCRIPTION\napi +1\.0\.0 +yes +yes +the host store/);
     expect(shell.stderr).toContain('No component named "nope"');

@@ -94,7 +94,8 @@ async function runLine(words: string[], context: CliContext, commands: readonly 
   const program = buildProgram(state, { home: context.home });
   addContributedCommands(program, commands, state, warn);
   const nested = (command: CommanderCommand): void => {
-    command.exitOverride();
+    // A typo in a session gets a line, not the whole usage text.
+    command.exitOverride().showHelpAfterError('(type help for the commands)');
     for (const sub of command.commands) nested(sub);
   };
   nested(program);
