@@ -199,7 +199,7 @@ export class Container {
         const other = descriptions.find((o) => o !== d && o.name === d.name);
         throw new LatticeError(
           ErrorCode.COMPONENT_NAME_DUPLICATE,
-          `Cannot register ${d.implementation.name} as component "${d.name}": ${other ? other.implementation.name : 'another component'} already has that name. Give one of them another name with @Component({ name }).`,
+          `Cannot register ${d.implementation.name} as component "${d.name}": ${(other ?? this.runtime.get(d.name).description).implementation.name} already has that name. Give one of them another name with @Component({ name }).`,
           { component: d.name },
         );
       }

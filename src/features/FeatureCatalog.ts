@@ -2,6 +2,19 @@ import semver from 'semver';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { featureId, type FeatureDefinition, type FeatureDependency, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
 
+/** Versions tried at most when resolving one install (features are few; this only bounds a pathological file). */
+const SEARCH_BUDGET = 10_000;
+
+/** A range asked for a feature, and who asks. */
+interface Ask {
+  readonly range: string | undefined;
+  readonly by: string;
+}
+
+function fits(feature: FeatureDefinition, asks: readonly Ask[]): boolean {
+  return asks.every((a) => a.range === undefined || semver.satisfies(feature.version, a.range, { includePrerelease: true }));
+}
+
 /** A request for a feature: a name, and optionally a semver range (default: the highest version). */
 export interface FeatureRequest {
   readonly name: string;
@@ -122,57 +135,83 @@ export class FeatureCatalog {
   }
 
   /**
-   * Picks a version for every name reachable from `requests`. A choice can bring in ranges that change an
-   * earlier one (and what that one needed), so it is redone from the requests until nothing changes.
+   * Picks a version for every name reachable from `requests` such that every range asked for a name is
+   * satisfied: a search, highest versions first (the installed one first where it fits), that backs up
+   * when a choice asks for a version an earlier choice rules out. Greedy picking can loop or settle on a
+   * set that breaks a range; features are few, so the search is cheap (and bounded all the same).
    */
   private chooseVersions(
     requests: readonly FeatureRequest[],
     installed: (name: string) => string | undefined,
   ): { chosen: Map<string, FeatureDefinition>; problems: string[] } {
-    let chosen = new Map<string, FeatureDefinition>();
-    for (let round = 0; ; round++) {
-      const asks = new Map<string, { range: string | undefined; by: string }[]>();
-      const ask = (request: FeatureRequest, by: string): boolean => {
-        const list = asks.get(request.name);
-        if (list) {
-          list.push({ range: request.range, by });
-          return false;
+    let budget = SEARCH_BUDGET;
+    let deepest: { depth: number; problem: string } | undefined;
+    const fail = (depth: number, problem: string): void => {
+      if (!deepest || depth > deepest.depth) deepest = { depth, problem };
+    };
+    const search = (chosen: Map<string, FeatureDefinition>): Map<string, FeatureDefinition> | undefined => {
+      const asks = this.asksOf(requests, chosen);
+      // The last choice may ask for a version of a name chosen before that it rules out.
+      for (const [name, feature] of chosen) {
+        const list = asks.get(name) ?? [];
+        if (!fits(feature, list)) {
+          fail(chosen.size, this.conflict(name, list));
+          return undefined;
         }
-        asks.set(request.name, [{ range: request.range, by }]);
-        return true;
-      };
-      const pending = requests.filter((r) => ask(r, 'the request')).map((r) => r.name);
-      // Every name reachable through the current choices, with every range asked for it.
-      for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
-        const feature = chosen.get(name);
-        for (const dep of feature?.dependencies ?? []) if (ask(dep, featureId(feature as FeatureDefinition))) pending.push(dep.name);
       }
-      const problems: string[] = [];
-      const next = new Map<string, FeatureDefinition>();
-      for (const [name, list] of asks) {
-        const picked = this.pickVersion(name, list, installed(name));
-        if (typeof picked === 'string') problems.push(picked);
-        else next.set(name, picked);
+      const next = [...asks.keys()].find((name) => !chosen.has(name));
+      if (next === undefined) return chosen;
+      const list = asks.get(next) ?? [];
+      const candidates = this.candidates(next, installed(next)).filter((f) => fits(f, list));
+      if (candidates.length === 0) {
+        fail(chosen.size + 1, this.conflict(next, list));
+        return undefined;
       }
-      const stable = next.size === chosen.size && [...next].every(([name, feature]) => chosen.get(name) === feature);
-      if (stable || round === 20) return { chosen: next, problems };
-      chosen = next;
+      for (const candidate of candidates) {
+        if (--budget < 0) return undefined;
+        const found = search(new Map(chosen).set(next, candidate));
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const chosen = search(new Map());
+    if (chosen) return { chosen, problems: [] };
+    if (budget < 0) {
+      const last = deepest === undefined ? '' : ` (the last conflict: ${deepest.problem})`;
+      return { chosen: new Map(), problems: [`no set of versions was found within ${SEARCH_BUDGET} tries${last}; ask for versions explicitly (name@range)`] };
     }
+    return { chosen: new Map(), problems: [deepest?.problem ?? 'no set of versions satisfies every range'] };
   }
 
-  /** The version of `name` for everyone who asks for it, or what is wrong. */
-  private pickVersion(name: string, asks: readonly { range: string | undefined; by: string }[], installedVersion: string | undefined): FeatureDefinition | string {
-    const fits = (feature: FeatureDefinition): boolean => asks.every((a) => a.range === undefined || semver.satisfies(feature.version, a.range, { includePrerelease: true }));
-    const candidates = this.byName.get(name) ?? [];
-    const picked = candidates.find((f) => f.version === installedVersion && fits(f)) ?? candidates.find(fits);
-    if (picked) return picked;
+  /** Every range asked for each name: by the requests, and by the dependencies of the features chosen. */
+  private asksOf(requests: readonly FeatureRequest[], chosen: ReadonlyMap<string, FeatureDefinition>): Map<string, Ask[]> {
+    const asks = new Map<string, Ask[]>();
+    const ask = (request: FeatureRequest, by: string): void => {
+      const list = asks.get(request.name) ?? [];
+      list.push({ range: request.range, by });
+      asks.set(request.name, list);
+    };
+    for (const request of requests) ask(request, 'the request');
+    for (const feature of chosen.values()) for (const dep of feature.dependencies) ask(dep, featureId(feature));
+    return asks;
+  }
+
+  /** The versions of `name` to try, best first: the installed one, then from the highest down. */
+  private candidates(name: string, installedVersion: string | undefined): FeatureDefinition[] {
+    const list = this.byName.get(name) ?? [];
+    const current = list.find((f) => f.version === installedVersion);
+    return current ? [current, ...list.filter((f) => f !== current)] : list;
+  }
+
+  /** Why no version of `name` satisfies everyone who asks for it. */
+  private conflict(name: string, asks: readonly Ask[]): string {
     const alone = asks.find((a) => !this.find(name, a.range));
     if (alone) {
       const request = { name, ...(alone.range !== undefined && { range: alone.range }) };
       return alone.by === 'the request' ? `no feature ${describe(request)}: ${this.missing(request)}` : `${alone.by} needs ${describe(request)}: ${this.missing(request)}`;
     }
     const who = asks.map((a) => `${a.by === 'the request' ? 'the request asks for' : `${a.by} needs`} ${a.range ?? 'any version'}`).join(', ');
-    const versions = [...new Set(candidates.map((f) => f.version))].join(', ');
+    const versions = [...new Set((this.byName.get(name) ?? []).map((f) => f.version))].join(', ');
     return `no one version of "${name}" satisfies everything that needs it (${who}; defined: ${versions}); align the ranges, or define a version that fits them all`;
   }
 

@@ -41,8 +41,8 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   private readonly byName = new Map<string, ComponentManager>();
-  /** Components being removed, each with what was registered under its name meanwhile. */
-  private readonly removing = new Map<string, { done: Promise<void>; next?: ComponentManager | undefined }>();
+  /** Components being removed: each stays the one of its name until it is gone, or one is registered in its place. */
+  private readonly leaving = new Map<string, { readonly manager: ComponentManager; done: Promise<void> }>();
   private readonly listeners = new Set<(change: ComponentStateChange) => void>();
   private startedValue = false;
   private inFlight = 0;
@@ -82,47 +82,46 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   /**
    * Adds a manager made by `create`; it starts at once if the runtime has started. One whose name is still
-   * being removed takes its place once the old one is gone.
+   * being removed is the component of that name from now on (for lookups, enable, diagnostics), and
+   * starts once the old one is gone: never two instances of one name.
    */
   add(manager: ComponentManager): void {
-    const removal = this.removing.get(manager.name);
-    if (removal) {
-      removal.next = manager;
-      return;
-    }
     this.byName.set(manager.name, manager);
-    if (this.startedValue) void manager.open();
+    if (this.startedValue && !this.leaving.has(manager.name)) void manager.open();
   }
 
   /**
-   * Deactivates a component and forgets it. Removing a name again while it is being removed withdraws what
-   * was registered under it meanwhile (the last word wins, in call order).
+   * Deactivates a component and forgets it. Removing a name whose old component is still being removed
+   * withdraws the one registered under it meanwhile (the last call wins).
    */
   async remove(name: string): Promise<void> {
-    const pending = this.removing.get(name);
-    if (pending) {
-      pending.next = undefined;
-      return pending.done;
+    const current = this.get(name);
+    const leaving = this.leaving.get(name);
+    if (leaving) {
+      if (current === leaving.manager) return leaving.done;
+      this.byName.set(name, leaving.manager);
+      await Promise.all([current.shutdown('disposed'), leaving.done]);
+      return;
     }
-    const manager = this.get(name);
-    const removal: { done: Promise<void>; next?: ComponentManager | undefined } = { done: Promise.resolve() };
-    this.removing.set(name, removal);
-    removal.done = (async () => {
+    const entry = { manager: current, done: Promise.resolve() };
+    this.leaving.set(name, entry);
+    entry.done = (async () => {
       try {
-        await manager.shutdown('disposed');
+        await current.shutdown('disposed');
       } finally {
-        this.byName.delete(name);
-        this.removing.delete(name);
-        if (removal.next) this.add(removal.next);
+        this.leaving.delete(name);
+        const now = this.byName.get(name);
+        if (now === current) this.byName.delete(name);
+        else if (now && this.startedValue) void now.open();
       }
     })();
-    return removal.done;
+    return entry.done;
   }
 
   /** Whether registering `name` now would clash: a component has it, and is not on its way out. */
   nameTaken(name: string): boolean {
-    const removal = this.removing.get(name);
-    return removal ? removal.next !== undefined : this.byName.has(name);
+    const current = this.byName.get(name);
+    return current !== undefined && current !== this.leaving.get(name)?.manager;
   }
 
   /** @throws LatticeError COMPONENT_NOT_FOUND */
@@ -146,14 +145,15 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   async start(): Promise<void> {
     this.startedValue = true;
-    await Promise.all([...this.byName.values()].map((m) => m.open()));
+    // One waiting for its name's old component to go starts when it has gone (see remove).
+    await Promise.all([...this.byName.values()].filter((m) => !this.leaving.has(m.name)).map((m) => m.open()));
     await this.settled();
   }
 
   /** Deactivates everything; providers wait for their consumers, so the order is reverse dependency order. */
   async stop(): Promise<void> {
     this.startedValue = false;
-    await Promise.all([...this.byName.values()].map((m) => m.shutdown('container-stopped')));
+    await Promise.all([...[...this.byName.values()].map((m) => m.shutdown('container-stopped')), ...[...this.leaving.values()].map((l) => l.done)]);
     await this.settled();
   }
 

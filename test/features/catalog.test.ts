@@ -44,6 +44,34 @@ describe('features.json: reading and resolution', () => {
     expect(catalog.closure([{ name: 'app2' }]).problems).toEqual([
       'no one version of "api" satisfies everything that needs it (app2@1.0.0 needs ^2, core@1.0.0 needs ^1.0.0; defined: 2.0.0, 1.4.2, 1.0.0); align the ranges, or define a version that fits them all',
     ]);
+    // A choice that rules out an earlier one is backed out of, not kept or looped over.
+    const tangled = new FeatureCatalog([
+      (
+        await catalogOf({
+          features: [
+            { name: 'a', version: '1.0.0' },
+            { name: 'a', version: '2.0.0', features: [{ name: 'b', version: '^1' }, { name: 'c', version: '^2' }] },
+            { name: 'b', version: '1.0.0', features: [{ name: 'a', version: '^1' }, { name: 'c', version: '^2' }] },
+            { name: 'b', version: '2.0.0' },
+            { name: 'c', version: '1.0.0', features: [{ name: 'a', version: '^1' }] },
+            { name: 'c', version: '2.0.0', features: [{ name: 'a', version: '^2' }] },
+            { name: 'x', version: '1.0.0' },
+            { name: 'x', version: '2.0.0', features: [{ name: 'y', version: '^1' }] },
+            { name: 'y', version: '1.0.0' },
+            { name: 'y', version: '2.0.0', features: [{ name: 'x', version: '^1' }] },
+          ],
+        })
+      ).catalog.documents[0]!,
+    ]);
+    const resolved = (names: string[]) => {
+      const result = tangled.closure(names.map((name) => ({ name })));
+      return [...result.features.map((f) => `${f.name}@${f.version}`), ...result.problems];
+    };
+    expect(resolved(['a', 'b'])).toEqual(['a@1.0.0', 'b@2.0.0']);
+    expect(resolved(['x', 'y'])).toEqual(['y@1.0.0', 'x@2.0.0']);
+    expect(tangled.closure([{ name: 'a', range: '^2' }, { name: 'b', range: '^2' }]).problems).toEqual([
+      'no one version of "b" satisfies everything that needs it (the request asks for ^2, a@2.0.0 needs ^1; defined: 2.0.0, 1.0.0); align the ranges, or define a version that fits them all',
+    ]);
     expect(catalog.closure([{ name: 'api', range: '^3' }]).problems).toEqual(['no feature "api" ^3: no version satisfies ^3 (defined: 2.0.0, 1.4.2, 1.0.0); change the range, or define a version that fits']);
     expect(catalog.find('api')?.version).toBe('2.0.0');
     expect(catalog.find('api', '~1.0')?.version).toBe('1.0.0');
