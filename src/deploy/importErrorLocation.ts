@@ -22,7 +22,10 @@ export async function importErrorLocation(entry: string, error: unknown): Promis
   if (!(error instanceof SyntaxError)) return undefined;
   const queue = [entry];
   const seen = new Set(queue);
-  for (let file = queue.shift(); file !== undefined && seen.size <= MAX_FILES; file = queue.shift()) {
+  let checked = 0;
+  for (let file = queue.shift(); file !== undefined && checked < MAX_FILES; file = queue.shift()) {
+    if (!/\.[cm]?js$/.test(file)) continue;
+    checked++;
     let source: string;
     try {
       source = await readFile(file, 'utf8');
@@ -42,10 +45,20 @@ export async function importErrorLocation(entry: string, error: unknown): Promis
   return undefined;
 }
 
+/**
+ * Where the syntax error in a file is. A .js file may be either kind of module (Node 20.19 decides by its
+ * syntax when package.json does not say): it has an error only if it compiles as neither.
+ */
+async function syntaxErrorIn(file: string, source: string): Promise<string | undefined> {
+  if (file.endsWith('.cjs')) return checkSyntax(file, source, 'commonjs');
+  const asModule = await checkSyntax(file, source, 'module');
+  if (asModule === undefined || file.endsWith('.mjs')) return asModule;
+  return (await checkSyntax(file, source, 'commonjs')) === undefined ? undefined : asModule;
+}
+
 /** `node --check` of the source on stdin (given a path, Node 20 skips checking ES modules in .js files). */
-function syntaxErrorIn(file: string, source: string): Promise<string | undefined> {
+function checkSyntax(file: string, source: string, inputType: 'module' | 'commonjs'): Promise<string | undefined> {
   return new Promise((done) => {
-    const inputType = file.endsWith('.cjs') ? 'commonjs' : 'module';
     const child = execFile(process.execPath, [`--input-type=${inputType}`, '--check'], { timeout: 10_000 }, (failed, _stdout, stderr) => {
       const at = failed ? /^\[stdin\]:(\d+)\n.*\n( *)\^/m.exec(stderr) : null;
       done(at ? `${file}:${at[1]}:${(at[2] as string).length + 1}` : undefined);
@@ -54,9 +67,7 @@ function syntaxErrorIn(file: string, source: string): Promise<string | undefined
   });
 }
 
-/** The relative specifiers of static imports and re-exports (a syntax error may sit in any of them). */
+/** The relative specifiers of static imports and re-exports (`from './x.js'`, `import './x.js'`). */
 function relativeImports(source: string): string[] {
-  const found: string[] = [];
-  for (const match of source.matchAll(/\b(?:import|export)\b[^'"`;]*?(?:\bfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]/g)) found.push(match[1] as string);
-  return found;
+  return [...source.matchAll(/(?:\bfrom|\bimport)\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1] as string);
 }
