@@ -11,8 +11,10 @@ import { createServer } from 'node:net';
  * cannot pick the same one); each is checked by binding it.
  */
 const BLOCK = 400;
-const worker = Number(process.env.VITEST_POOL_ID ?? 1);
-const blockStart = ephemeralLow() - BLOCK * (worker + 1);
+const low = ephemeralLow();
+// As many blocks as fit between the privileged ports and the ephemeral range; workers beyond share them.
+const blocks = Math.max(1, Math.floor((low - 1024) / BLOCK));
+const blockStart = low - BLOCK * (1 + (Number(process.env.VITEST_POOL_ID ?? 1) % blocks));
 let cursor = Math.floor(Math.random() * BLOCK);
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -43,7 +45,7 @@ function canListen(port: number): Promise<boolean> {
 function ephemeralLow(): number {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 10_000 ? low : 32_768;
+    return Number.isInteger(low) && low >= 1024 + BLOCK ? low : 32_768;
   } catch {
     return 32_768;
   }
