@@ -14,20 +14,33 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lattice.js');
 const IDS = ['a', 'b', 'c'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => {
-        resolve(port);
+/**
+ * Ports for the nodes, from ONOS's 9876 up: below the system's ephemeral range, so one found free is not
+ * handed to a node's control API (which listens on any free port) before its own node binds it.
+ */
+async function clusterPorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let port = 9876; ports.length < count && port < 9876 + 200; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => {
+        resolve(false);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        server.close(() => {
+          resolve(true);
+        });
       });
     });
-  });
+    if (free) ports.push(port);
+  }
+  if (ports.length < count) throw new Error('no free ports from 9876 to 10075 for the demo nodes');
+  return ports;
 }
 
 const base = await mkdtemp(join(tmpdir(), 'lattice-demo-'));
-const nodes = [];
-for (const id of IDS) nodes.push({ id, ip: '127.0.0.1', tcpPort: await freePort() });
+const ports = await clusterPorts(IDS.length);
+const nodes = IDS.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: ports[i] as number }));
 const children: ChildProcess[] = [];
 for (const id of IDS) {
   const home = join(base, id);

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { runLattice } from '../helpers/cli.js';
+
+const DEMO = fileURLToPath(new URL('../../dist/scripts/demoCluster.js', import.meta.url));
+
+describe('npm run demo:cluster', () => {
+  test('three nodes find each other; a command from the printed hints works; Ctrl-C stops them all and removes their homes', async () => {
+    const demo = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const seen = (pattern: RegExp): Promise<RegExpMatchArray> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`not seen within 30 s: ${pattern}; output:\n${output}`));
+        }, 30_000);
+        const check = (): void => {
+          const match = pattern.exec(output);
+          if (!match) return;
+          clearTimeout(timer);
+          demo.stdout.off('data', check);
+          resolve(match);
+        };
+        demo.stdout.on('data', check);
+        check();
+      });
+    demo.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    try {
+      const [, base] = await seen(/homes under (\S+)\.\n/);
+      await Promise.all(['a', 'b', 'c'].flatMap((id) => ['a', 'b', 'c'].filter((other) => other !== id).map((other) => seen(new RegExp(`\\[${id}\\] cluster: node ${other} ACTIVE`)))));
+      const nodes = await runLattice(['cluster', 'nodes', '--json', '--home', `${base}/a`]);
+      expect((JSON.parse(nodes.stdout) as { id: string; state: string }[]).map((n) => `${n.id}:${n.state}`)).toEqual(['a:ACTIVE', 'b:ACTIVE', 'c:ACTIVE']);
+      demo.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await expect(stat(base as string)).rejects.toThrow();
+    } finally {
+      demo.kill('SIGKILL');
+    }
+  }, 60_000);
+});
