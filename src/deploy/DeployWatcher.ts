@@ -181,7 +181,8 @@ export class DeployWatcher {
     if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
     const taken = names.filter((name) => this.host.hasComponent(name) && !previous?.components.includes(name));
     if (taken.length > 0) throw new Error(`component name${taken.length === 1 ? '' : 's'} ${taken.join(', ')} already registered by something else; nothing changed`);
-    if (previous) await Promise.all(previous.components.map((name) => this.host.unregister(name)));
+    // (One may have been unregistered by hand meanwhile.)
+    if (previous) await Promise.all(previous.components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
     let registered: string[];
     try {
       registered = this.host.register(...module.classes);

@@ -1,19 +1,7 @@
 import semver from 'semver';
 import { ErrorCode } from '../errors/ErrorCode.js';
+import { chooseVersions, type Ask } from './chooseVersions.js';
 import { featureId, type FeatureDefinition, type FeatureDependency, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
-
-/** Versions tried at most when resolving one install (features are few; this only bounds a pathological file). */
-const SEARCH_BUDGET = 10_000;
-
-/** A range asked for a feature, and who asks. */
-interface Ask {
-  readonly range: string | undefined;
-  readonly by: string;
-}
-
-function fits(feature: FeatureDefinition, asks: readonly Ask[]): boolean {
-  return asks.every((a) => a.range === undefined || semver.satisfies(feature.version, a.range, { includePrerelease: true }));
-}
 
 /** A request for a feature: a name, and optionally a semver range (default: the highest version). */
 export interface FeatureRequest {
@@ -103,11 +91,15 @@ export class FeatureCatalog {
     requests: readonly FeatureRequest[],
     installed: (name: string) => string | undefined = () => undefined,
   ): { features: FeatureDefinition[]; requires: Map<FeatureDefinition, string[]>; problems: string[] } {
-    const { chosen, problems } = this.chooseVersions(requests, installed);
+    const { chosen, problems } = chooseVersions(requests, {
+      candidates: (name) => this.candidates(name, installed(name)),
+      conflict: (name, asks) => this.conflict(name, asks),
+    });
     const order: FeatureDefinition[] = [];
     const requires = new Map<FeatureDefinition, string[]>();
     const state = new Map<FeatureDefinition, 'visiting' | 'done'>();
-    const visit = (feature: FeatureDefinition, chain: FeatureDefinition[]): void => {
+    const chain: FeatureDefinition[] = [];
+    const visit = (feature: FeatureDefinition): void => {
       const mark = state.get(feature);
       if (mark === 'done') return;
       if (mark === 'visiting') {
@@ -116,84 +108,24 @@ export class FeatureCatalog {
         return;
       }
       state.set(feature, 'visiting');
+      chain.push(feature);
       const names: string[] = [];
       for (const dep of feature.dependencies) {
         const target = chosen.get(dep.name);
         if (!target) continue;
         names.push(target.name);
-        visit(target, [...chain, feature]);
+        visit(target);
       }
+      chain.pop();
       requires.set(feature, [...new Set(names)]);
       state.set(feature, 'done');
       order.push(feature);
     };
     for (const request of requests) {
       const feature = chosen.get(request.name);
-      if (feature) visit(feature, []);
+      if (feature) visit(feature);
     }
     return { features: order, requires, problems: [...new Set(problems)] };
-  }
-
-  /**
-   * Picks a version for every name reachable from `requests` such that every range asked for a name is
-   * satisfied: a search, highest versions first (the installed one first where it fits), that backs up
-   * when a choice asks for a version an earlier choice rules out. Greedy picking can loop or settle on a
-   * set that breaks a range; features are few, so the search is cheap (and bounded all the same).
-   */
-  private chooseVersions(
-    requests: readonly FeatureRequest[],
-    installed: (name: string) => string | undefined,
-  ): { chosen: Map<string, FeatureDefinition>; problems: string[] } {
-    let budget = SEARCH_BUDGET;
-    let deepest: { depth: number; problem: string } | undefined;
-    const fail = (depth: number, problem: string): void => {
-      if (!deepest || depth > deepest.depth) deepest = { depth, problem };
-    };
-    const search = (chosen: Map<string, FeatureDefinition>): Map<string, FeatureDefinition> | undefined => {
-      const asks = this.asksOf(requests, chosen);
-      // The last choice may ask for a version of a name chosen before that it rules out.
-      for (const [name, feature] of chosen) {
-        const list = asks.get(name) ?? [];
-        if (!fits(feature, list)) {
-          fail(chosen.size, this.conflict(name, list));
-          return undefined;
-        }
-      }
-      const next = [...asks.keys()].find((name) => !chosen.has(name));
-      if (next === undefined) return chosen;
-      const list = asks.get(next) ?? [];
-      const candidates = this.candidates(next, installed(next)).filter((f) => fits(f, list));
-      if (candidates.length === 0) {
-        fail(chosen.size + 1, this.conflict(next, list));
-        return undefined;
-      }
-      for (const candidate of candidates) {
-        if (--budget < 0) return undefined;
-        const found = search(new Map(chosen).set(next, candidate));
-        if (found) return found;
-      }
-      return undefined;
-    };
-    const chosen = search(new Map());
-    if (chosen) return { chosen, problems: [] };
-    if (budget < 0) {
-      const last = deepest === undefined ? '' : ` (the last conflict: ${deepest.problem})`;
-      return { chosen: new Map(), problems: [`no set of versions was found within ${SEARCH_BUDGET} tries${last}; ask for versions explicitly (name@range)`] };
-    }
-    return { chosen: new Map(), problems: [deepest?.problem ?? 'no set of versions satisfies every range'] };
-  }
-
-  /** Every range asked for each name: by the requests, and by the dependencies of the features chosen. */
-  private asksOf(requests: readonly FeatureRequest[], chosen: ReadonlyMap<string, FeatureDefinition>): Map<string, Ask[]> {
-    const asks = new Map<string, Ask[]>();
-    const ask = (request: FeatureRequest, by: string): void => {
-      const list = asks.get(request.name) ?? [];
-      list.push({ range: request.range, by });
-      asks.set(request.name, list);
-    };
-    for (const request of requests) ask(request, 'the request');
-    for (const feature of chosen.values()) for (const dep of feature.dependencies) ask(dep, featureId(feature));
-    return asks;
   }
 
   /** The versions of `name` to try, best first: the installed one, then from the highest down. */

@@ -54,6 +54,23 @@ describe('the deploy folder', () => {
     expect(container.hasComponent('greeter')).toBe(false);
   });
 
+  test('a module whose component was unregistered by hand is still redeployed when it changes', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy();
+    const pair = (edition: number) => `import { Component } from 'lattice';
+export class Kept {}
+Component({ name: 'kept', properties: { edition: ${edition} } })(Kept);
+export class Dropped {}
+Component({ name: 'dropped' })(Dropped);
+`;
+    await writeFile(join(deployDir, 'pair.mjs'), pair(1));
+    await deploys.next((e) => e.entry === 'pair.mjs' && e.action === 'deployed');
+    await container.unregister('dropped');
+    await writeFile(join(deployDir, 'pair.mjs'), pair(2));
+    await deploys.next((e) => e.entry === 'pair.mjs' && e.action === 'redeployed');
+    expect(container.component('kept').properties.edition).toBe(2);
+    expect(container.component('dropped').state).toBe('active');
+  });
+
   test('a folder with index.js is a module', async () => {
     const { container, deploys, deployDir } = await startWithDeploy();
     await writeFiles(deployDir, { 'store/index.js': componentModule({ name: 'store' }) });

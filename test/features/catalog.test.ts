@@ -72,6 +72,33 @@ describe('features.json: reading and resolution', () => {
     expect(tangled.closure([{ name: 'a', range: '^2' }, { name: 'b', range: '^2' }]).problems).toEqual([
       'no one version of "b" satisfies everything that needs it (the request asks for ^2, a@2.0.0 needs ^1; defined: 2.0.0, 1.0.0); align the ranges, or define a version that fits them all',
     ]);
+    // A conflict found late goes back to the choice that caused it, past the unrelated ones in between.
+    const between = Array.from({ length: 14 }, (_, i) => `d${i}`);
+    const late = new FeatureCatalog([
+      (
+        await catalogOf({
+          features: [
+            { name: 'a', version: '1.0.0' },
+            { name: 'a', version: '2.0.0', features: [...between, 'z'] },
+            ...between.flatMap((name) => [{ name, version: '1.0.0' }, { name, version: '2.0.0' }]),
+            { name: 'z', version: '1.0.0', features: [{ name: 'a', version: '^1' }] },
+          ],
+        })
+      ).catalog.documents[0]!,
+    ]);
+    expect(late.closure([{ name: 'a' }])).toMatchObject({ problems: [], features: [{ name: 'a', version: '1.0.0' }] });
+    // A long chain without conflicts resolves in one pass.
+    const chain = new FeatureCatalog([
+      (
+        await catalogOf({
+          features: Array.from({ length: 2000 }, (_, i) => ({ name: `f${i}`, version: '1.0.0', ...(i < 1999 && { features: [{ name: `f${i + 1}`, version: '^1' }] }) })),
+        })
+      ).catalog.documents[0]!,
+    ]);
+    const long = chain.closure([{ name: 'f0' }]);
+    expect(long.problems).toEqual([]);
+    expect(long.features).toHaveLength(2000);
+    expect(long.features[0]?.name).toBe('f1999');
     expect(catalog.closure([{ name: 'api', range: '^3' }]).problems).toEqual(['no feature "api" ^3: no version satisfies ^3 (defined: 2.0.0, 1.4.2, 1.0.0); change the range, or define a version that fits']);
     expect(catalog.find('api')?.version).toBe('2.0.0');
     expect(catalog.find('api', '~1.0')?.version).toBe('1.0.0');
