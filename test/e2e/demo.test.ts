@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { runLattice } from '../helpers/cli.js';
@@ -8,7 +8,8 @@ const DEMO = fileURLToPath(new URL('../../dist/scripts/demoCluster.js', import.m
 
 describe('npm run demo:cluster', () => {
   test('three nodes find each other; a command from the printed hints works; Ctrl-C stops them all and removes their homes', async () => {
-    const demo = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: if the test fails, the demo's three nodes are killed with it.
+    const demo = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     const seen = (pattern: RegExp): Promise<RegExpMatchArray> =>
       new Promise((resolve, reject) => {
@@ -27,8 +28,9 @@ describe('npm run demo:cluster', () => {
       });
     demo.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    let base: string | undefined;
     try {
-      const [, base] = await seen(/homes under (\S+)\.\n/);
+      [, base] = await seen(/homes under (\S+)\.\n/);
       await Promise.all(['a', 'b', 'c'].flatMap((id) => ['a', 'b', 'c'].filter((other) => other !== id).map((other) => seen(new RegExp(`\\[${id}\\] cluster: node ${other} ACTIVE`)))));
       const nodes = await runLattice(['cluster', 'nodes', '--json', '--home', `${base}/a`]);
       expect((JSON.parse(nodes.stdout) as { id: string; state: string }[]).map((n) => `${n.id}:${n.state}`)).toEqual(['a:ACTIVE', 'b:ACTIVE', 'c:ACTIVE']);
@@ -36,7 +38,12 @@ describe('npm run demo:cluster', () => {
       expect(await exited).toBe(0);
       await expect(stat(base as string)).rejects.toThrow();
     } finally {
-      demo.kill('SIGKILL');
+      try {
+        process.kill(-(demo.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      if (base !== undefined) await rm(base, { recursive: true, force: true });
     }
   }, 60_000);
 });
