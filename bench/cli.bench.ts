@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ms, printTable, ratio } from './table.js';
+import { freePortsFrom } from '../scripts/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lattice.js');
@@ -58,17 +58,6 @@ function timeStart(home: string): Promise<{ ms: number; stop: () => Promise<void
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
 /** `lattice start` to ready, and a `lattice status` round trip, beside bare Node and bare imports. */
 export async function benchCli(): Promise<void> {
   const nodeAlone: number[] = [];
@@ -78,7 +67,7 @@ export async function benchCli(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'lattice-bench-cli-'));
   // The distribution's cluster node listens on 9876 by default; give it a port of its own.
   await mkdir(join(home, 'config'));
-  await writeFile(join(home, 'config', 'cluster.json'), JSON.stringify({ nodes: [{ id: 'bench', ip: '127.0.0.1', tcpPort: await freePort() }] }));
+  await writeFile(join(home, 'config', 'cluster.json'), JSON.stringify({ nodes: [{ id: 'bench', ip: '127.0.0.1', tcpPort: (await freePortsFrom(9876, 1))[0] }] }));
   try {
     for (let i = 0; i < RUNS; i++) {
       nodeAlone.push(await timeProcess(['-e', '0']));

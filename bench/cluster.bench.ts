@@ -5,19 +5,9 @@ import { ClusterService } from '../components/cluster/api.js';
 import { ClusterCommunicationService, CommunicationManager } from '../components/messaging/index.js';
 import { Container } from '../src/index.js';
 import { printTable, ratio } from './table.js';
+import { freePortsFrom } from '../scripts/ports.js';
 
 const us = (milliseconds: number): string => `${Math.round(milliseconds * 1000)} µs`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -26,7 +16,7 @@ function percentile(values: readonly number[], p: number): number {
 
 /** Two cluster nodes in this process, connected over 127.0.0.1. */
 async function twoNodes(): Promise<{ a: ClusterCommunicationService; b: ClusterCommunicationService; stop: () => Promise<void> }> {
-  const [pa, pb] = [await freePort(), await freePort()];
+  const [pa, pb] = (await freePortsFrom(9876, 2)) as [number, number];
   const nodes = [
     { id: 'a', ip: '127.0.0.1', tcpPort: pa },
     { id: 'b', ip: '127.0.0.1', tcpPort: pb },

@@ -5,41 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePortsFrom } from './ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lattice.js');
 const IDS = ['a', 'b', 'c'];
 
-/**
- * Ports for the nodes, from ONOS's 9876 up: below the system's ephemeral range, so one found free is not
- * handed to a node's control API (which listens on any free port) before its own node binds it.
- */
-async function clusterPorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let port = 9876; ports.length < count && port < 9876 + 200; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => {
-        resolve(false);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        server.close(() => {
-          resolve(true);
-        });
-      });
-    });
-    if (free) ports.push(port);
-  }
-  if (ports.length < count) throw new Error('no free ports from 9876 to 10075 for the demo nodes');
-  return ports;
-}
-
 const base = await mkdtemp(join(tmpdir(), 'lattice-demo-'));
-const ports = await clusterPorts(IDS.length);
+// From ONOS's 9876 up.
+const ports = await freePortsFrom(9876, IDS.length);
 const nodes = IDS.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: ports[i] as number }));
 const children: ChildProcess[] = [];
 for (const id of IDS) {

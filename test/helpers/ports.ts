@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { canListen } from '../../scripts/ports.js';
 
 /**
  * Ports for tests to listen on, free on 127.0.0.1 when returned.
@@ -25,20 +25,6 @@ export async function freePorts(count: number): Promise<number[]> {
     if (await canListen(port)) ports.push(port);
   }
   return ports;
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => {
-      resolve(false);
-    });
-    server.listen(port, '127.0.0.1', () => {
-      server.close(() => {
-        resolve(true);
-      });
-    });
-  });
 }
 
 /** The lowest port of the system's ephemeral range (Linux says so in /proc; 32768 is its default, below the others'). */
