@@ -82,17 +82,7 @@ class Scanner {
       if (this.text.charAt(this.pos) !== ':') this.fail(`expected ":" after the property name, found ${describe(this.text.charAt(this.pos))}`);
       this.pos++;
       this.value();
-      this.skipSpace();
-      const next = this.text.charAt(this.pos);
-      if (next === ',') {
-        this.pos++;
-        continue;
-      }
-      if (next === '}') {
-        this.pos++;
-        return;
-      }
-      this.fail(this.atEnd() ? 'unexpected end of the file inside an object; "}" is missing' : `expected "," or "}" after a property value, found ${describe(next)}`);
+      if (this.closes('}', 'an object', 'a property value')) return;
     }
   }
 
@@ -107,18 +97,19 @@ class Scanner {
       this.skipSpace();
       if (this.text.charAt(this.pos) === ']') this.fail('trailing comma before "]"');
       this.value();
-      this.skipSpace();
-      const next = this.text.charAt(this.pos);
-      if (next === ',') {
-        this.pos++;
-        continue;
-      }
-      if (next === ']') {
-        this.pos++;
-        return;
-      }
-      this.fail(this.atEnd() ? 'unexpected end of the file inside an array; "]" is missing' : `expected "," or "]" after an array element, found ${describe(next)}`);
+      if (this.closes(']', 'an array', 'an array element')) return;
     }
+  }
+
+  /** After a member: a comma (false: another member follows) or the closing bracket (true). */
+  private closes(close: '}' | ']', inside: string, member: string): boolean {
+    this.skipSpace();
+    const next = this.text.charAt(this.pos);
+    if (next === ',' || next === close) {
+      this.pos++;
+      return next === close;
+    }
+    this.fail(this.atEnd() ? `unexpected end of the file inside ${inside}; "${close}" is missing` : `expected "," or "${close}" after ${member}, found ${describe(next)}`);
   }
 
   private string(): void {
