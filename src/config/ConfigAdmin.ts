@@ -89,8 +89,8 @@ export class ConfigAdmin implements ConfigurationSource {
    * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
    */
   async update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
-    const json = this.checked(pid, values);
-    const problems = (await this.check?.(pid, substituteEnv(json, this.env) as ConfigurationValues)) ?? [];
+    const { json, values: substituted } = this.checked(pid, values);
+    const problems = (await this.check?.(pid, substituted)) ?? [];
     if (problems.length > 0) {
       const file = this.persistence?.displayFileOf(pid);
       throw new LatticeError(
@@ -109,7 +109,7 @@ export class ConfigAdmin implements ConfigurationSource {
    * overwritten, even one the watcher has not read yet). Returns whether it created it.
    */
   async create(pid: string, values: Record<string, unknown>): Promise<boolean> {
-    const json = this.checked(pid, values);
+    const { json } = this.checked(pid, values);
     if (this.stored.has(pid)) return false;
     if (this.persistence && !(await this.persistence.create(pid, json))) return false;
     this.set(pid, json, this.persistence?.displayFileOf(pid));
@@ -123,19 +123,21 @@ export class ConfigAdmin implements ConfigurationSource {
     return this.delete(pid);
   }
 
-  /** Values as JSON will store them, checked. @throws LatticeError */
-  private checked(pid: string, values: Record<string, unknown>): ConfigurationValues {
+  /**
+   * Values as JSON will store them (`json`, placeholders kept) and as components will see them
+   * (`values`), checked. @throws LatticeError
+   */
+  private checked(pid: string, raw: Record<string, unknown>): { json: ConfigurationValues; values: ConfigurationValues } {
     checkPid(pid);
-    if (!isPlainObject(values)) throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid} must be a JSON object.`, { pid });
+    if (!isPlainObject(raw)) throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid} must be a JSON object.`, { pid });
     // What the file will hold: dates become strings, undefined disappears; memory must agree with it.
-    const json = toJson(values);
+    const json = toJson(raw);
     try {
-      substituteEnv(json, this.env);
+      return { json, values: substituteEnv(json, this.env) as ConfigurationValues };
     } catch (error) {
       if (LatticeError.is(error)) throw new LatticeError(error.code, `Configuration ${pid}: ${error.message}`, { ...error.details, pid });
       throw error;
     }
-    return json;
   }
 
   /** Deletes the configuration (and its file). */
