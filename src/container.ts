@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
 import type { ComponentClass } from './component/ComponentDescription.js';
-import { getComponentDescription } from './component/metadata.js';
+import { getComponentDescription } from './component/describeComponentClass.js';
 import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
 import { ConfigAdmin } from './config/ConfigAdmin.js';
 import { ConfigDirectory } from './config/ConfigDirectory.js';
@@ -35,6 +35,12 @@ export interface ContainerOptions {
   activationTimeoutMs?: number;
   /** How long a deactivate may take before the container goes on without it (default 30 s). */
   deactivationTimeoutMs?: number;
+  /**
+   * How many times one cause (the same reason, the same providers) may deactivate and reactivate a
+   * component while the container settles before it counts as a loop: the component then fails with
+   * REACTIVATION_LOOP (default 100).
+   */
+  reactivationLimit?: number;
   /** An inversify container whose bindings component constructors may also inject. */
   injector?: InversifyContainer;
   /**
@@ -58,6 +64,11 @@ export interface ContainerOptions {
    * must go unchanged before it is deployed (default 100 ms; more for slow or network file systems).
    */
   deploy?: boolean | { readonly settleMs?: number };
+  /**
+   * How long importing a component module (a feature's, or deploy/'s) may take, its top-level awaits
+   * included, before it is given up on with MODULE_IMPORT_TIMEOUT (default 30 s).
+   */
+  importTimeoutMs?: number;
   /** How long an install waits for its components before it is undone (default 120 s). */
   installTimeoutMs?: number;
   /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.nodeId`. */
@@ -132,13 +143,18 @@ export class Container {
       activationTimeoutMs: options.activationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       deactivationTimeoutMs: options.deactivationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(options.injector && { injectorParent: options.injector }),
+      ...(options.reactivationLimit !== undefined && { reactivationLimit: options.reactivationLimit }),
     });
+    this.runtime.moduleOf = (implementation) => this.moduleShown(implementation);
     this.config.checkWith(async (pid, values) => {
       const readers = [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
       const problems = await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)));
       return problems.flat();
     });
-    const loader = new ModuleLoader(this.logger.child({ part: 'modules' }));
+    const loader = new ModuleLoader({
+      logger: this.logger.child({ part: 'modules' }),
+      ...(options.importTimeoutMs !== undefined && { importTimeoutMs: options.importTimeoutMs }),
+    });
     this.loader = loader;
     const home = options.home === undefined ? undefined : resolve(options.home);
     this.home = home;
@@ -240,6 +256,8 @@ export class Container {
     if (this.stopping) return this.stopping;
     if (this.phase !== 'running') return;
     this.phase = 'stopping';
+    // An import in progress (a module whose top-level await never settles, say) is not waited for.
+    this.loader.cancel();
     this.stopping = (async () => {
       // A start in progress notices at its next step and unwinds; then everything is shut down.
       await this.starting?.catch(() => undefined);
@@ -258,6 +276,7 @@ export class Container {
     };
     try {
       this.features.open();
+      this.loader.open();
       await step(() => this.configFolder?.start());
       await step(() => this.runtime.start());
       await step(() => this.featuresFile?.load());
@@ -269,6 +288,7 @@ export class Container {
     } catch (error) {
       if (this.phase === 'running') {
         this.phase = 'stopping';
+        this.loader.cancel();
         await this.shutdown();
         this.phase = 'stopped';
       }
@@ -350,10 +370,15 @@ export class Container {
   /** A component as plain data, with the module it came from (which the runtime does not know). */
   private describe(manager: ComponentManager): ComponentInfo {
     const info = describeComponent(manager, this.runtime);
-    const file = this.loader.moduleOf(manager.description.implementation);
-    if (file === undefined) return info;
-    const shown = this.home !== undefined && !relative(this.home, file).startsWith('..') ? relative(this.home, file) : file;
-    return { ...info, module: shown };
+    const module = this.moduleShown(manager.description.implementation);
+    return module === undefined ? info : { ...info, module };
+  }
+
+  /** The module a class was imported from: relative to the home when inside it. */
+  private moduleShown(implementation: ComponentClass): string | undefined {
+    const file = this.loader.moduleOf(implementation);
+    if (file === undefined) return undefined;
+    return this.home !== undefined && !relative(this.home, file).startsWith('..') ? relative(this.home, file) : file;
   }
 
   /** Enables a component (retrying a failed one); resolves when the container is quiet again. */

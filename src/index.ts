@@ -10,7 +10,7 @@ export { Activate, Deactivate, Modified } from './component/decorators/lifecycle
 export { serviceToken, tokenName, isServiceToken, type ServiceToken } from './component/ServiceToken.js';
 export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from './component/ComponentDescription.js';
 export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';
-export { getComponentDescription } from './component/metadata.js';
+export { getComponentDescription } from './component/describeComponentClass.js';
 export { componentClassesOf } from './component/componentClassesOf.js';
 export type { ComponentContext, ContainerFacts, DeactivationContext } from './runtime/ComponentContext.js';
 export type { ComponentInfo, ReferenceInfo, BoundServiceInfo } from './runtime/ComponentInfo.js';

@@ -33,3 +33,9 @@ export interface ComponentDescription {
   /** Overrides the container's activation timeout for this component. */
   readonly activationTimeoutMs?: number;
 }
+
+/**
+ * What `@Component` itself records: the options, checked. The references and lifecycle methods are read
+ * from the class's members when it is registered, so the order decorators are applied in does not matter.
+ */
+export type ComponentDeclaration = Omit<ComponentDescription, 'references' | 'activate' | 'deactivate' | 'modified'>;

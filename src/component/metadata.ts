@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
-import type { ComponentDescription } from './ComponentDescription.js';
+import type { ComponentDeclaration } from './ComponentDescription.js';
 import type { ReferenceDescription } from './ReferenceDescription.js';
 
 // Global symbols: every copy of this package (a module deployed with its own node_modules, say)
@@ -68,20 +68,20 @@ export function inheritedLifecycle(prototype: object): LifecycleMethods {
   return merged;
 }
 
-export function setComponentDescription(target: object, description: ComponentDescription): void {
-  define(target, COMPONENT, description);
+export function setComponentDeclaration(target: object, declaration: ComponentDeclaration): void {
+  define(target, COMPONENT, declaration);
 }
 
-/** The description `@Component` recorded on this class (not inherited), if any. */
-export function findComponentDescription(target: unknown): ComponentDescription | undefined {
+/** What `@Component` recorded on this class (not inherited), if anything. */
+export function findComponentDeclaration(target: unknown): ComponentDeclaration | undefined {
   if (typeof target !== 'function') return undefined;
-  return own<ComponentDescription>(target, COMPONENT);
+  return own<ComponentDeclaration>(target, COMPONENT);
 }
 
 /** @throws LatticeError COMPONENT_DECORATOR_MISSING when the class has no `@Component`. */
-export function getComponentDescription(target: unknown): ComponentDescription {
-  const description = findComponentDescription(target);
-  if (description) return description;
+export function getComponentDeclaration(target: unknown): ComponentDeclaration {
+  const declaration = findComponentDeclaration(target);
+  if (declaration) return declaration;
   const what = typeof target === 'function' ? `class ${target.name || '(anonymous)'}` : `a ${typeof target} value`;
   throw new LatticeError(
     ErrorCode.COMPONENT_DECORATOR_MISSING,

@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ComponentClass } from '../component/ComponentDescription.js';
-import { getComponentDescription } from '../component/metadata.js';
+import { getComponentDescription } from '../component/describeComponentClass.js';
 import { featureId } from '../features/FeatureDefinition.js';
 import type { FeatureService } from '../features/FeatureService.js';
 import { readFeaturesFile } from '../features/readFeaturesFile.js';
@@ -154,8 +154,16 @@ export class DeployWatcher {
           content = folder.key;
         }
         const file = await moduleFile(path, info.isDirectory());
-        await (file === undefined ? this.undeploy(entry) : this.deploy(entry, file, content));
-      } else await this.undeploy(entry);
+        if (file === undefined) {
+          await this.undeploy(entry);
+          this.logger.warn({ entry }, await noIndexMessage(entry, path));
+        } else await this.deploy(entry, file, content, info.isDirectory());
+      } else {
+        await this.undeploy(entry);
+        if (info && kindOf(entry) === 'typescript') {
+          this.logger.warn({ entry }, `deploy/${entry} is TypeScript, which Node cannot import: compile it to JavaScript (tsc, with "experimentalDecorators") and put the .js file in deploy/ instead.`);
+        }
+      }
     } catch (error) {
       this.emit({ entry, action: 'failed', error: (error as Error).message });
       const message = (error as Error).message;
@@ -163,7 +171,7 @@ export class DeployWatcher {
     }
   }
 
-  private async deploy(entry: string, file: string, content: string): Promise<void> {
+  private async deploy(entry: string, file: string, content: string, isFolder: boolean): Promise<void> {
     if (this.features?.moduleFiles().has(await realpath(file))) {
       if (this.deployments.has(entry)) await this.undeploy(entry);
       this.waiting.add(entry);
@@ -175,7 +183,14 @@ export class DeployWatcher {
     const previous = this.deployments.get(entry);
     // Several events for one change (a folder and the files in it, an editor's save) deploy it once.
     if (previous?.content === content) return;
-    const module = await this.loader.load(file);
+    // A folder module is new when any file in it is (a data file read at import, say), not just its code.
+    const module = await this.loader.load(file, isFolder ? { key: content } : {});
+    if (module.classes.length === 0) {
+      throw new Error(
+        `exports no @Component class, so there is nothing to deploy${previous ? ' (the version before stays deployed)' : ''}. ` +
+          'Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it.',
+      );
+    }
     const names = module.classes.map((c) => getComponentDescription(c).name);
     const twice = names.filter((name, i) => names.indexOf(name) !== i);
     if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
@@ -244,11 +259,21 @@ export class DeployWatcher {
   }
 }
 
-function kindOf(entry: string): 'module' | 'features' | undefined {
+function kindOf(entry: string): 'module' | 'features' | 'typescript' | undefined {
   if (entry.startsWith('.')) return undefined;
   if (entry.endsWith('.features.json')) return 'features';
   if (entry.endsWith('.js') || entry.endsWith('.mjs')) return 'module';
+  if (/\.(?:ts|mts|cts|tsx)$/.test(entry) && !entry.endsWith('.d.ts')) return 'typescript';
   return undefined;
+}
+
+/** Why a folder in deploy/ is not deployed: it has no entry file (maybe only TypeScript). */
+async function noIndexMessage(entry: string, path: string): Promise<string> {
+  const names = await readdir(path).catch(() => [] as string[]);
+  const typescript = names.some((name) => /^index\.(?:ts|mts|tsx)$/.test(name));
+  return typescript
+    ? `deploy/${entry}/ has an index.ts but no index.js: Node imports JavaScript only. Compile it (tsc, with "experimentalDecorators") so that deploy/${entry}/index.js exists.`
+    : `deploy/${entry}/ has no index.js or index.mjs, so it is not deployed. A folder module's entry is its index.js; add one that exports the components.`;
 }
 
 /** The file to import for an entry: the file itself, or a folder's index.js / index.mjs. */

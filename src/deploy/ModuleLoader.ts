@@ -6,6 +6,7 @@ import { componentClassesOf } from '../component/componentClassesOf.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { importErrorLocation } from './importErrorLocation.js';
+import { moduleContentKey } from './moduleGraph.js';
 
 /** A module as imported: where from, and the component classes among its exports. */
 export interface LoadedModule {
@@ -13,6 +14,18 @@ export interface LoadedModule {
   /** The URL it was imported from (with its cache-busting version). */
   readonly url: string;
   readonly classes: readonly ComponentClass[];
+}
+
+export interface ModuleLoaderOptions {
+  readonly logger: Logger;
+  /** How long an import may take (its top-level code, awaits included) before it is given up on (default 30 s). */
+  readonly importTimeoutMs?: number;
+}
+
+interface Imported {
+  /** What the module's code is: its files' content (and the caller's key, if any). */
+  readonly key: string;
+  readonly module: Promise<LoadedModule>;
 }
 
 let hookRegistered = false;
@@ -30,23 +43,68 @@ function registerResolveHook(): void {
   });
 }
 
+export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
+
 /**
- * Imports component modules. Each load of a file gets a fresh URL (`?lattice-v=N`, passed on to the
- * module's relative imports by the resolve hook), so a changed module is really re-imported. Node cannot
- * unload modules: the old version's code stays in memory, so a module redeployed very often grows the
- * process a little each time.
+ * Imports component modules. A module whose files are unchanged since it was last imported is not
+ * imported again: its classes are used as they are (Node cannot unload a module, so every import of a
+ * new version stays in memory). A changed module gets a fresh URL (`?lattice-v=N`, passed on to its
+ * relative imports by the resolve hook), so it really is re-imported. An import whose top-level code
+ * never settles is given up on after the import timeout; `cancel()` gives up on those in progress.
  */
 export class ModuleLoader {
+  readonly importTimeoutMs: number;
+  private readonly logger: Logger;
   private readonly versions = new Map<string, number>();
+  private readonly imported = new Map<string, Imported>();
   /** Which module each component class came from (each version of a module has classes of its own). */
   private readonly origins = new WeakMap<ComponentClass, string>();
+  private cancelled = new AbortController();
 
-  constructor(private readonly logger: Logger) {
+  constructor(options: ModuleLoaderOptions) {
+    this.logger = options.logger;
+    this.importTimeoutMs = options.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
     registerResolveHook();
   }
 
-  /** @throws LatticeError MODULE_IMPORT_FAILED with the module's own error as the cause. */
-  async load(file: string): Promise<LoadedModule> {
+  /**
+   * The module's component classes, importing it if its content (its files, and `key` if given) is not
+   * what was imported last.
+   * @throws LatticeError MODULE_IMPORT_FAILED (with the module's own error as the cause),
+   *   MODULE_IMPORT_TIMEOUT, CONTAINER_STOPPED (after `cancel()`).
+   */
+  async load(file: string, options: { key?: string } = {}): Promise<LoadedModule> {
+    const key = `${await moduleContentKey(file)}${options.key === undefined ? '' : `\0${options.key}`}`;
+    let entry = this.imported.get(file);
+    if (entry?.key !== key) {
+      const module = this.importVersion(file);
+      const current: Imported = { key, module };
+      entry = current;
+      this.imported.set(file, current);
+      // One that failed is imported afresh next time (a hung one is waited on again instead: a new
+      // import of the same code would hang as well, and stay in memory).
+      module.catch(() => {
+        if (this.imported.get(file) === current) this.imported.delete(file);
+      });
+    }
+    return this.waitFor(file, entry.module);
+  }
+
+  /** Gives up on imports in progress, and refuses new ones, until `open()` (the container is stopping). */
+  cancel(): void {
+    this.cancelled.abort();
+  }
+
+  open(): void {
+    if (this.cancelled.signal.aborted) this.cancelled = new AbortController();
+  }
+
+  /** The file a component class was imported from; undefined for classes this loader did not load. */
+  moduleOf(cls: ComponentClass): string | undefined {
+    return this.origins.get(cls);
+  }
+
+  private async importVersion(file: string): Promise<LoadedModule> {
     const version = (this.versions.get(file) ?? 0) + 1;
     this.versions.set(file, version);
     const url = `${pathToFileURL(file).href}?lattice-v=${version}`;
@@ -57,19 +115,63 @@ export class ModuleLoader {
       const where = await importErrorLocation(file, error);
       throw new LatticeError(
         ErrorCode.MODULE_IMPORT_FAILED,
-        `Module ${file} could not be imported: ${where === undefined ? '' : `${where}: `}${(error as Error).message}`,
+        `Module ${file} could not be imported: ${where === undefined ? '' : `${where}: `}${(error as Error).message}${missingPackageHint(error)}`,
         { file },
         { cause: error },
       );
     }
     const classes = componentClassesOf(exports);
     for (const cls of classes) this.origins.set(cls, file);
-    if (classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class`);
     return { file, url, classes };
   }
 
-  /** The file a component class was imported from; undefined for classes this loader did not load. */
-  moduleOf(cls: ComponentClass): string | undefined {
-    return this.origins.get(cls);
+  /** Waits for an import, but not longer than the timeout, nor past `cancel()`. */
+  private waitFor(file: string, module: Promise<LoadedModule>): Promise<LoadedModule> {
+    const signal = this.cancelled.signal;
+    const stopped = (): LatticeError => new LatticeError(ErrorCode.CONTAINER_STOPPED, `The container is stopping; gave up importing ${file}.`, { file });
+    if (signal.aborted) return Promise.reject(stopped());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done();
+        this.logger.debug({ file }, `import of ${file} timed out`);
+        reject(
+          new LatticeError(
+            ErrorCode.MODULE_IMPORT_TIMEOUT,
+            `Module ${file} did not finish importing within ${this.importTimeoutMs} ms: its top-level code (a top-level await, say) never settled. ` +
+              'Fix the module (do the waiting in an @Activate method instead), or raise the import timeout (lattice start --import-timeout MS).',
+            { file, timeoutMs: this.importTimeoutMs },
+          ),
+        );
+      }, this.importTimeoutMs);
+      const onAbort = (): void => {
+        done();
+        reject(stopped());
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      signal.addEventListener('abort', onAbort);
+      module.then(
+        (loaded) => {
+          done();
+          resolve(loaded);
+        },
+        (error: unknown) => {
+          done();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
+}
+
+/** For a package that is not installed: which one, and what to do. */
+function missingPackageHint(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND') return '';
+  const message = (error as Error).message;
+  const name = /Cannot find package '([^']+)'/.exec(message)?.[1];
+  if (name === undefined) return '';
+  return `. Install it where the module can find it (npm install ${name}, in the module's folder or one above it)`;
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relativeImports } from './moduleGraph.js';
 
 /** Files of a module's import graph checked at most, looking for a syntax error. */
 const MAX_FILES = 50;
@@ -65,9 +66,4 @@ function checkSyntax(file: string, source: string, inputType: 'module' | 'common
     });
     child.stdin?.on('error', () => undefined).end(source);
   });
-}
-
-/** The relative specifiers of static imports and re-exports (`from './x.js'`, `import './x.js'`). */
-function relativeImports(source: string): string[] {
-  return [...source.matchAll(/(?:\bfrom|\bimport)\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1] as string);
 }

@@ -20,6 +20,8 @@ export const ErrorCode = {
   ACTIVATION_TIMEOUT: 'ACTIVATION_TIMEOUT',
   /** Mandatory references that wait on each other. */
   REFERENCE_CYCLE: 'REFERENCE_CYCLE',
+  /** A component deactivated and activated again for the same cause, over and over, while the container settled. */
+  REACTIVATION_LOOP: 'REACTIVATION_LOOP',
   /** `whenActive` gave up waiting. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   /** An operation on a container that is not running (or is stopping). */
@@ -56,6 +58,8 @@ export const ErrorCode = {
   FEATURE_INSTALL_FAILED: 'FEATURE_INSTALL_FAILED',
   /** A component module that could not be imported (or threw while loading). */
   MODULE_IMPORT_FAILED: 'MODULE_IMPORT_FAILED',
+  /** A component module whose import (its top-level code) did not settle within the import timeout. */
+  MODULE_IMPORT_TIMEOUT: 'MODULE_IMPORT_TIMEOUT',
   /** A service registration used after it was unregistered. */
   SERVICE_UNREGISTERED: 'SERVICE_UNREGISTERED',
 } as const;

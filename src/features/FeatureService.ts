@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ComponentClass } from '../component/ComponentDescription.js';
-import { getComponentDescription } from '../component/metadata.js';
+import { getComponentDescription } from '../component/describeComponentClass.js';
 import type { ConfigAdmin } from '../config/ConfigAdmin.js';
 import type { ModuleLoader } from '../deploy/ModuleLoader.js';
 import { ErrorCode } from '../errors/ErrorCode.js';

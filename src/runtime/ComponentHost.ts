@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ComponentClass } from '../component/ComponentDescription.js';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import type { ContainerFacts } from './ComponentContext.js';
 import type { ComponentManager } from './ComponentManager.js';
@@ -20,4 +21,15 @@ export interface ComponentHost {
   stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void;
   /** Counts work in flight, so that `settled()` knows when the container is quiet. */
   track(work: Promise<unknown>): void;
+  /** How many times one cause may reactivate a component while the runtime settles before it is a loop. */
+  readonly reactivationLimit: number;
+  /** Counts the runtime's settles: bumped each time it becomes quiet. */
+  readonly settleCount: number;
+  /**
+   * Called before every reconcile step: after a run of steps, a promise that resolves on the next turn of
+   * the event loop (so timers and I/O run even while components keep changing); otherwise undefined.
+   */
+  pace(): Promise<void> | undefined;
+  /** Where a component class came from (its module file, for messages), if known. */
+  moduleOf?(implementation: ComponentClass): string | undefined;
 }

@@ -10,7 +10,10 @@ import type { ComponentContext, DeactivationContext } from './ComponentContext.j
 import type { ComponentHost } from './ComponentHost.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentBuilder } from './InstanceFactory.js';
+import { findPath } from './findPath.js';
+import { ReactivationGuard } from './ReactivationGuard.js';
 import { ReferenceManager } from './ReferenceManager.js';
+import type { Hold } from './shutdownOrder.js';
 import {
   COMPONENT_ID,
   COMPONENT_NAME,
@@ -69,6 +72,8 @@ type Acquired = { ok: true; service: unknown } | { ok: false; reason: string };
 type Goal = 'disabled' | 'unsatisfied-configuration' | 'unsatisfied-reference' | 'failed-activation' | 'satisfied' | 'active';
 
 const MAX_ROUNDS = 1000;
+/** Deactivations after which the component comes back as soon as it can: the ones a loop repeats. */
+const RETURNING: ReadonlySet<DeactivationReason> = new Set(['reference-changed', 'reference-unsatisfied', 'configuration-changed', 'configuration-deleted']);
 let nextComponentId = 1;
 
 /**
@@ -107,6 +112,13 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private inputEpoch = 0;
   private failureValue: FailureInfo | undefined;
   private failedHold = false;
+  /** The failure is a reactivation loop: only enable, restart or a new start retry it, not a change of services. */
+  private loopHold = false;
+  /** Deactivating, and waiting for its consumers to let go of its service. */
+  private awaitingConsumers = false;
+  /** Services being unbound on the spot (see unbindGone). */
+  private readonly unbinding = new Set<ServiceRecord>();
+  private readonly guard: ReactivationGuard;
   /** The services a failed activation would have bound; a change to them is worth a retry. */
   private failedChoice: string | undefined;
   private blockedValue: string | undefined;
@@ -126,10 +138,19 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   ) {
     this.enabled = description.enabled;
     this.logger = host.logger.child({ component: description.name });
-    this.references = description.references.map((d) => new ReferenceManager(d, host.registry, () => {
-        this.referenceChanged();
-      }));
+    this.references = description.references.map(
+      (d) =>
+        new ReferenceManager(
+          d,
+          host.registry,
+          () => {
+            this.referenceChanged();
+          },
+          this,
+        ),
+    );
     this.builder = host.instances.add(description, (ref) => this.injectedValue(ref));
+    this.guard = new ReactivationGuard(host.reactivationLimit);
   }
 
   get name(): string {
@@ -204,6 +225,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.opened = true;
     // A new start is a new chance: forget failures and refusals from before.
     this.failedHold = false;
+    this.loopHold = false;
     this.noteInputChanged();
     if (this.description.configurationPolicy !== 'ignore' && !this.unsubscribeConfig) {
       this.unsubscribeConfig = this.host.config.subscribe(this.description.configurationPid, () => {
@@ -219,6 +241,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   enable(): Promise<void> {
     this.enabled = true;
     this.failedHold = false;
+    this.loopHold = false;
     this.noteInputChanged();
     return this.requestReconcile();
   }
@@ -232,6 +255,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   restart(): Promise<void> {
     this.restartRequested = this.instance !== undefined;
     this.failedHold = false;
+    this.loopHold = false;
     this.noteInputChanged();
     return this.requestReconcile();
   }
@@ -282,6 +306,11 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return undefined;
   }
 
+  /** True when `getService(record)` would hand the instance over without waiting for anything. */
+  servesAtOnce(record: ServiceRecord): boolean {
+    return record === this.registration && record.isRegistered() && this.state === 'active' && this.instance !== undefined;
+  }
+
   ungetService(record: ServiceRecord, user: ServiceUser): void {
     if (record !== this.registration || !this.users.remove(user)) return;
     if (this.users.size === 0 && !this.description.immediate) void this.requestReconcile();
@@ -291,12 +320,52 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   whenReleased(record: ServiceRecord): Promise<void> {
     if (!this.held.has(record)) return Promise.resolve();
-    void this.requestReconcile();
-    return new Promise((resolve) => {
+    const released = new Promise<void>((resolve) => {
       const waiters = this.releaseWaiters.get(record) ?? [];
       waiters.push(resolve);
       this.releaseWaiters.set(record, waiters);
     });
+    if (this.releasesOnItsOwn(record)) void this.unbindGone(record);
+    else void this.requestReconcile();
+    return released;
+  }
+
+  /**
+   * True when this component lets go of `record` without its reconcile (which may be waiting on the one
+   * asking): it is waiting for its own consumers while it deactivates, and holds `record` only through
+   * dynamic references, which it can unbind on the spot. A provider then waits for it safely.
+   */
+  releasesOnItsOwn(record: ServiceRecord): boolean {
+    if (this.unbinding.has(record)) return true;
+    if (!this.awaitingConsumers || !this.instance) return false;
+    let held = false;
+    for (const [ref, list] of this.instance.bindings) {
+      if (!list.some((b) => b.record === record)) continue;
+      if (!ref.dynamic) return false;
+      held = true;
+    }
+    return held;
+  }
+
+  /** Unbinds a service that goes away from the dynamic references of an instance that is deactivating. */
+  private async unbindGone(record: ServiceRecord): Promise<void> {
+    const instance = this.instance as ComponentInstance;
+    for (const [ref, list] of instance.bindings) {
+      const gone = list.filter((b) => b.record === record);
+      if (gone.length === 0) continue;
+      const kept = list.filter((b) => b.record !== record);
+      instance.bindings.set(ref, kept);
+      this.setField(instance.object, ref, kept);
+      this.unbinding.add(record);
+      try {
+        for (const bound of gone) {
+          await this.callReferenceMethod(instance.object, ref, 'unbind', bound);
+          this.release(bound);
+        }
+      } finally {
+        this.unbinding.delete(record);
+      }
+    }
   }
 
   /** A provider this component skipped because it was still activating is now active. */
@@ -308,7 +377,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   private referenceChanged(): void {
     this.noteInputChanged();
-    if (this.failedHold && this.choice() !== this.failedChoice) this.failedHold = false;
+    if (this.failedHold && !this.loopHold && this.choice() !== this.failedChoice) this.failedHold = false;
     void this.requestReconcile();
   }
 
@@ -338,6 +407,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private async reconcile(): Promise<void> {
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
+        const turn = this.host.pace();
+        if (turn) await turn;
         if (!(await this.step())) return;
       }
       this.logger.error(`component ${this.name} did not settle after ${MAX_ROUNDS} rounds; its providers keep changing`);
@@ -529,10 +600,11 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const users = this.users.users();
     this.users.clear();
     this.host.registry.unregister(record);
+    this.host.waits.abandonAcquires(this);
     await Promise.all(
       users.map((user) => {
         const released = user.whenReleased?.(record) ?? Promise.resolve();
-        return user instanceof ComponentManager ? this.host.waits.wait(this, user, true, released) : released;
+        return user instanceof ComponentManager && !user.releasesOnItsOwn(record) ? this.host.waits.wait(this, user, true, released, 'release') : released;
       }),
     );
     record.status = 'unregistered';
@@ -593,13 +665,14 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
-  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number): Promise<{ bound: BoundService[]; reason?: string }> {
+  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number, alreadyBound = 0): Promise<{ bound: BoundService[]; reason?: string }> {
     const bound: BoundService[] = [];
     let reason: string | undefined;
     for (const record of candidates) {
       if (!ref.multiple && bound.length > 0) break;
       if (this.unavailable.has(record)) continue;
-      const got = await this.acquire(record, !ref.mandatory || bound.length > 0);
+      // A wait is breakable unless this very service is what would satisfy a mandatory reference.
+      const got = await this.acquire(record, !ref.mandatory || bound.length + alreadyBound > 0);
       if (got.ok) bound.push({ record, service: got.service, properties: record.properties });
       else {
         reason = got.reason;
@@ -613,21 +686,29 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private async acquire(record: ServiceRecord, optional: boolean): Promise<Acquired> {
     if (!record.isRegistered()) return { ok: false, reason: `service ${record.id} is going away` };
     const provider = record.provider;
+    // An active provider hands its service over at once: there is no wait, so none to refuse.
+    const waitsFor = provider instanceof ComponentManager && !provider.servesAtOnce(record) ? provider : undefined;
     const pending = provider.getService(record, this);
     let service: unknown;
+    let refused: Error | undefined;
     try {
-      service = provider instanceof ComponentManager ? await this.host.waits.wait(this, provider, optional, pending) : await pending;
+      service = waitsFor ? await this.host.waits.wait(this, waitsFor, optional, pending) : await pending;
     } catch (error) {
-      this.ungetWhenSettled(record, pending);
-      return { ok: false, reason: (error as Error).message };
+      refused = error instanceof Error ? error : new Error(String(error));
     }
-    if (service === CANCELLED) {
+    if (waitsFor && (service === CANCELLED || LatticeError.is(refused, ErrorCode.REFERENCE_CYCLE))) {
+      // The wait would have closed a cycle: bind it once the provider is active.
       this.ungetWhenSettled(record, pending);
-      if (provider instanceof ComponentManager) {
-        provider.lateConsumers.add(this);
-        this.lateProviders.add(provider);
+      if (waitsFor.servesAtOnce(record)) this.providerReady(waitsFor);
+      else {
+        waitsFor.lateConsumers.add(this);
+        this.lateProviders.add(waitsFor);
       }
-      return { ok: false, reason: `${provider.componentName ?? 'its provider'} is still activating and waits for ${this.name}; bound late` };
+      return { ok: false, reason: refused?.message ?? `${waitsFor.name} is still activating and waits for ${this.name}; bound late` };
+    }
+    if (refused) {
+      this.ungetWhenSettled(record, pending);
+      return { ok: false, reason: refused.message };
     }
     if (service === undefined) {
       const who = provider.componentName === undefined ? `service ${record.id}` : `component ${provider.componentName}`;
@@ -715,7 +796,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.failureValue = { code, message: err.message, ...(err.stack !== undefined && { stack: err.stack }), at: new Date() };
     this.failedHold = true;
     this.failedChoice = this.choice();
-    this.logger.error({ err }, `component ${this.name} failed to activate: ${err.message}`);
+    const module = this.host.moduleOf?.(this.description.implementation);
+    this.logger.error({ err, ...(module !== undefined && { module }) }, `component ${this.name}${module === undefined ? '' : ` (from ${module})`} failed to activate: ${err.message}`);
   }
 
   // ---- an active instance follows its references ----
@@ -741,29 +823,46 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (bound.some((b) => !ref.isTracked(b.record))) return true;
     if (!ref.greedy) return false;
     // A new instance takes our service away first: never do that to bind the service of a component
-    // that depends on ours, which would then go too (a cycle would never settle).
-    const candidates = ref.candidates().filter((r) => !this.unavailable.has(r) && !this.isUpstreamOf(r));
-    if (ref.multiple) return candidates.some((r) => !bound.some((b) => b.record === r));
-    const best = candidates[0];
-    return best !== undefined && best !== bound[0]?.record;
+    // that uses ours or could (it would go too, or change, and the cycle would never settle). What is
+    // bound stays bound whoever provides it; only a strictly better service is worth a new instance.
+    const current = bound[0]?.record;
+    return ref
+      .candidates()
+      .some(
+        (r) =>
+          !this.unavailable.has(r) &&
+          (ref.multiple ? !bound.some((b) => b.record === r) : current === undefined || compareRecords(r, current) < 0) &&
+          !this.isUsedBy(r),
+      );
   }
 
-  /** True when the component providing `record` uses this component's service, directly or not. */
-  private isUpstreamOf(record: ServiceRecord): boolean {
+  /** True when the component providing `record` uses this component's service or could, directly or not. */
+  private isUsedBy(record: ServiceRecord): boolean {
     const provider = record.provider;
     if (!(provider instanceof ComponentManager) || !this.registration) return false;
-    const seen = new Set<ComponentManager>();
-    const stack: ComponentManager[] = [provider];
-    while (stack.length > 0) {
-      const m = stack.pop() as ComponentManager;
-      if (seen.has(m)) continue;
-      seen.add(m);
-      for (const held of m.held.keys()) {
-        if (held === this.registration) return true;
-        if (held.provider instanceof ComponentManager) stack.push(held.provider);
-      }
+    return provider === this || findPath(provider, this as ComponentManager, (m) => m.dependencies()) !== undefined;
+  }
+
+  /** The components whose services the live instance holds, and how (for shutting down in order). */
+  holds(): Hold<ComponentManager>[] {
+    const found: Hold<ComponentManager>[] = [];
+    for (const [ref, list] of this.instance?.bindings ?? []) {
+      for (const bound of list) if (bound.record.provider instanceof ComponentManager) found.push({ provider: bound.record.provider, strong: !ref.dynamic });
     }
-    return false;
+    return found;
+  }
+
+  /**
+   * The components whose services this one holds, or could bind (the providers of its references'
+   * candidates): what it uses, or would, if it (re)activated now.
+   */
+  dependencies(): Set<ComponentManager> {
+    const found = new Set<ComponentManager>();
+    for (const record of this.held.keys()) if (record.provider instanceof ComponentManager) found.add(record.provider);
+    for (const ref of this.references) {
+      for (const record of ref.candidates()) if (record.provider instanceof ComponentManager) found.add(record.provider);
+    }
+    return found;
   }
 
   /** Dynamic reference: binds the new service before unbinding the old, on the same instance. */
@@ -784,7 +883,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (wanted.length === 0 && lost.length === 0) return false;
 
     const epoch = this.inputEpoch;
-    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch);
+    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch, kept.length);
     const replaced = !ref.multiple && added.length > 0 ? kept : [];
     const next = [...kept.filter((b) => !replaced.includes(b)), ...added].sort((a, b) => compareRecords(a.record, b.record));
     if (added.length === 0 && lost.length === 0) return false;
@@ -805,13 +904,23 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return true;
   }
 
-  /** Calls `updated` for bound services whose properties changed and still match. */
+  /**
+   * Calls `updated` for bound services whose properties changed and still match. A dynamic multiple
+   * reference is first put back in order (a ranking may have changed): best first, always.
+   */
   private async deliverUpdates(instance: ComponentInstance, ref: ReferenceManager): Promise<void> {
-    for (const bound of instance.bindings.get(ref) ?? []) {
-      if (bound.properties === bound.record.properties || !ref.isTracked(bound.record)) continue;
-      bound.properties = bound.record.properties;
-      await this.callReferenceMethod(instance.object, ref, 'updated', bound);
+    const changed = (instance.bindings.get(ref) ?? []).filter((b) => b.properties !== b.record.properties && ref.isTracked(b.record));
+    if (changed.length === 0) return;
+    for (const bound of changed) bound.properties = bound.record.properties;
+    if (ref.dynamic && ref.multiple) {
+      const list = instance.bindings.get(ref) ?? [];
+      const sorted = [...list].sort((a, b) => compareRecords(a.record, b.record));
+      if (sorted.some((b, i) => b !== list[i])) {
+        instance.bindings.set(ref, sorted);
+        this.setField(instance.object, ref, sorted);
+      }
     }
+    for (const bound of changed) await this.callReferenceMethod(instance.object, ref, 'updated', bound);
   }
 
   // ---- deactivation ----
@@ -821,8 +930,22 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (!instance) return;
     this.restartRequested = false;
     this.lastReason = reason;
+    if (RETURNING.has(reason)) this.noteReactivation(reason);
     this.setState('deactivating', reason);
-    if (unregister) await this.unregisterServices();
+    if (unregister) {
+      this.awaitingConsumers = true;
+      try {
+        // About to wait for our consumers: first let go of leaving services we hold dynamically, whose
+        // providers may be those very consumers, waiting for that (see releasesOnItsOwn).
+        if (this.users.size > 0) {
+          const leaving = [...instance.bindings].flatMap(([ref, list]) => (ref.dynamic ? list.filter((b) => !b.record.isRegistered()) : []));
+          await Promise.all([...new Set(leaving.map((b) => b.record))].map((record) => this.unbindGone(record)));
+        }
+        await this.unregisterServices();
+      } finally {
+        this.awaitingConsumers = false;
+      }
+    }
     const timeoutMs = this.host.deactivationTimeoutMs;
     try {
       await withTimeout(
@@ -836,6 +959,35 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     await this.unbindAll(instance.object, instance.bindings);
     this.releaseAll(instance.bindings);
     this.instance = undefined;
+  }
+
+  /**
+   * Counts a deactivation that a new instance will follow; the same cause more than the limit while the
+   * container settles is a loop, which fails the component (it stays failed until enable or restart).
+   */
+  private noteReactivation(reason: DeactivationReason): void {
+    const cause = `${reason}, ${this.bindingKey()}`;
+    if (!this.guard.note(this.host.settleCount, cause)) return;
+    const cycle = findPath(this as ComponentManager, this as ComponentManager, (m) => m.dependencies());
+    const names = cycle && [this.name, ...cycle.map((m) => m.name)];
+    const count = this.guard.count(cause);
+    this.recordFailure(
+      new LatticeError(
+        ErrorCode.REACTIVATION_LOOP,
+        `Component ${this.name} was deactivated and activated again ${count} times while the container was settling, each time for the same cause (${cause}), so it was stopped: ` +
+          `${names ? `${names.join(' → ')} keep changing each other` : 'what it binds keeps changing as it activates'}. ` +
+          `Break the loop (make a static greedy reference in it reluctant or dynamic, or a reference optional and dynamic), then enable or restart ${this.name}.`,
+        { component: this.name, cause, count, ...(names && { cycle: names }) },
+      ),
+    );
+    this.loopHold = true;
+  }
+
+  /** The services each reference would bind now, by provider (not service id: a provider that comes back gets a new one). */
+  private bindingKey(): string {
+    return this.references
+      .map((r) => `${r.name}=${(r.multiple ? r.candidates() : r.candidates().slice(0, 1)).map((c) => c.provider.componentName ?? `service ${c.id}`).join('+') || 'none'}`)
+      .join(' ');
   }
 
   /** Calls unbind methods in reverse order and empties the fields, so a dead instance holds no service. */

@@ -1,6 +1,6 @@
 import type { Container as InversifyContainer } from 'inversify';
 import type { Logger } from 'pino';
-import type { ComponentDescription } from '../component/ComponentDescription.js';
+import type { ComponentClass, ComponentDescription } from '../component/ComponentDescription.js';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
@@ -11,6 +11,7 @@ import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentDirectory } from './explainComponent.js';
 import { InstanceFactory } from './InstanceFactory.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
+import { shutdownOrder } from './shutdownOrder.js';
 import { WaitGraph } from './WaitGraph.js';
 
 export interface RuntimeOptions {
@@ -20,7 +21,14 @@ export interface RuntimeOptions {
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   readonly injectorParent?: InversifyContainer;
+  /** See ComponentHost.reactivationLimit (default 100). */
+  readonly reactivationLimit?: number;
 }
+
+const DEFAULT_REACTIVATION_LIMIT = 100;
+/** Reconcile steps run back to back (on microtasks) before the runtime lets the event loop turn. */
+const STEPS_PER_TURN = 256;
+const MS_PER_TURN = 10;
 
 /** A component's state changed. */
 export interface ComponentStateChange {
@@ -40,6 +48,8 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly instances: InstanceFactory;
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
+  readonly reactivationLimit: number;
+  private settles = 0;
   private readonly byName = new Map<string, ComponentManager>();
   /** Components being removed: each stays the one of its name until it is gone, or one is registered in its place. */
   private readonly leaving = new Map<string, { readonly manager: ComponentManager; done: Promise<void> }>();
@@ -47,8 +57,13 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   private startedValue = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  private stepsThisTurn = 0;
+  private turnStartedAt = performance.now();
+  private nextTurn: Promise<void> | undefined;
   /** Set by the container to point at features that could provide a missing service. */
   providerHint?: (service: string) => string | undefined;
+  /** Set by the container: the module a component class was imported from, for messages. */
+  moduleOf?: (implementation: ComponentClass) => string | undefined;
 
   constructor(options: RuntimeOptions) {
     this.logger = options.logger;
@@ -56,6 +71,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     this.facts = options.facts ?? { nodeId: undefined, home: undefined };
     this.activationTimeoutMs = options.activationTimeoutMs;
     this.deactivationTimeoutMs = options.deactivationTimeoutMs;
+    this.reactivationLimit = options.reactivationLimit ?? DEFAULT_REACTIVATION_LIMIT;
     this.instances = new InstanceFactory(options.injectorParent);
   }
 
@@ -91,11 +107,18 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   }
 
   /**
-   * Deactivates a component and forgets it. Removing a name whose old component is still being removed
-   * withdraws the one registered under it meanwhile (the last call wins).
+   * Deactivates components and forgets them, consumers before providers (see shutdownOrder). Removing a
+   * name whose old component is still being removed withdraws the one registered under it meanwhile (the
+   * last call wins).
+   * @throws LatticeError COMPONENT_NOT_FOUND, before removing any
    */
-  async remove(name: string): Promise<void> {
-    const current = this.get(name);
+  async remove(...names: string[]): Promise<void> {
+    const managers = [...new Set(names)].map((name) => this.get(name));
+    await this.inOrder(managers, (manager, turn) => this.removeOne(manager, turn));
+  }
+
+  private async removeOne(current: ComponentManager, turn: Promise<void>): Promise<void> {
+    const name = current.name;
     const leaving = this.leaving.get(name);
     if (leaving) {
       if (current === leaving.manager) return leaving.done;
@@ -107,6 +130,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     this.leaving.set(name, entry);
     entry.done = (async () => {
       try {
+        await turn;
         await current.shutdown('disposed');
       } finally {
         this.leaving.delete(name);
@@ -150,11 +174,53 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     await this.settled();
   }
 
-  /** Deactivates everything; providers wait for their consumers, so the order is reverse dependency order. */
+  /** Deactivates everything, consumers before providers (reverse dependency order, see shutdownOrder). */
   async stop(): Promise<void> {
     this.startedValue = false;
-    await Promise.all([...[...this.byName.values()].map((m) => m.shutdown('container-stopped')), ...[...this.leaving.values()].map((l) => l.done)]);
+    const leaving = [...this.leaving.values()].map((l) => l.done);
+    await Promise.all([
+      this.inOrder([...this.byName.values()], async (manager, turn) => {
+        await turn;
+        await manager.shutdown('container-stopped');
+      }),
+      ...leaving,
+    ]);
     await this.settled();
+  }
+
+  /**
+   * Shuts components down together, each on its turn: `shut(m, turn)` must not start deactivating `m`
+   * before `turn` resolves, which is once everything that must go before it (shutdownOrder) has gone.
+   * Resolves when all are done; a failure of one does not hold up the others.
+   */
+  private async inOrder(managers: readonly ComponentManager[], shut: (manager: ComponentManager, turn: Promise<void>) => Promise<void>): Promise<void> {
+    const after = shutdownOrder(managers, (m) => m.holds());
+    const followers = new Map<ComponentManager, ComponentManager[]>();
+    const waitingOn = new Map<ComponentManager, number>();
+    for (const m of managers) {
+      const before = after.get(m) ?? [];
+      waitingOn.set(m, before.length);
+      for (const b of before) {
+        const list = followers.get(b);
+        if (list) list.push(m);
+        else followers.set(b, [m]);
+      }
+    }
+    // Every component's predecessors get their promises first (the order has no cycle).
+    const done = new Map<ComponentManager, Promise<unknown>>();
+    const ready = managers.filter((m) => waitingOn.get(m) === 0);
+    for (let m = ready.pop(); m !== undefined; m = ready.pop()) {
+      const turn = Promise.allSettled((after.get(m) ?? []).map((b) => done.get(b) as Promise<unknown>)).then(() => undefined);
+      done.set(m, shut(m, turn));
+      for (const follower of followers.get(m) ?? []) {
+        const left = (waitingOn.get(follower) ?? 0) - 1;
+        waitingOn.set(follower, left);
+        if (left === 0) ready.push(follower);
+      }
+    }
+    const results = await Promise.allSettled(done.values());
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   onStateChange(listener: (change: ComponentStateChange) => void): () => void {
@@ -169,11 +235,34 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   }
 
   track(work: Promise<unknown>): void {
-    this.inFlight++;
+    if (this.inFlight++ === 0 && !this.nextTurn) {
+      // Work starting from quiet starts a fresh run of steps.
+      this.stepsThisTurn = 0;
+      this.turnStartedAt = performance.now();
+    }
     void work.finally(() => {
       this.inFlight--;
       if (this.inFlight === 0) this.checkIdle();
     });
+  }
+
+  get settleCount(): number {
+    return this.settles;
+  }
+
+  pace(): Promise<void> | undefined {
+    if (++this.stepsThisTurn < STEPS_PER_TURN && performance.now() - this.turnStartedAt < MS_PER_TURN) return undefined;
+    // Reconciles chain on microtasks, which run before any timer or I/O: components that keep changing
+    // each other would starve the event loop. Every chain waits here for the same next turn.
+    this.nextTurn ??= new Promise((resolve) => {
+      setImmediate(() => {
+        this.nextTurn = undefined;
+        this.stepsThisTurn = 0;
+        this.turnStartedAt = performance.now();
+        resolve();
+      });
+    });
+    return this.nextTurn;
   }
 
   /** Resolves once no component has a reconcile queued or running. */
@@ -186,6 +275,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     // A reconcile finishing can schedule another in a later microtask; wait for the turn to end.
     setImmediate(() => {
       if (this.inFlight !== 0) return;
+      this.settles++;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();

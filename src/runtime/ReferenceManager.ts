@@ -2,7 +2,7 @@ import { isMandatory, isMultiple, type ReferenceDescription } from '../component
 import type { Filter } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
 import { parseFilter } from './filter/parseFilter.js';
-import { compareRecords, type ServiceRecord } from './ServiceRecord.js';
+import { compareRecords, type ServiceProvider, type ServiceRecord } from './ServiceRecord.js';
 import type { ServiceEvent, ServiceListener, ServiceRegistry } from './ServiceRegistry.js';
 
 /**
@@ -20,6 +20,8 @@ export class ReferenceManager implements ServiceListener {
     readonly description: ReferenceDescription,
     private readonly registry: ServiceRegistry,
     private readonly onChange: (reference: ReferenceManager) => void,
+    /** The reference's own component: never bound to its own service. */
+    private readonly owner?: ServiceProvider,
   ) {
     this.mandatory = isMandatory(description.cardinality);
     this.multiple = isMultiple(description.cardinality);
@@ -95,15 +97,15 @@ export class ReferenceManager implements ServiceListener {
 
   /** Registered services of the token that the target filter turns away (for diagnostics). */
   rejected(): ServiceRecord[] {
-    return this.registry.find(this.description.service).filter((r) => !this.tracked.has(r));
+    return this.registry.find(this.description.service).filter((r) => !this.tracked.has(r) && r.provider !== this.owner);
   }
 
   private rescan(): void {
     this.tracked.clear();
-    for (const record of this.registry.find(this.description.service, this.filter)) this.tracked.add(record);
+    for (const record of this.registry.find(this.description.service, this.filter)) if (record.provider !== this.owner) this.tracked.add(record);
   }
 
   private matches(record: ServiceRecord): boolean {
-    return this.filter === undefined || matchFilter(this.filter, record.properties);
+    return record.provider !== this.owner && (this.filter === undefined || matchFilter(this.filter, record.properties));
   }
 }

@@ -4,11 +4,17 @@ import { LatticeError } from '../errors/LatticeError.js';
 /** What a cancelled wait resolves to. */
 export const CANCELLED: unique symbol = Symbol('lattice.wait-cancelled');
 
+/** `acquire`: a consumer waits for a provider to hand over its service; `release`: a provider waits for a consumer to let go of it. */
+export type WaitKind = 'acquire' | 'release';
+
 interface Edge<N> {
   readonly from: N;
   readonly to: N;
   readonly breakable: boolean;
+  readonly kind: WaitKind;
   cancel(): void;
+  /** Ends the wait with nothing: what it waited for will not come. */
+  abandon(): void;
 }
 
 /**
@@ -25,7 +31,7 @@ export class WaitGraph<N> {
 
   constructor(private readonly describe: (node: N) => string) {}
 
-  wait<T>(from: N, to: N, breakable: boolean, promise: Promise<T>): Promise<T | typeof CANCELLED> {
+  wait<T>(from: N, to: N, breakable: boolean, promise: Promise<T>, kind: WaitKind = 'acquire'): Promise<T | typeof CANCELLED | undefined> {
     // Break every path back, not just the first found: several consumers may wait on one provider.
     for (let path = from === to ? [] : this.findPath(to, from); path; path = this.findPath(to, from)) {
       if (breakable) return Promise.resolve(CANCELLED);
@@ -41,14 +47,19 @@ export class WaitGraph<N> {
       weak.cancel();
       if (from === to) break;
     }
-    return new Promise<T | typeof CANCELLED>((resolve, reject) => {
+    return new Promise<T | typeof CANCELLED | undefined>((resolve, reject) => {
       const edge: Edge<N> = {
         from,
         to,
         breakable,
+        kind,
         cancel: () => {
           this.remove(edge);
           resolve(CANCELLED);
+        },
+        abandon: () => {
+          this.remove(edge);
+          resolve(undefined);
         },
       };
       this.add(edge);
@@ -63,6 +74,16 @@ export class WaitGraph<N> {
         },
       );
     });
+  }
+
+  /**
+   * `provider` took its service away: waits to acquire it end now, with nothing, before the provider
+   * waits for its consumers (one of which may be the one acquiring, which must not look like a cycle).
+   */
+  abandonAcquires(provider: N): void {
+    for (const set of [...this.edges.values()]) {
+      for (const edge of [...set]) if (edge.to === provider && edge.kind === 'acquire') edge.abandon();
+    }
   }
 
   /** Whom `node` is waiting for right now. */

@@ -1,9 +1,9 @@
 import { ErrorCode } from '../../errors/ErrorCode.js';
 import { LatticeError } from '../../errors/LatticeError.js';
 import { isStandardSchema, type StandardSchemaV1 } from '../../config/StandardSchema.js';
-import type { ComponentClass, ComponentDescription, ConfigurationPolicy } from '../ComponentDescription.js';
-import { declaredReferences, inheritedFieldReferences, inheritedLifecycle, setComponentDescription } from '../metadata.js';
-import type { ReferenceDescription } from '../ReferenceDescription.js';
+import type { ComponentClass, ConfigurationPolicy } from '../ComponentDescription.js';
+import { getComponentDescription } from '../describeComponentClass.js';
+import { setComponentDeclaration } from '../metadata.js';
 import { isServiceToken, type ServiceToken } from '../ServiceToken.js';
 
 /** Options of `@Component`. */
@@ -76,28 +76,23 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
   const timeout = options.activationTimeoutMs;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) fail(className, 'activationTimeoutMs must be a positive number');
 
-  const prototype = target.prototype as object;
-  // Parameter decorators run last parameter first: put constructor references back in order.
-  const parameters = [...declaredReferences(target)].sort((a, b) => (a.parameterIndex ?? 0) - (b.parameterIndex ?? 0));
-  const references = [...parameters, ...inheritedFieldReferences(prototype)];
-  checkReferences(className, prototype, references);
-  const lifecycle = inheritedLifecycle(prototype);
-
-  const description: ComponentDescription = {
-    name,
-    implementation: target,
-    services,
-    immediate,
-    enabled: options.enabled ?? true,
-    properties: Object.freeze({ ...properties }),
-    configurationPid: options.configurationPid ?? name,
-    configurationPolicy,
-    ...(options.configSchema !== undefined && { configSchema: options.configSchema }),
-    references: Object.freeze(references),
-    ...lifecycle,
-    ...(timeout !== undefined && { activationTimeoutMs: timeout }),
-  };
-  setComponentDescription(target, Object.freeze(description));
+  setComponentDeclaration(
+    target,
+    Object.freeze({
+      name,
+      implementation: target,
+      services,
+      immediate,
+      enabled: options.enabled ?? true,
+      properties: Object.freeze({ ...properties }),
+      configurationPid: options.configurationPid ?? name,
+      configurationPolicy,
+      ...(options.configSchema !== undefined && { configSchema: options.configSchema }),
+      ...(timeout !== undefined && { activationTimeoutMs: timeout }),
+    }),
+  );
+  // Report what the members declared so far get wrong now, at the decorator; register reads them again.
+  getComponentDescription(target);
 }
 
 function toServiceList(className: string, service: ComponentOptions['service']): ServiceToken[] {
@@ -109,24 +104,6 @@ function toServiceList(className: string, service: ComponentOptions['service']):
     }
   }
   return [...new Set(list as ServiceToken[])];
-}
-
-function checkReferences(className: string, prototype: object, references: readonly ReferenceDescription[]): void {
-  const seen = new Set<string>();
-  for (const ref of references) {
-    if (seen.has(ref.name)) fail(className, `has two references named "${ref.name}"; give one a different name`);
-    seen.add(ref.name);
-    for (const kind of ['bind', 'unbind', 'updated'] as const) {
-      const method = ref[kind];
-      if (method !== undefined && typeof (prototype as Record<string, unknown>)[method] !== 'function') {
-        throw new LatticeError(
-          ErrorCode.REFERENCE_INVALID,
-          `@Reference ${className}.${ref.name} names ${kind} method "${method}", but ${className} has no such method. Add it or fix the name.`,
-          { component: className, member: ref.name },
-        );
-      }
-    }
-  }
 }
 
 function fail(className: string, problem: string): never {
