@@ -15,6 +15,7 @@ import { FeatureStateFile } from './features/FeatureStateFile.js';
 import { FeaturesFile } from './features/FeaturesFile.js';
 import type { InstallProgress, InstallReport, UninstallReport } from './features/FeatureReports.js';
 import { ErrorCode } from './errors/ErrorCode.js';
+import { sweepTempFiles } from './fs/writeFileAtomic.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
 import type { ComponentInfo } from './runtime/ComponentInfo.js';
@@ -52,6 +53,8 @@ export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;
   /** Tuning of the config folder watcher: quiet time after a burst, re-read delays (see ConfigDirectory). */
   configWatch?: { debounceMs?: number; retryDelaysMs?: readonly number[] };
+  /** Configuration files larger than this are not read: FILE_TOO_LARGE, the last good values stay (default 5 MiB). */
+  maxConfigFileBytes?: number;
   /**
    * The distribution's features file. Default: `<home>/features.json` if there is one; `false` for none.
    * Module paths in it resolve against its folder and must stay inside it.
@@ -133,6 +136,7 @@ export class Container {
         admin: this.config,
         logger: this.logger.child({ part: 'config' }),
         ...options.configWatch,
+        ...(options.maxConfigFileBytes !== undefined && { maxFileBytes: options.maxConfigFileBytes }),
       });
       this.config.attach(this.configFolder);
     }
@@ -277,6 +281,8 @@ export class Container {
     try {
       this.features.open();
       this.loader.open();
+      // Temporary files of writes a crash interrupted (the remembered features, say).
+      if (this.home !== undefined) await sweepTempFiles(join(this.home, 'data'));
       await step(() => this.configFolder?.start());
       await step(() => this.runtime.start());
       await step(() => this.featuresFile?.load());
@@ -352,6 +358,11 @@ export class Container {
   /** Uninstalls features; see FeatureService.uninstall. */
   uninstall(names: string | readonly string[], options: { force?: boolean } = {}): Promise<UninstallReport> {
     return this.features.uninstall(typeof names === 'string' ? [names] : names, options);
+  }
+
+  /** Component modules whose import never settled (given up on after the import timeout, or at stop). */
+  unsettledImports(): string[] {
+    return this.loader.unsettledImports();
   }
 
   hasComponent(name: string): boolean {

@@ -41,15 +41,17 @@ abstract class ClusterEditCommand {
   protected async editNodes(edit: (nodes: { id: string; ip: string; tcpPort: number }[]) => { id: string; ip: string; tcpPort: number }[]): Promise<boolean> {
     const admin = this.config;
     if (!admin) return false;
-    const raw = admin.raw('cluster') ?? {};
-    const listed = Array.isArray(raw.nodes) ? (raw.nodes as { id: string; ip: string; tcpPort: number }[]) : this.cluster.getNodes().map((n) => ({ ...n }));
-    const next = { ...raw, nodes: edit([...listed]) };
-    const checked = ClusterConfigSchema.safeParse(next);
-    if (!checked.success) {
-      const problems = checked.error.issues.map((issue) => `${['$', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('')}: ${issue.message}`);
-      throw new Error(`config/cluster.json would not be valid after this change, so it was left as it is: ${problems.join('; ')}`);
-    }
-    await admin.update('cluster', next);
+    // An edit of what is written now, after any other edit under way: two commands at once both count.
+    await admin.edit('cluster', (raw = {}) => {
+      const listed = Array.isArray(raw.nodes) ? (raw.nodes as { id: string; ip: string; tcpPort: number }[]) : this.cluster.getNodes().map((n) => ({ ...n }));
+      const next = { ...raw, nodes: edit([...listed]) };
+      const checked = ClusterConfigSchema.safeParse(next);
+      if (!checked.success) {
+        const problems = checked.error.issues.map((issue) => `${['$', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('')}: ${issue.message}`);
+        throw new Error(`config/cluster.json would not be valid after this change, so it was left as it is: ${problems.join('; ')}`);
+      }
+      return next;
+    });
     return true;
   }
 }

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import { KeyedQueue } from '../async/KeyedQueue.js';
 import { deepEqual } from '../json/deepEqual.js';
+import { jsonPath } from '../json/jsonPath.js';
+import { MAX_JSON_DEPTH, tooDeepPath } from '../json/nestingDepth.js';
 import type { ConfigurationEntry, ConfigurationSource, ConfigurationValues } from './ConfigurationEntry.js';
 import { substituteEnv } from './substituteEnv.js';
 
@@ -40,6 +43,8 @@ export class ConfigAdmin implements ConfigurationSource {
   private check: ConfigurationCheck | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly logger: Logger;
+  /** Writes of one PID run one at a time: each reads, merges, checks and writes on what the one before left. */
+  private readonly writes = new KeyedQueue<string>();
 
   constructor(options: { logger: Logger; env?: NodeJS.ProcessEnv }) {
     this.logger = options.logger;
@@ -88,7 +93,30 @@ export class ConfigAdmin implements ConfigurationSource {
    * the PID would refuse (its `configSchema`, a `<reference>.target` that is not a filter) are not written.
    * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
    */
-  async update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+  update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+    return this.writes.run(pid, () => this.write(pid, values));
+  }
+
+  /**
+   * Sets some keys of a configuration, keeping the others (`lattice config set`). Concurrent patches of
+   * one PID each see the ones before: every key is kept.
+   * @throws LatticeError as `update`.
+   */
+  patch(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+    if (!isPlainObject(values)) return Promise.reject(new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid}: the values to set must be a JSON object.`, { pid }));
+    return this.edit(pid, (current) => ({ ...current, ...values }));
+  }
+
+  /**
+   * Writes what `change` makes of the configuration as written now (undefined: there is none), after
+   * every write of this PID asked for before; what `change` throws is the rejection, and nothing is written.
+   * @throws LatticeError as `update`.
+   */
+  edit(pid: string, change: (current: ConfigurationValues | undefined) => Record<string, unknown>): Promise<ConfigurationEntry> {
+    return this.writes.run(pid, () => this.write(pid, change(this.raw(pid))));
+  }
+
+  private async write(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
     const { json, values: substituted } = this.checked(pid, values);
     const problems = (await this.check?.(pid, substituted)) ?? [];
     if (problems.length > 0) {
@@ -108,19 +136,23 @@ export class ConfigAdmin implements ConfigurationSource {
    * Creates a configuration only if there is none, in memory or on disk (a user's file is never
    * overwritten, even one the watcher has not read yet). Returns whether it created it.
    */
-  async create(pid: string, values: Record<string, unknown>): Promise<boolean> {
-    const { json } = this.checked(pid, values);
-    if (this.stored.has(pid)) return false;
-    if (this.persistence && !(await this.persistence.create(pid, json))) return false;
-    this.set(pid, json, this.persistence?.displayFileOf(pid));
-    return true;
+  create(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.writes.run(pid, async () => {
+      const { json } = this.checked(pid, values);
+      if (this.stored.has(pid)) return false;
+      if (this.persistence && !(await this.persistence.create(pid, json))) return false;
+      this.set(pid, json, this.persistence?.displayFileOf(pid));
+      return true;
+    });
   }
 
   /** Deletes a configuration only if it still holds `values` (nobody edited it since); returns whether it did. */
-  async deleteIfUnchanged(pid: string, values: Record<string, unknown>): Promise<boolean> {
-    const current = this.persistence ? await this.persistence.read(pid) : this.raw(pid);
-    if (!deepEqual(current, toJson(values))) return false;
-    return this.delete(pid);
+  deleteIfUnchanged(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.writes.run(pid, async () => {
+      const current = this.persistence ? await this.persistence.read(pid) : this.raw(pid);
+      if (!deepEqual(current, toJson(values))) return false;
+      return this.deleteNow(pid);
+    });
   }
 
   /**
@@ -130,6 +162,15 @@ export class ConfigAdmin implements ConfigurationSource {
   private checked(pid: string, raw: Record<string, unknown>): { json: ConfigurationValues; values: ConfigurationValues } {
     checkPid(pid);
     if (!isPlainObject(raw)) throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid} must be a JSON object.`, { pid });
+    const deep = tooDeepPath(raw);
+    if (deep !== undefined) {
+      const shown = jsonPath(deep.slice(0, 8)) + (deep.length > 8 ? '...' : '');
+      throw new LatticeError(
+        ErrorCode.JSON_TOO_DEEP,
+        `Configuration ${pid}: arrays and objects nest more than ${MAX_JSON_DEPTH} levels deep (at ${shown}), which Lattice does not read. Flatten the structure.`,
+        { pid, limit: MAX_JSON_DEPTH },
+      );
+    }
     // What the file will hold: dates become strings, undefined disappears; memory must agree with it.
     const json = toJson(raw);
     try {
@@ -140,13 +181,10 @@ export class ConfigAdmin implements ConfigurationSource {
     }
   }
 
-  /** Deletes the configuration (and its file). */
-  async delete(pid: string): Promise<boolean> {
+  /** Deletes the configuration (and its file). Returns whether there was one. */
+  delete(pid: string): Promise<boolean> {
     checkPid(pid);
-    const existed = this.stored.has(pid);
-    if (this.persistence) await this.persistence.remove(pid);
-    this.remove(pid);
-    return existed;
+    return this.writes.run(pid, () => this.deleteNow(pid));
   }
 
   /**
@@ -189,11 +227,18 @@ export class ConfigAdmin implements ConfigurationSource {
     return true;
   }
 
-  /** The configuration is gone. */
+  /** The configuration is gone (a source says so). */
   remove(pid: string): boolean {
     if (!this.stored.delete(pid)) return false;
     this.notify(pid);
     return true;
+  }
+
+  private async deleteNow(pid: string): Promise<boolean> {
+    const existed = this.stored.has(pid);
+    await this.persistence?.remove(pid);
+    this.remove(pid);
+    return existed;
   }
 
   private notify(pid: string): void {

@@ -1,9 +1,9 @@
-import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { FolderWatcher } from '../fs/FolderWatcher.js';
 import { readWithRetries } from '../fs/readWithRetries.js';
-import { writeFileAtomic } from '../fs/writeFileAtomic.js';
+import { sweepTempFiles, writeFileAtomic, writeFileExclusive } from '../fs/writeFileAtomic.js';
 import { parseJsonFile } from '../json/parseJsonFile.js';
 import type { ConfigAdmin, ConfigPersistence } from './ConfigAdmin.js';
 import type { ConfigurationValues } from './ConfigurationEntry.js';
@@ -25,7 +25,11 @@ export interface ConfigDirectoryOptions {
   readonly retryDelaysMs?: readonly number[];
   /** When to read a file once more after a reload (default 60 ms; see FolderWatcher). */
   readonly recheckMs?: number;
+  /** Larger files are not read: FILE_TOO_LARGE, the last good values stay (default 5 MiB). */
+  readonly maxFileBytes?: number;
 }
+
+export const DEFAULT_MAX_CONFIG_FILE_BYTES = 5 * 1024 * 1024;
 
 const CONFIG_FILE = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\.json$/;
 
@@ -38,6 +42,7 @@ export class ConfigDirectory implements ConfigPersistence {
   private readonly admin: ConfigAdmin;
   private readonly logger: Logger;
   private readonly retryDelaysMs: readonly number[];
+  private readonly maxFileBytes: number;
   private readonly watcher: FolderWatcher;
   private readonly reloadListeners = new Set<(pid: string, outcome: ReloadOutcome) => void>();
 
@@ -46,6 +51,7 @@ export class ConfigDirectory implements ConfigPersistence {
     this.admin = options.admin;
     this.logger = options.logger;
     this.retryDelaysMs = options.retryDelaysMs ?? [10, 20, 40, 80];
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_CONFIG_FILE_BYTES;
     this.watcher = new FolderWatcher({
       folder: options.directory,
       accept: (name) => CONFIG_FILE.test(name),
@@ -70,6 +76,8 @@ export class ConfigDirectory implements ConfigPersistence {
    */
   async start(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
+    const swept = await sweepTempFiles(this.directory);
+    if (swept.length > 0) this.logger.info({ files: swept }, `removed ${swept.length} temporary file(s) left in ${basename(this.directory)}/ by an interrupted write`);
     await this.watcher.start();
     const names = (await readdir(this.directory)).filter((name) => CONFIG_FILE.test(name));
     const present = new Set(names.map((name) => CONFIG_FILE.exec(name)?.[1]));
@@ -93,19 +101,9 @@ export class ConfigDirectory implements ConfigPersistence {
     await writeFileAtomic(this.fileOf(pid), `${JSON.stringify(values, null, 2)}\n`);
   }
 
-  async create(pid: string, values: ConfigurationValues): Promise<boolean> {
-    // Written aside, then linked into place: link() fails if the name exists, so a user's file wins.
-    const temp = join(this.directory, `.${pid}.json.${process.pid}.${Date.now()}.new`);
-    await writeFileAtomic(temp, `${JSON.stringify(values, null, 2)}\n`);
-    try {
-      await link(temp, this.fileOf(pid));
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    } finally {
-      await rm(temp, { force: true });
-    }
+  create(pid: string, values: ConfigurationValues): Promise<boolean> {
+    // A user's file wins, even one written a moment ago.
+    return writeFileExclusive(this.fileOf(pid), `${JSON.stringify(values, null, 2)}\n`);
   }
 
   async read(pid: string): Promise<unknown> {
@@ -124,8 +122,14 @@ export class ConfigDirectory implements ConfigPersistence {
   private async reload(name: string, superseded: () => boolean): Promise<string | undefined> {
     const pid = CONFIG_FILE.exec(name)?.[1] as string;
     const shown = this.displayFileOf(pid);
-    const read = await readWithRetries(this.fileOf(pid), (text) => parseJsonFile(text, shown), this.retryDelaysMs, superseded, (found, delayMs) => {
-      this.logger.debug({ configPid: pid, file: shown }, `${shown} is ${found === 'missing' ? 'missing' : 'not valid'} for now (being written?); reading it again in ${delayMs} ms`);
+    const read = await readWithRetries(this.fileOf(pid), (text) => parseJsonFile(text, shown), {
+      delaysMs: this.retryDelaysMs,
+      superseded,
+      onRetry: (found, delayMs) => {
+        this.logger.debug({ configPid: pid, file: shown }, `${shown} is ${found === 'missing' ? 'missing' : 'not valid'} for now (being written?); reading it again in ${delayMs} ms`);
+      },
+      describe: shown,
+      maxBytes: { limit: this.maxFileBytes, fix: 'Make it smaller, or raise the limit (lattice start --max-config-bytes N).' },
     });
     if (read.kind === 'superseded') return undefined;
     let outcome: ReloadOutcome;

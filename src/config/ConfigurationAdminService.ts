@@ -10,7 +10,12 @@ export interface ConfigurationAdmin {
   /** The values as written, placeholders included. */
   raw(pid: string): ConfigurationValues | undefined;
   list(): ConfigurationEntry[];
+  /** Replaces the configuration. */
   update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry>;
+  /** Sets some keys, keeping the others. */
+  patch(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry>;
+  /** Writes what `change` makes of the configuration as written now, after every write of the PID asked for before. */
+  edit(pid: string, change: (current: ConfigurationValues | undefined) => Record<string, unknown>): Promise<ConfigurationEntry>;
   delete(pid: string): Promise<boolean>;
 }
 

@@ -7,6 +7,9 @@ import { getComponentDescription } from '../component/describeComponentClass.js'
 import { featureId } from '../features/FeatureDefinition.js';
 import type { FeatureService } from '../features/FeatureService.js';
 import { readFeaturesFile } from '../features/readFeaturesFile.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import { watchErrorMessage } from '../fs/FolderWatcher.js';
 import { whenFolderSettled } from '../fs/whenFolderSettled.js';
 import type { ModuleLoader } from './ModuleLoader.js';
 
@@ -87,7 +90,7 @@ export class DeployWatcher {
     };
     watcher.on('add', changed).on('change', changed).on('unlink', changed).on('addDir', changed).on('unlinkDir', changed);
     watcher.on('error', (error) => {
-      this.logger.error({ err: error }, `watching ${this.folder} failed`);
+      this.logger.error({ err: error }, watchErrorMessage(this.folder, error));
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     const entries = new Set(await readdir(this.folder));
@@ -165,6 +168,10 @@ export class DeployWatcher {
         }
       }
     } catch (error) {
+      if (LatticeError.is(error, ErrorCode.CONTAINER_STOPPED)) {
+        this.logger.debug({ entry }, `deploy/${entry}: not deployed, the container is stopping`);
+        return;
+      }
       this.emit({ entry, action: 'failed', error: (error as Error).message });
       const message = (error as Error).message;
       this.logger.error({ entry, err: error }, message.startsWith(`deploy/${entry}`) ? message : `deploy/${entry}: ${message}`);

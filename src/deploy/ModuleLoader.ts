@@ -1,5 +1,5 @@
 import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { ComponentClass } from '../component/ComponentDescription.js';
 import { componentClassesOf } from '../component/componentClassesOf.js';
@@ -60,6 +60,8 @@ export class ModuleLoader {
   /** Which module each component class came from (each version of a module has classes of its own). */
   private readonly origins = new WeakMap<ComponentClass, string>();
   private cancelled = new AbortController();
+  /** Imports that have not settled (yet): a hung one keeps Node's loader busy for good. */
+  private readonly unsettled = new Set<string>();
 
   constructor(options: ModuleLoaderOptions) {
     this.logger = options.logger;
@@ -99,6 +101,11 @@ export class ModuleLoader {
     if (this.cancelled.signal.aborted) this.cancelled = new AbortController();
   }
 
+  /** Files whose import has not settled: given up on (timed out, cancelled), or still going. */
+  unsettledImports(): string[] {
+    return [...this.unsettled].map((url) => fileURLToPath(url));
+  }
+
   /** The file a component class was imported from; undefined for classes this loader did not load. */
   moduleOf(cls: ComponentClass): string | undefined {
     return this.origins.get(cls);
@@ -108,10 +115,13 @@ export class ModuleLoader {
     const version = (this.versions.get(file) ?? 0) + 1;
     this.versions.set(file, version);
     const url = `${pathToFileURL(file).href}?lattice-v=${version}`;
+    this.logger.debug({ file, version }, `importing ${file}`);
     let exports: object;
+    this.unsettled.add(url);
     try {
       exports = (await import(url)) as object;
     } catch (error) {
+      this.unsettled.delete(url);
       const where = await importErrorLocation(file, error);
       throw new LatticeError(
         ErrorCode.MODULE_IMPORT_FAILED,
@@ -120,6 +130,7 @@ export class ModuleLoader {
         { cause: error },
       );
     }
+    this.unsettled.delete(url);
     const classes = componentClassesOf(exports);
     for (const cls of classes) this.origins.set(cls, file);
     return { file, url, classes };

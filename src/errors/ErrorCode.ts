@@ -28,6 +28,12 @@ export const ErrorCode = {
   CONTAINER_STOPPED: 'CONTAINER_STOPPED',
   /** A JSON file that does not parse (the error gives file, line and column). */
   JSON_SYNTAX: 'JSON_SYNTAX',
+  /** JSON (a file, or values given to write) whose arrays and objects nest deeper than Lattice reads (256 levels). */
+  JSON_TOO_DEEP: 'JSON_TOO_DEEP',
+  /** A file over the size Lattice reads for its kind (a configuration file: 5 MiB unless configured). */
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  /** A file that exists but cannot be read: a symbolic link loop, a folder, no permission. */
+  FILE_UNREADABLE: 'FILE_UNREADABLE',
   /** A configuration that its component's schema rejects, or that is not a JSON object. */
   CONFIG_INVALID: 'CONFIG_INVALID',
   /** A configuration PID that cannot be a file name. */

@@ -66,7 +66,7 @@ export class FeatureCatalog {
     for (const document of this.documents) {
       for (const boot of document.boot) {
         if (!this.byName.has(boot.name) && !this.rejected.has(boot.name)) {
-          problems.push({ code: ErrorCode.FEATURE_NOT_FOUND, file: document.source, path: boot.path, message: `boot feature "${boot.name}" is not defined${this.suggest(boot.name)}` });
+          problems.push({ code: ErrorCode.FEATURE_NOT_FOUND, file: document.source, path: boot.path, message: `boot feature "${boot.name}" is not defined${this.suggest(boot.name)}; define it in a features file, or take it out of "boot"` });
         }
       }
     }

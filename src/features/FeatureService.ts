@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import semver from 'semver';
 import type { ComponentClass } from '../component/ComponentDescription.js';
 import { getComponentDescription } from '../component/describeComponentClass.js';
 import type { ConfigAdmin } from '../config/ConfigAdmin.js';
@@ -258,7 +259,9 @@ export class FeatureService {
     for (const file of moduleFiles) {
       progress({ phase: 'importing', module: file });
       try {
-        loaded.push(await this.loader.load(file));
+        const module = await this.loader.load(file);
+        if (module.classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class: it adds no components to ${names.join(', ')}`);
+        loaded.push(module);
       } catch (error) {
         throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${(error as Error).message}. Nothing was installed.`, { features: [...names] }, { cause: error });
       }
@@ -440,9 +443,19 @@ export class FeatureService {
     });
   }
 
-  private notFound(name: string): LatticeError {
+  private notFound(request: string): LatticeError {
+    const [name, range] = splitRequest(request);
+    const versions = [...new Set(this.catalog.all().filter((f) => f.name === name).map((f) => f.version))].sort(semver.compare);
+    if (range !== undefined && versions.length > 0) {
+      return new LatticeError(
+        ErrorCode.FEATURE_NOT_FOUND,
+        `Feature "${name}" has no version in the range ${range}: the versions defined are ${versions.join(', ')}. ` +
+          `Ask for one of those (${name}@${versions[versions.length - 1] ?? ''}, or ${name} for the highest), or define a version in the range.`,
+        { feature: name, range, versions },
+      );
+    }
     const known = [...new Set(this.catalog.all().map((f) => f.name))];
-    return new LatticeError(ErrorCode.FEATURE_NOT_FOUND, `No feature "${name}". Known features: ${known.join(', ') || 'none'}.`, { feature: name });
+    return new LatticeError(ErrorCode.FEATURE_NOT_FOUND, `No feature "${request}". Known features: ${known.join(', ') || 'none'}.`, { feature: request });
   }
 
   /** Writes what the user installed (and what is remembered but not installed yet) to data/. */

@@ -39,7 +39,7 @@ export class FeaturesFile {
 
   /** Reads the file. @throws LatticeError FEATURES_INVALID listing every problem. */
   async load(): Promise<void> {
-    const read = await readWithRetries(this.file, (text) => parseJsonFile(text, this.source), []);
+    const read = await readWithRetries(this.file, (text) => parseJsonFile(text, this.source));
     if (read.kind === 'missing') {
       throw new LatticeError(ErrorCode.FEATURES_INVALID, `${this.file} does not exist; create it, or start without a features file.`, { file: this.file });
     }
@@ -62,7 +62,7 @@ export class FeaturesFile {
   }
 
   private async reload(superseded: () => boolean): Promise<string | undefined> {
-    const read = await readWithRetries(this.file, (text) => parseJsonFile(text, this.source), this.retryDelaysMs, superseded);
+    const read = await readWithRetries(this.file, (text) => parseJsonFile(text, this.source), { delaysMs: this.retryDelaysMs, superseded });
     if (read.kind === 'superseded') return undefined;
     let outcome: FeaturesReloadOutcome;
     if (read.kind === 'missing') {

@@ -61,7 +61,7 @@ export class FolderWatcher {
     };
     watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
     watcher.on('error', (error) => {
-      this.options.logger.error({ err: error }, `watching ${folder} failed`);
+      this.options.logger.error({ err: error }, watchErrorMessage(folder, error));
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }
@@ -127,4 +127,12 @@ export class FolderWatcher {
       );
     }, this.recheckMs);
   }
+}
+
+/** What a watcher error means for people: the file it is about, and the cause (a symbolic link loop, say). */
+export function watchErrorMessage(folder: string, error: unknown): string {
+  const { path, code, message } = error as NodeJS.ErrnoException;
+  if (path === undefined) return `watching ${folder} failed: ${message}`;
+  const cause = code === 'ELOOP' ? 'it is a symbolic link that leads back to itself (a loop); point it at a real file, or replace it with one' : message;
+  return `watching ${folder}: ${path}: ${cause}`;
 }

@@ -61,7 +61,9 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--node-id <id>', 'this container\'s node id in a cluster (default: $LATTICE_NODE_ID)')
     .option('--control-port <port>', 'port of the control API on 127.0.0.1 (default: any free port)', (value: string) => parsePort(value))
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string }, command: Command) => {
+    .option('--import-timeout <ms>', 'how long a component module may take to import, top-level awaits included (default 30000)', (value: string) => parsePositive(value, 'milliseconds'))
+    .option('--max-config-bytes <n>', 'configuration files larger than this are not read (default 5242880, 5 MiB)', (value: string) => parsePositive(value, 'bytes'))
+    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number }, command: Command) => {
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
       try {
@@ -73,6 +75,8 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
           ...(nodeId !== undefined && { nodeId }),
           ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
           logLevel: options.logLevel as 'info',
+          ...(options.importTimeout !== undefined && { importTimeoutMs: options.importTimeout }),
+          ...(options.maxConfigBytes !== undefined && { maxConfigFileBytes: options.maxConfigBytes }),
         });
       } catch (error) {
         // What fails before the container runs (the home cannot be created or locked, ...).
@@ -211,6 +215,12 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   if (error instanceof ApiError) return ExitCode.FAILED;
   return ExitCode.FAILED;
+}
+
+function parsePositive(value: string, unit: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`a whole number of ${unit}, above 0, is needed.`);
+  return number;
 }
 
 function parsePort(value: string): number {

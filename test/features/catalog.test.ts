@@ -146,7 +146,7 @@ describe('features.json: reading and resolution', () => {
         'features.json $.features[6].features[0]: needs-version@0.0.0 needs "dup" >=2: no version satisfies >=2 (defined: 1.0.0); change the range, or define a version that fits',
         'features.json $.features[11].name: feature bad-module@0.0.0 is defined twice (also at features.json $.features[7]); change one version or name',
         'features.json $.features[12].features[0]: needs-bad@0.0.0 needs "bad-module" ^3: no version satisfies ^3 (defined: 0.0.0); change the range, or define a version that fits',
-        'features.json $.boot[0]: boot feature "ghost" is not defined',
+        'features.json $.boot[0]: boot feature "ghost" is not defined; define it in a features file, or take it out of "boot"',
         'features.json $.features[0].features: features depend on each other in a circle: a@1.0.0 → b@1.0.0 → c@1.0.0 → a@1.0.0; remove one of these dependencies',
       ]),
     );

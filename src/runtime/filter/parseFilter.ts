@@ -20,6 +20,9 @@ export function parseFilter(text: string): Filter {
   return { text, root };
 }
 
+/** How deep `(&...)`, `(|...)` and `(!...)` may nest. */
+export const MAX_FILTER_DEPTH = 100;
+
 class FilterParser {
   private pos = 0;
 
@@ -34,8 +37,10 @@ class FilterParser {
     return node;
   }
 
-  private parseFilter(): FilterNode {
+  private parseFilter(depth = 1): FilterNode {
     this.skipSpaces();
+    // Parsing and matching recurse: a filter nested absurdly deep must be an error, not a stack overflow.
+    if (depth > MAX_FILTER_DEPTH) this.fail(`the filter nests more than ${MAX_FILTER_DEPTH} levels deep; write it flatter`);
     this.expect('(');
     this.skipSpaces();
     let node: FilterNode;
@@ -45,14 +50,14 @@ class FilterParser {
       const filters: FilterNode[] = [];
       this.skipSpaces();
       while (this.peek() === '(') {
-        filters.push(this.parseFilter());
+        filters.push(this.parseFilter(depth + 1));
         this.skipSpaces();
       }
       if (filters.length === 0) this.fail(`"${c}" needs at least one sub-filter, e.g. (${c}(a=1)(b=2))`);
       node = { op: c === '&' ? 'and' : 'or', filters };
     } else if (c === '!') {
       this.pos++;
-      node = { op: 'not', filter: this.parseFilter() };
+      node = { op: 'not', filter: this.parseFilter(depth + 1) };
       this.skipSpaces();
     } else {
       node = this.parseItem();

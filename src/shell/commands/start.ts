@@ -16,6 +16,8 @@ export interface StartOptions {
   nodeId?: string;
   controlPort?: number;
   logLevel: LogLevel;
+  importTimeoutMs?: number;
+  maxConfigFileBytes?: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export async function startContainer(options: StartOptions): Promise<number> {
     ...(options.featuresFile !== undefined && { featuresFile: options.featuresFile }),
     ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
     bootFeatures: options.features,
+    ...(options.importTimeoutMs !== undefined && { importTimeoutMs: options.importTimeoutMs }),
+    ...(options.maxConfigFileBytes !== undefined && { maxConfigFileBytes: options.maxConfigFileBytes }),
   });
   let server: ControlServer | undefined;
   const api = new ControlApi(container, {
@@ -73,7 +77,10 @@ export async function startContainer(options: StartOptions): Promise<number> {
     })().then(
       () => {
         clearInterval(keepAlive);
-        const left = leftOpen(baseline);
+        // An import that never settled keeps a port of Node's module loader open: that is not a component's doing.
+        const hung = container.unsettledImports();
+        const left = leftOpen(baseline).filter((kind) => hung.length === 0 || kind !== 'MessagePort');
+        if (hung.length > 0) logger.warn({ modules: hung }, `the import of ${hung.join(', ')} never finished; exiting without it`);
         if (left.length > 0) {
           logger.warn({ open: left }, `still open after the stop: ${left.join(', ')} (a component that does not close its timers, sockets or watchers on deactivate)`);
         }

@@ -85,7 +85,7 @@ export class ControlApi {
           return { ...entry, raw: c.config.raw(name as string) };
         });
       case 'PATCH config/:name':
-        return json(() => c.config.update(name as string, { ...(c.config.raw(name as string) ?? {}), ...objectField(body, 'values') }));
+        return json(() => c.config.patch(name as string, objectField(body, 'values')));
       case 'PUT config/:name':
         return json(() => c.config.update(name as string, objectField(body, 'values')));
       case 'DELETE config/:name':
