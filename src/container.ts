@@ -74,7 +74,7 @@ export interface ContainerOptions {
   importTimeoutMs?: number;
   /** How long an install waits for its components before it is undone (default 120 s). */
   installTimeoutMs?: number;
-  /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.nodeId`. */
+  /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.container.nodeId`. */
   nodeId?: string;
 }
 
@@ -231,11 +231,12 @@ export class Container {
   }
 
   /**
-   * Deactivates a component (its dependents first) and forgets it. A class registered under the same name
-   * before this resolves takes its place once it is gone.
+   * Deactivates components (their dependents first; several at once go consumers first) and forgets them.
+   * A class registered under the same name before this resolves takes its place once it is gone.
+   * @throws LatticeError COMPONENT_NOT_FOUND, removing none
    */
-  async unregister(name: string): Promise<void> {
-    await this.runtime.remove(name);
+  async unregister(...names: string[]): Promise<void> {
+    await this.runtime.remove(...names);
     await this.settled();
   }
 

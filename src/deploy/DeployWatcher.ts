@@ -16,7 +16,7 @@ import type { ModuleLoader } from './ModuleLoader.js';
 /** What the deploy folder needs from the container. */
 export interface DeployHost {
   register(...classes: ComponentClass[]): string[];
-  unregister(name: string): Promise<void>;
+  unregister(...names: string[]): Promise<void>;
   hasComponent(name: string): boolean;
   settled(): Promise<void>;
 }
@@ -204,7 +204,7 @@ export class DeployWatcher {
     const taken = names.filter((name) => this.host.hasComponent(name) && !previous?.components.includes(name));
     if (taken.length > 0) throw new Error(`component name${taken.length === 1 ? '' : 's'} ${taken.join(', ')} already registered by something else; nothing changed`);
     // (One may have been unregistered by hand meanwhile.)
-    if (previous) await Promise.all(previous.components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
+    if (previous) await this.host.unregister(...previous.components.filter((name) => this.host.hasComponent(name)));
     let registered: string[];
     try {
       registered = this.host.register(...module.classes);
@@ -224,7 +224,7 @@ export class DeployWatcher {
     const previous = this.deployments.get(entry);
     if (!previous) return;
     this.deployments.delete(entry);
-    await Promise.all(previous.components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
+    await this.host.unregister(...previous.components.filter((name) => this.host.hasComponent(name)));
     this.emit({ entry, action: 'undeployed', components: previous.components });
     this.logger.info(`deploy/${entry} removed: ${previous.components.join(', ') || 'no components'}`);
   }

@@ -18,7 +18,7 @@ export interface FeatureHost {
   /** False once the container is stopping. */
   readonly running: boolean;
   register(...classes: ComponentClass[]): string[];
-  unregister(name: string): Promise<void>;
+  unregister(...names: string[]): Promise<void>;
   component(name: string): ComponentInfo;
   hasComponent(name: string): boolean;
   settled(): Promise<void>;
@@ -274,7 +274,9 @@ export class FeatureService {
     const createdConfigs = new Map<string, Record<string, unknown>>();
     const registered: string[] = [];
     const rollback = async (): Promise<void> => {
-      await Promise.allSettled(registered.map((name) => this.host.unregister(name)));
+      await this.host.unregister(...registered.filter((name) => this.host.hasComponent(name))).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'undoing an install: its components could not all be unregistered');
+      });
       for (const [pid, values] of createdConfigs) await this.host.config.deleteIfUnchanged(pid, values).catch(() => false);
     };
     try {
@@ -385,12 +387,11 @@ export class FeatureService {
     const removedSet = new Set(removed);
     const goingModules = [...this.modules].filter(([, module]) => [...module.users].every((user) => removedSet.has(user)));
     const components = goingModules.flatMap(([, module]) => module.components);
-    // All at once: each provider waits for its consumers, so they go in reverse dependency order. A
-    // component already gone (unregistered by hand) is not an error.
-    const results = await Promise.allSettled(components.map((name) => (this.host.hasComponent(name) ? this.host.unregister(name) : Promise.resolve())));
-    for (const result of results) {
-      if (result.status === 'rejected') this.logger.error({ err: result.reason }, 'a component of an uninstalled feature could not be unregistered');
-    }
+    // Together, consumers first (reverse dependency order). A component already gone (unregistered by
+    // hand) is not an error.
+    await this.host.unregister(...components.filter((name) => this.host.hasComponent(name))).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'components of an uninstalled feature could not all be unregistered');
+    });
     for (const [file] of goingModules) this.modules.delete(file);
     for (const module of this.modules.values()) for (const user of removed) module.users.delete(user);
     const ids = removed.map((name) => featureId((this.installed.get(name) as InstalledFeature).definition));

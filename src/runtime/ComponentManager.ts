@@ -117,8 +117,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Deactivating, and waiting for its consumers to let go of its service. */
   private awaitingConsumers = false;
   /** Services being unbound on the spot (see unbindGone). */
-  private readonly unbinding = new Set<ServiceRecord>();
-  private readonly guard: ReactivationGuard;
+  private unbinding: Set<ServiceRecord> | undefined;
+  private guard: ReactivationGuard | undefined;
   /** The services a failed activation would have bound; a change to them is worth a retry. */
   private failedChoice: string | undefined;
   private blockedValue: string | undefined;
@@ -150,7 +150,6 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
         ),
     );
     this.builder = host.instances.add(description, (ref) => this.injectedValue(ref));
-    this.guard = new ReactivationGuard(host.reactivationLimit);
   }
 
   get name(): string {
@@ -336,7 +335,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
    * dynamic references, which it can unbind on the spot. A provider then waits for it safely.
    */
   releasesOnItsOwn(record: ServiceRecord): boolean {
-    if (this.unbinding.has(record)) return true;
+    if (this.unbinding?.has(record)) return true;
     if (!this.awaitingConsumers || !this.instance) return false;
     let held = false;
     for (const [ref, list] of this.instance.bindings) {
@@ -356,14 +355,15 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       const kept = list.filter((b) => b.record !== record);
       instance.bindings.set(ref, kept);
       this.setField(instance.object, ref, kept);
-      this.unbinding.add(record);
+      const unbinding = (this.unbinding ??= new Set());
+      unbinding.add(record);
       try {
         for (const bound of gone) {
           await this.callReferenceMethod(instance.object, ref, 'unbind', bound);
           this.release(bound);
         }
       } finally {
-        this.unbinding.delete(record);
+        unbinding.delete(record);
       }
     }
   }
@@ -967,6 +967,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
    */
   private noteReactivation(reason: DeactivationReason): void {
     const cause = `${reason}, ${this.bindingKey()}`;
+    this.guard ??= new ReactivationGuard(this.host.reactivationLimit);
     if (!this.guard.note(this.host.settleCount, cause)) return;
     const cycle = findPath(this as ComponentManager, this as ComponentManager, (m) => m.dependencies());
     const names = cycle && [this.name, ...cycle.map((m) => m.name)];

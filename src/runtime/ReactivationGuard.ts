@@ -6,7 +6,8 @@
  */
 export class ReactivationGuard {
   private window = -1;
-  private readonly counts = new Map<string, number>();
+  /** Made on first use: most components are never reactivated. */
+  private counts: Map<string, number> | undefined;
 
   constructor(private readonly limit: number) {}
 
@@ -14,8 +15,9 @@ export class ReactivationGuard {
   note(window: number, cause: string): boolean {
     if (window !== this.window) {
       this.window = window;
-      this.counts.clear();
+      this.counts?.clear();
     }
+    this.counts ??= new Map();
     const count = (this.counts.get(cause) ?? 0) + 1;
     this.counts.set(cause, count);
     return count > this.limit;
@@ -23,6 +25,6 @@ export class ReactivationGuard {
 
   /** How many times `cause` was recorded in the current window. */
   count(cause: string): number {
-    return this.counts.get(cause) ?? 0;
+    return this.counts?.get(cause) ?? 0;
   }
 }
