@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { KeyedQueue } from '../async/KeyedQueue.js';
+import { sentence } from '../errors/sentence.js';
 import { deepEqual } from '../json/deepEqual.js';
 import { jsonPath } from '../json/jsonPath.js';
 import { MAX_JSON_DEPTH, tooDeepPath } from '../json/nestingDepth.js';
@@ -123,7 +124,7 @@ export class ConfigAdmin implements ConfigurationSource {
       const file = this.persistence?.displayFileOf(pid);
       throw new LatticeError(
         ErrorCode.CONFIG_INVALID,
-        `Configuration ${pid} was not ${file === undefined ? 'changed' : `written (${file} is unchanged)`}: ${problems.join('; ')}. Give values the component accepts.`,
+        `Configuration ${pid} was not ${file === undefined ? 'changed' : `written (${file} ${this.stored.has(pid) ? 'is unchanged' : 'was not created'})`}: ${sentence(problems.join('; '))} Give values the component accepts.`,
         { pid, problems },
       );
     }
@@ -215,7 +216,7 @@ export class ConfigAdmin implements ConfigurationSource {
   setProblem(pid: string, problem: string, file?: string): boolean {
     const current = this.stored.get(pid);
     if (current?.entry.problem === problem) return false;
-    this.logger.error({ configPid: pid, file }, `configuration ${pid} not applied, keeping the last good one: ${problem} (fix it: the change is picked up at once)`);
+    this.logger.error({ configPid: pid, file }, `configuration ${pid} not applied, ${current?.entry.values ? 'keeping the last good one' : 'and there is no good one before it'}: ${problem} (fix it: the change is picked up at once)`);
     const entry: ConfigurationEntry = {
       pid,
       ...(current?.entry.values && { values: current.entry.values }),

@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ComponentClass } from '../component/ComponentDescription.js';
+import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 import { getComponentDescription } from '../component/describeComponentClass.js';
 import { featureId } from '../features/FeatureDefinition.js';
 import type { FeatureService } from '../features/FeatureService.js';
@@ -18,6 +19,7 @@ export interface DeployHost {
   register(...classes: ComponentClass[]): string[];
   unregister(...names: string[]): Promise<void>;
   hasComponent(name: string): boolean;
+  component(name: string): ComponentInfo;
   settled(): Promise<void>;
 }
 
@@ -159,7 +161,10 @@ export class DeployWatcher {
         const file = await moduleFile(path, info.isDirectory());
         if (file === undefined) {
           await this.undeploy(entry);
-          this.logger.warn({ entry }, await noIndexMessage(entry, path));
+          if (await this.holdsFeatureModules(path)) {
+            this.waiting.add(entry);
+            this.logger.info(`deploy/${entry}/ holds modules of features; not deploying it on its own`);
+          } else this.logger.warn({ entry }, await noIndexMessage(entry, path));
         } else await this.deploy(entry, file, content, info.isDirectory());
       } else {
         await this.undeploy(entry);
@@ -195,14 +200,18 @@ export class DeployWatcher {
     if (module.classes.length === 0) {
       throw new Error(
         `exports no @Component class, so there is nothing to deploy${previous ? ' (the version before stays deployed)' : ''}. ` +
-          'Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it.',
+          'Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it. ' +
+          'A helper of another module belongs beside it in a folder module (deploy/name/index.js and its files).',
       );
     }
     const names = module.classes.map((c) => getComponentDescription(c).name);
     const twice = names.filter((name, i) => names.indexOf(name) !== i);
     if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
     const taken = names.filter((name) => this.host.hasComponent(name) && !previous?.components.includes(name));
-    if (taken.length > 0) throw new Error(`component name${taken.length === 1 ? '' : 's'} ${taken.join(', ')} already registered by something else; nothing changed`);
+    if (taken.length > 0) {
+      const owners = taken.map((name) => `${name} (by ${this.host.component(name).module ?? `class ${this.host.component(name).implementation}, registered in code`})`);
+      throw new Error(`component name${taken.length === 1 ? ' is' : 's are'} already registered: ${owners.join(', ')}; nothing changed. Rename the component here or there.`);
+    }
     // (One may have been unregistered by hand meanwhile.)
     if (previous) await this.host.unregister(...previous.components.filter((name) => this.host.hasComponent(name)));
     let registered: string[];
@@ -243,7 +252,7 @@ export class DeployWatcher {
     const auto = document.features.filter((f) => f.install === 'auto').map((f) => f.name);
     if (install && auto.length > 0) await this.features.install(auto);
     this.emit({ entry, action: 'features-added', features: document.features.map(featureId) });
-    this.logger.info(`${source}: ${document.features.length} features added${install && auto.length > 0 ? `, installed ${auto.join(', ')}` : ''}`);
+    this.logger.info(`${source}: ${document.features.length} feature${document.features.length === 1 ? '' : 's'} added${install && auto.length > 0 ? `, installed ${auto.join(', ')}` : ''}`);
     this.revisitWaiting(entry);
   }
 
@@ -254,6 +263,13 @@ export class DeployWatcher {
     this.emit({ entry, action: 'features-removed', features: uninstalled });
     this.logger.info(`deploy/${entry} removed: uninstalled ${uninstalled.join(', ') || 'nothing'}${kept.length > 0 ? `; still needed, kept: ${kept.join(', ')}` : ''}`);
     this.revisitWaiting(entry);
+  }
+
+  /** Whether a folder (without an index) holds modules that features name: it is theirs, not a module. */
+  private async holdsFeatureModules(folder: string): Promise<boolean> {
+    if (!this.features) return false;
+    const real = await realpath(folder).catch(() => folder);
+    return [...this.features.moduleFiles()].some((file) => file.startsWith(real + sep));
   }
 
   /** Features changed: features files refused before may fit now; modules left to features may be free. */

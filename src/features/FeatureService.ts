@@ -6,6 +6,7 @@ import type { ConfigAdmin } from '../config/ConfigAdmin.js';
 import type { ModuleLoader } from '../deploy/ModuleLoader.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import { sentence } from '../errors/sentence.js';
 import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 import { FeatureCatalog, type FeatureRequest } from './FeatureCatalog.js';
 import { featureId, formatProblem, type FeatureDefinition, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
@@ -227,6 +228,13 @@ export class FeatureService {
     });
     const installedVersion = (name: string): string | undefined => this.installed.get(name)?.definition.version;
     for (const request of requests) {
+      if (request.range !== undefined && semver.validRange(request.range) === null) {
+        throw new LatticeError(
+          ErrorCode.FEATURE_NOT_FOUND,
+          `"${request.range}" is not a version range. Ask for ${request.name}@1.2.0, ${request.name}@^1.0.0 (any semver range), or just ${request.name} for the highest version.`,
+          { feature: request.name, range: request.range },
+        );
+      }
       if (!this.catalog.find(request.name, request.range)) throw this.notFound(request.range ? `${request.name}@${request.range}` : request.name);
     }
     const { features, requires, problems } = this.catalog.closure(requests, installedVersion);
@@ -263,7 +271,7 @@ export class FeatureService {
         if (module.classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class: it adds no components to ${names.join(', ')}`);
         loaded.push(module);
       } catch (error) {
-        throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${(error as Error).message}. Nothing was installed.`, { features: [...names] }, { cause: error });
+        throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${sentence((error as Error).message)} Nothing was installed.`, { features: [...names] }, { cause: error });
       }
     }
     if (options.dryRun) {
@@ -306,7 +314,7 @@ export class FeatureService {
     } catch (error) {
       await rollback();
       if (LatticeError.is(error)) throw error;
-      throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${(error as Error).message}. The install was undone.`, { features: [...names] }, { cause: error });
+      throw new LatticeError(ErrorCode.FEATURE_INSTALL_FAILED, `Cannot install ${names.join(', ')}: ${sentence((error as Error).message)} The install was undone.`, { features: [...names] }, { cause: error });
     }
 
     for (const module of loaded) {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 
@@ -57,11 +57,15 @@ export class FolderWatcher {
     const watcher = watch(folder, { ignoreInitial: true, depth: 0, ignored: (path) => path !== folder && !accept(basename(path)) });
     this.watcher = watcher;
     const schedule = (path: string): void => {
-      this.schedule(basename(path));
+      if (path !== folder) this.schedule(basename(path));
     };
-    watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
+    // A folder, or a link chokidar cannot follow (a loop), under a watched name: the handler reads it and
+    // says what is wrong with it, as for any file that does not work.
+    watcher.on('add', schedule).on('change', schedule).on('unlink', schedule).on('addDir', schedule).on('unlinkDir', schedule);
     watcher.on('error', (error) => {
       this.options.logger.error({ err: error }, watchErrorMessage(folder, error));
+      const path = (error as NodeJS.ErrnoException).path;
+      if (path !== undefined && dirname(path) === folder && accept(basename(path))) schedule(path);
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }

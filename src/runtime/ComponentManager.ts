@@ -531,7 +531,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       }
     }
     if (problem !== undefined && problem !== this.configProblemValue && entry?.problem === undefined) {
-      this.logger.error({ configPid: pid, file: entry?.file }, `configuration of ${this.name} not applied, keeping the last good one: ${problem} (fix it: the component picks the change up at once)`);
+      this.logger.error({ configPid: pid, file: entry?.file }, `configuration of ${this.name} not applied, ${this.configuration?.present ? 'keeping the last good one' : 'and there is no good one before it'}: ${problem} (fix it: the component picks the change up at once)`);
     }
     this.configProblemValue = problem;
     if (deepEqual(next, this.configuration)) return;
@@ -962,8 +962,9 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /**
-   * Counts a deactivation that a new instance will follow; the same cause more than the limit while the
-   * container settles is a loop, which fails the component (it stays failed until enable or restart).
+   * Counts a deactivation that a new instance will follow; the same cause more than the limit within a
+   * window (see ReactivationGuard) is a loop, which fails the component (it stays failed until enable or
+   * restart).
    */
   private noteReactivation(reason: DeactivationReason): void {
     const cause = `${reason}, ${this.bindingKey()}`;
@@ -975,7 +976,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.recordFailure(
       new LatticeError(
         ErrorCode.REACTIVATION_LOOP,
-        `Component ${this.name} was deactivated and activated again ${count} times while the container was settling, each time for the same cause (${cause}), so it was stopped: ` +
+        `Component ${this.name} was deactivated and activated again ${count} times in ${Math.round(this.guard.elapsedMs())} ms, each time for the same cause (${cause}), so it was stopped: ` +
           `${names ? `${names.join(' → ')} keep changing each other` : 'what it binds keeps changing as it activates'}. ` +
           `Break the loop (make a static greedy reference in it reluctant or dynamic, or a reference optional and dynamic), then enable or restart ${this.name}.`,
         { component: this.name, cause, count, ...(names && { cycle: names }) },

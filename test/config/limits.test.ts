@@ -1,8 +1,9 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Component, parseFilter, type Container, type LatticeError } from 'lattice';
 import { testContainer } from '../helpers/container.js';
+import { Recorder } from '../helpers/recorder.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
@@ -45,6 +46,9 @@ describe('configuration files the container will not choke on', () => {
     expect(t.container.config.get('big')?.problem).toContain('over the limit of 100');
     // With no good version before it, the component waits for one.
     expect(t.container.component('reader').state).toBe('unsatisfied-configuration');
+    expect(t.errors().map((e) => e.msg)).toEqual([
+      'configuration big not applied, and there is no good one before it: config/big.json: the file is 217 bytes, over the limit of 100, so it was not read. Make it smaller, or raise the limit (lattice start --max-config-bytes N). (fix it: the change is picked up at once)',
+    ]);
     expect(t.container.component('reader').why.join(' ')).toContain('over the limit of 100');
   });
 
@@ -94,5 +98,22 @@ describe('configuration files the container will not choke on', () => {
     await t.container.start();
     expect(t.container.config.get('loop')?.problem).toBe('config/loop.json cannot be read: it is a symbolic link that leads back to itself (a loop). Point it at a real file, or replace it with one.');
     expect(t.errors().map((e) => e.msg)).toContain(`watching ${join(home, 'config')}: ${join(home, 'config', 'loop.json')}: it is a symbolic link that leads back to itself (a loop); point it at a real file, or replace it with one`);
+  });
+
+  test('a symbolic link loop or a folder that appears while running is a problem of its PID too', async () => {
+    const home = await homes.make();
+    await writeFiles(home, { 'config/ok.json': {} });
+    const t = testContainer({ home });
+    running.push(t.container);
+    const reloads = new Recorder<{ pid: string; outcome: string }>();
+    t.container.configFolder?.onReload((pid, outcome) => {
+      reloads.push({ pid, outcome });
+    });
+    await t.container.start();
+    await symlink('late.json', join(home, 'config', 'late.json'));
+    await mkdir(join(home, 'config', 'folder.json'));
+    await reloads.waitFor((items) => ['late', 'folder'].every((pid) => items.some((r) => r.pid === pid && r.outcome === 'problem')));
+    expect(t.container.config.get('late')?.problem).toBe('config/late.json cannot be read: it is a symbolic link that leads back to itself (a loop). Point it at a real file, or replace it with one.');
+    expect(t.container.config.get('folder')?.problem).toBe('config/folder.json cannot be read: it is a folder, not a file. Remove it, or move the folder elsewhere.');
   });
 });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Container, type DeployEvent } from 'lattice';
+import { Component, Container, Reference, serviceToken, type DeployEvent } from 'lattice';
 import { testContainer } from '../helpers/container.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -35,7 +35,7 @@ describe('errors that say what to do', () => {
     await writeFile(join(t.home, 'deploy', 'widget.js'), 'export class Widget {}\n');
     const failed = await t.deploys.next((e) => e.action === 'failed');
     expect(failed.error).toBe(
-      'exports no @Component class, so there is nothing to deploy (the version before stays deployed). Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it.',
+      'exports no @Component class, so there is nothing to deploy (the version before stays deployed). Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it. A helper of another module belongs beside it in a folder module (deploy/name/index.js and its files).',
     );
     expect(t.container.component('widget').state).toBe('active');
   });
@@ -44,6 +44,16 @@ describe('errors that say what to do', () => {
     const t = await startWith({ 'deploy/parts/data.json': {}, 'deploy/typed/index.ts': 'export class Typed {}\n' });
     expect(t.messages()).toContain("deploy/parts/ has no index.js or index.mjs, so it is not deployed. A folder module's entry is its index.js; add one that exports the components.");
     expect(t.messages()).toContain('deploy/typed/ has an index.ts but no index.js: Node imports JavaScript only. Compile it (tsc, with "experimentalDecorators") so that deploy/typed/index.js exists.');
+  });
+
+  test('a deploy/ folder that holds the modules a features file names is not warned about', async () => {
+    const t = await startWith({
+      'deploy/mods/one.js': componentModule({ name: 'one' }),
+      'deploy/app.features.json': { features: [{ name: 'app', version: '1.0.0', components: ['mods/one.js'], install: 'auto' }] },
+    });
+    expect(t.container.component('one').state).toBe('active');
+    expect(t.messages().filter((m) => m.includes('deploy/mods'))).toEqual([]);
+    expect(t.logs.map((e) => e.msg)).toContain('deploy/mods/ holds modules of features; not deploying it on its own');
   });
 
   test('a .ts file dropped into deploy/ says it must be compiled', async () => {
@@ -84,6 +94,23 @@ describe('errors that say what to do', () => {
       code: 'FEATURE_NOT_FOUND',
       message: 'Feature "x" has no version in the range ^9.0.0: the versions defined are 1.0.0, 1.2.0. Ask for one of those (x@1.2.0, or x for the highest), or define a version in the range.',
     });
+  });
+
+  test('name@garbage says it is not a version range; a refused config write says whether the file exists', async () => {
+    const t = await startWith({ 'features.json': { features: [{ name: 'x', version: '1.0.0', components: [] }] } });
+    await expect(t.container.install('x@garbage!')).rejects.toThrow('"garbage!" is not a version range. Ask for x@1.2.0, x@^1.0.0 (any semver range), or just x for the highest version.');
+    t.container.register(
+      (() => {
+        class Strict {}
+        Reference({ service: serviceToken('test.clear.Nothing'), cardinality: '0..1' })(Strict.prototype, 'db');
+        Component({ name: 'strict' })(Strict);
+        return Strict;
+      })(),
+    );
+    // A bad target filter: the message quotes the filter error, ending in one full stop.
+    await expect(t.container.config.update('strict', { 'db.target': '(role=primary' })).rejects.toThrow(
+      /^Configuration strict was not written \(config\/strict\.json was not created\): component strict: \$\["db\.target"\]: .*[^.]\. Give values the component accepts\.$/,
+    );
   });
 
   test('boot naming an unknown feature says the fix', async () => {

@@ -95,7 +95,7 @@ Component({ name: 'dropped' })(Dropped);
     const { container, deploys, deployDir } = await startWithDeploy({ 'deploy/first.js': componentModule({ name: 'taken' }) });
     await writeFile(join(deployDir, 'second.js'), componentModule({ name: 'taken' }));
     const failed = await deploys.next((e) => e.entry === 'second.js' && e.action === 'failed');
-    expect(failed.error).toContain('component name taken already registered by something else; nothing changed');
+    expect(failed.error).toContain('component name is already registered: taken (by deploy/first.js); nothing changed. Rename the component here or there.');
     expect(container.deployFolder?.deployed()).toEqual({ 'first.js': ['taken'] });
   });
 

@@ -135,7 +135,8 @@ describe('a cluster of container processes', () => {
     const after = [a.lines.length, b.lines.length];
     const c2 = startNode(setups[2] as NodeSetup);
     await Promise.all([sees(a, 'c', 'ACTIVE', after[0]), sees(b, 'c', 'ACTIVE', after[1]), sees(c2, 'a', 'ACTIVE'), sees(c2, 'b', 'ACTIVE')]);
-  });
+    // Three processes and 100,000 messages: on a busy 2-core machine this takes much longer than usual.
+  }, 120_000);
 
   test('a frozen node (SIGSTOP: its connections open, but silent) is INACTIVE once silent for the failure timeout, and ACTIVE again when it thaws', async () => {
     const { homes: setups } = await clusterHomes(['a', 'b']);

@@ -51,4 +51,28 @@ describe('the lattice command, against what used to wedge it or lose work', () =
     expect((JSON.parse(got.stdout) as { values: unknown }).values).toEqual(expected);
     expect((await runLattice(['stop', '--home', home])).code).toBe(0);
   });
+
+  test('an exception thrown from a component\'s timer, and a promise it leaves rejected, are logged; the container goes on', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'deploy/careless.js': `import { Activate, Component } from 'lattice';
+export class Careless {
+  activate() {
+    setTimeout(() => { throw new Error('boom in a timer'); }, 0);
+    void Promise.reject(new Error('stray promise'));
+  }
+}
+Activate(Careless.prototype, 'activate');
+Component({ name: 'careless' })(Careless);
+`,
+    });
+    const container = spawnLattice(['start', '--home', home]);
+    running.push(container);
+    await container.waitForLine((l) => l.msg === 'uncaught exception (from a timer or event handler, say), the container goes on: boom in a timer');
+    await container.waitForLine((l) => l.msg === 'unhandled promise rejection: stray promise');
+    const status = await runLattice(['component', 'list', '--home', home]);
+    expect(status.stdout).toMatch(/careless +active/);
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
+    expect(await container.exited).toBe(0);
+  });
 });

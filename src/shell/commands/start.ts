@@ -99,9 +99,13 @@ export async function startContainer(options: StartOptions): Promise<number> {
   process.on('SIGTERM', () => {
     stop('SIGTERM', true);
   });
-  // A component's stray promise must not go unnoticed, nor take the container down.
+  // A component's stray promise, or an exception thrown from its timer or event handler, must not go
+  // unnoticed, nor take every other component down with the container.
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error({ err: error }, `uncaught exception (from a timer or event handler, say), the container goes on: ${error.message}`);
   });
 
   const started = performance.now();

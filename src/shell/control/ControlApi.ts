@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Container } from '../../container.js';
 import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
@@ -118,6 +119,7 @@ export class ControlApi {
       notActive: components
         .filter((c) => c.state !== 'active' && c.state !== 'satisfied')
         .map((c) => ({ name: c.name, state: c.state, why: c.why[0] ?? '', ...(c.failure && { failure: c.failure.message }) })),
+      importing: this.container.unsettledImports().map((file) => (relative(this.options.home, file).startsWith('..') ? file : relative(this.options.home, file))),
     };
   }
 

@@ -14,6 +14,8 @@ interface Status {
   features: { name: string; version: string; installedAs?: string }[];
   components: { total: number; byState: Record<string, number> };
   notActive: { name: string; state: string; why: string; failure?: string }[];
+  /** Module files whose import has not finished (going on, or given up on). */
+  importing: string[];
 }
 
 export async function status(context: CliContext): Promise<void> {
@@ -28,6 +30,7 @@ export async function status(context: CliContext): Promise<void> {
       `Features:   ${s.features.map((f) => `${f.name} ${f.version}${f.installedAs === 'dependency' ? ' (dependency)' : ''}`).join(', ') || 'none'}`,
       `Components: ${s.components.total}${states ? ` (${states})` : ''}`,
     ];
+    if (s.importing.length > 0) lines.push(`Importing:  ${s.importing.join(', ')} (not finished)`);
     if (s.notActive.length > 0) {
       lines.push('Not active:');
       for (const c of s.notActive) lines.push(`  ${paint(c.name, 'bold', context.colour)} ${paint(c.state, stateColour(c.state), context.colour)}: ${c.why}`);
