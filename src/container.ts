@@ -261,8 +261,10 @@ export class Container {
     if (this.stopping) return this.stopping;
     if (this.phase !== 'running') return;
     this.phase = 'stopping';
-    // An import in progress (a module whose top-level await never settles, say) is not waited for.
+    // An import in progress (a module whose top-level await never settles, say) is not waited for, nor
+    // components that do not settle.
     this.loader.cancel();
+    this.runtime.interrupt();
     this.stopping = (async () => {
       // A start in progress notices at its next step and unwinds; then everything is shut down.
       await this.starting?.catch(() => undefined);
@@ -296,6 +298,7 @@ export class Container {
       if (this.phase === 'running') {
         this.phase = 'stopping';
         this.loader.cancel();
+        this.runtime.interrupt();
         await this.shutdown();
         this.phase = 'stopped';
       }

@@ -114,7 +114,11 @@ export class ConfigAdmin implements ConfigurationSource {
    * @throws LatticeError as `update`.
    */
   edit(pid: string, change: (current: ConfigurationValues | undefined) => Record<string, unknown>): Promise<ConfigurationEntry> {
-    return this.writes.run(pid, () => this.write(pid, change(this.raw(pid))));
+    // A copy: a change function that edits what it is given in place must not touch what is in force.
+    return this.writes.run(pid, () => {
+      const current = this.raw(pid);
+      return this.write(pid, change(current === undefined ? undefined : structuredClone(current)));
+    });
   }
 
   private async write(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
@@ -183,7 +187,7 @@ export class ConfigAdmin implements ConfigurationSource {
   }
 
   /** Deletes the configuration (and its file). Returns whether there was one. */
-  delete(pid: string): Promise<boolean> {
+  async delete(pid: string): Promise<boolean> {
     checkPid(pid);
     return this.writes.run(pid, () => this.deleteNow(pid));
   }

@@ -55,7 +55,7 @@ export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
 export class ModuleLoader {
   readonly importTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly versions = new Map<string, number>();
+  private version = 0;
   private readonly imported = new Map<string, Imported>();
   /** Which module each component class came from (each version of a module has classes of its own). */
   private readonly origins = new WeakMap<ComponentClass, string>();
@@ -76,7 +76,10 @@ export class ModuleLoader {
    *   MODULE_IMPORT_TIMEOUT, CONTAINER_STOPPED (after `cancel()`).
    */
   async load(file: string, options: { key?: string } = {}): Promise<LoadedModule> {
+    // Cancelled: refuse before any of the module's code runs.
+    if (this.isCancelled()) throw this.stopped(file);
     const key = `${await moduleContentKey(file)}${options.key === undefined ? '' : `\0${options.key}`}`;
+    if (this.isCancelled()) throw this.stopped(file);
     let entry = this.imported.get(file);
     if (entry?.key !== key) {
       const module = this.importVersion(file);
@@ -112,8 +115,9 @@ export class ModuleLoader {
   }
 
   private async importVersion(file: string): Promise<LoadedModule> {
-    const version = (this.versions.get(file) ?? 0) + 1;
-    this.versions.set(file, version);
+    // One count for all modules: the resolve hook gives a module's relative imports its version, so two
+    // modules sharing a file must never ask for it under the same version once it changed.
+    const version = ++this.version;
     const url = `${pathToFileURL(file).href}?lattice-v=${version}`;
     this.logger.debug({ file, version }, `importing ${file}`);
     let exports: object;
@@ -136,11 +140,19 @@ export class ModuleLoader {
     return { file, url, classes };
   }
 
+  /** A method, not a property read: the answer changes across awaits. */
+  private isCancelled(): boolean {
+    return this.cancelled.signal.aborted;
+  }
+
+  private stopped(file: string): LatticeError {
+    return new LatticeError(ErrorCode.CONTAINER_STOPPED, `The container is stopping; gave up importing ${file}.`, { file });
+  }
+
   /** Waits for an import, but not longer than the timeout, nor past `cancel()`. */
   private waitFor(file: string, module: Promise<LoadedModule>): Promise<LoadedModule> {
     const signal = this.cancelled.signal;
-    const stopped = (): LatticeError => new LatticeError(ErrorCode.CONTAINER_STOPPED, `The container is stopping; gave up importing ${file}.`, { file });
-    if (signal.aborted) return Promise.reject(stopped());
+    if (signal.aborted) return Promise.reject(this.stopped(file));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         done();
@@ -156,7 +168,7 @@ export class ModuleLoader {
       }, this.importTimeoutMs);
       const onAbort = (): void => {
         done();
-        reject(stopped());
+        reject(this.stopped(file));
       };
       const done = (): void => {
         clearTimeout(timer);

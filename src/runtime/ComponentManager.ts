@@ -13,7 +13,6 @@ import type { ComponentBuilder } from './InstanceFactory.js';
 import { findPath } from './findPath.js';
 import { ReactivationGuard } from './ReactivationGuard.js';
 import { ReferenceManager } from './ReferenceManager.js';
-import type { Hold } from './shutdownOrder.js';
 import {
   COMPONENT_ID,
   COMPONENT_NAME,
@@ -25,7 +24,7 @@ import {
 } from './ServiceRecord.js';
 import { UseCounter } from './UseCounter.js';
 import { parseFilter } from './filter/parseFilter.js';
-import { CANCELLED } from './WaitGraph.js';
+import { CANCELLED, type WaitStrength } from './WaitGraph.js';
 import { withTimeout } from './withTimeout.js';
 
 /** A service bound to a reference of an instance. */
@@ -102,8 +101,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private readonly users = new UseCounter();
   private readonly held = new Map<ServiceRecord, number>();
   private readonly releaseWaiters = new Map<ServiceRecord, (() => void)[]>();
-  /** Services that could not be had at the last attempt; not retried until something changes. */
-  private readonly unavailable = new Set<ServiceRecord>();
+  /** Services that could not be had at the last attempt, by reference; not retried until something changes. */
+  private readonly unavailable = new Map<ReferenceManager, Set<ServiceRecord>>();
   /** Components that bound late because this one was still activating; told when it is active. */
   private readonly lateConsumers = new Set<ComponentManager>();
   /** The providers whose `lateConsumers` this component is in. */
@@ -114,6 +113,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private failedHold = false;
   /** The failure is a reactivation loop: only enable, restart or a new start retry it, not a change of services. */
   private loopHold = false;
+  /** The event loop turn in which its last reconcile ended, while none is queued. */
+  private quietSince: number | undefined;
   /** Deactivating, and waiting for its consumers to let go of its service. */
   private awaitingConsumers = false;
   /** Services being unbound on the spot (see unbindGone). */
@@ -278,6 +279,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Runs a reconcile after the one in progress; calls made before it starts share it. */
   requestReconcile(): Promise<void> {
     if (this.queued) return this.queued;
+    // A component that went quiet and is asked again in a later turn of the event loop rested: a new
+    // window for its reactivation guard. One asked again on microtasks did not.
+    if (this.quietSince !== undefined && this.quietSince !== this.host.turn) this.guard?.rest();
+    this.quietSince = undefined;
     const run = this.tail.then(() => {
       this.queued = undefined;
       return this.reconcile();
@@ -285,6 +290,9 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.queued = run;
     this.tail = run;
     this.host.track(run);
+    void run.then(() => {
+      if (this.tail === run) this.quietSince = this.host.turn;
+    });
     return run;
   }
 
@@ -346,10 +354,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     return held;
   }
 
-  /** Unbinds a service that goes away from the dynamic references of an instance that is deactivating. */
+  /** Unbinds a service that goes away from the dynamic references (only) of an instance that is deactivating. */
   private async unbindGone(record: ServiceRecord): Promise<void> {
     const instance = this.instance as ComponentInstance;
     for (const [ref, list] of instance.bindings) {
+      // Static references keep what they hold until deactivate has run.
+      if (!ref.dynamic) continue;
       const gone = list.filter((b) => b.record === record);
       if (gone.length === 0) continue;
       const kept = list.filter((b) => b.record !== record);
@@ -387,6 +397,20 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.blockedValue = undefined;
   }
 
+  /**
+   * Per reference: a wait one reference gave way on (an optional one, say) says nothing about another
+   * reference that needs the same service.
+   */
+  private isUnavailable(ref: ReferenceManager, record: ServiceRecord): boolean {
+    return this.unavailable.get(ref)?.has(record) ?? false;
+  }
+
+  private markUnavailable(ref: ReferenceManager, record: ServiceRecord): void {
+    const set = this.unavailable.get(ref);
+    if (set) set.add(record);
+    else this.unavailable.set(ref, new Set([record]));
+  }
+
   /** The services an activation would bind now, as a key to compare. */
   private choice(): string {
     return this.references.map((r) => (r.multiple ? r.candidates() : r.candidates().slice(0, 1)).map((c) => c.id).join(',')).join('|');
@@ -398,6 +422,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (!this.opened || this.disposed || this.stopping || !this.enabled) return 'disabled';
     const policy = this.description.configurationPolicy;
     if (policy !== 'ignore' && (!this.configuration || (policy === 'require' && !this.configuration.present))) return 'unsatisfied-configuration';
+    // A loop is held whatever its references do next (they are what the loop keeps changing).
+    if (this.loopHold) return 'failed-activation';
     if (!this.references.every((r) => r.isSatisfied()) || this.blockedValue !== undefined) return 'unsatisfied-reference';
     if (this.failedHold) return 'failed-activation';
     if (this.description.immediate || this.users.size > 0) return 'active';
@@ -604,7 +630,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     await Promise.all(
       users.map((user) => {
         const released = user.whenReleased?.(record) ?? Promise.resolve();
-        return user instanceof ComponentManager && !user.releasesOnItsOwn(record) ? this.host.waits.wait(this, user, true, released, 'release') : released;
+        return user instanceof ComponentManager && !user.releasesOnItsOwn(record) ? this.host.waits.wait(this, user, 'breakable', released, 'release') : released;
       }),
     );
     record.status = 'unregistered';
@@ -632,6 +658,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
           this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
           this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
         }
+        // Attempts that keep failing as the components around keep changing are a loop too.
+        this.noteReactivation(`activation-blocked (${ref.name})`);
         return;
       }
     }
@@ -657,6 +685,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       else if (created) await this.unbindAll(created, bindings);
       this.releaseAll(bindings);
       this.recordFailure(error);
+      this.noteReactivation('activation-failed');
       return;
     }
     this.activation = undefined;
@@ -665,25 +694,33 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
-  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number, alreadyBound = 0): Promise<{ bound: BoundService[]; reason?: string }> {
+  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number): Promise<{ bound: BoundService[]; reason?: string }> {
     const bound: BoundService[] = [];
     let reason: string | undefined;
-    for (const record of candidates) {
+    for (const [i, record] of candidates.entries()) {
       if (!ref.multiple && bound.length > 0) break;
-      if (this.unavailable.has(record)) continue;
-      // A wait is breakable unless this very service is what would satisfy a mandatory reference.
-      const got = await this.acquire(record, !ref.mandatory || bound.length + alreadyBound > 0);
+      if (this.isUnavailable(ref, record)) continue;
+      // How firmly to wait (see WaitStrength): an optional reference, or a multiple one that got a service
+      // already, gives way; a single mandatory reference with another candidate to fall back on gives way
+      // before the waits of those that have none.
+      const strength: WaitStrength =
+        !ref.mandatory || bound.length > 0
+          ? 'breakable'
+          : !ref.multiple && candidates.slice(i + 1).some((r) => r.isRegistered() && !this.isUnavailable(ref, r))
+            ? 'fallback'
+            : 'mandatory';
+      const got = await this.acquire(record, strength);
       if (got.ok) bound.push({ record, service: got.service, properties: record.properties });
       else {
         reason = got.reason;
         // A record that went away is forgotten anyway; a failure under changed inputs may be stale.
-        if (record.isRegistered() && this.inputEpoch === epoch) this.unavailable.add(record);
+        if (record.isRegistered() && this.inputEpoch === epoch) this.markUnavailable(ref, record);
       }
     }
     return reason === undefined ? { bound } : { bound, reason };
   }
 
-  private async acquire(record: ServiceRecord, optional: boolean): Promise<Acquired> {
+  private async acquire(record: ServiceRecord, strength: WaitStrength): Promise<Acquired> {
     if (!record.isRegistered()) return { ok: false, reason: `service ${record.id} is going away` };
     const provider = record.provider;
     // An active provider hands its service over at once: there is no wait, so none to refuse.
@@ -692,7 +729,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     let service: unknown;
     let refused: Error | undefined;
     try {
-      service = waitsFor ? await this.host.waits.wait(this, waitsFor, optional, pending) : await pending;
+      service = waitsFor ? await this.host.waits.wait(this, waitsFor, strength, pending) : await pending;
     } catch (error) {
       refused = error instanceof Error ? error : new Error(String(error));
     }
@@ -830,7 +867,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       .candidates()
       .some(
         (r) =>
-          !this.unavailable.has(r) &&
+          !this.isUnavailable(ref, r) &&
           (ref.multiple ? !bound.some((b) => b.record === r) : current === undefined || compareRecords(r, current) < 0) &&
           !this.isUsedBy(r),
       );
@@ -841,15 +878,6 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const provider = record.provider;
     if (!(provider instanceof ComponentManager) || !this.registration) return false;
     return provider === this || findPath(provider, this as ComponentManager, (m) => m.dependencies()) !== undefined;
-  }
-
-  /** The components whose services the live instance holds, and how (for shutting down in order). */
-  holds(): Hold<ComponentManager>[] {
-    const found: Hold<ComponentManager>[] = [];
-    for (const [ref, list] of this.instance?.bindings ?? []) {
-      for (const bound of list) if (bound.record.provider instanceof ComponentManager) found.push({ provider: bound.record.provider, strong: !ref.dynamic });
-    }
-    return found;
   }
 
   /**
@@ -879,11 +907,11 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       else if (ref.greedy) wanted = candidates.filter((r) => compareRecords(r, current.record) < 0);
       else wanted = [];
     }
-    wanted = wanted.filter((r) => !this.unavailable.has(r));
+    wanted = wanted.filter((r) => !this.isUnavailable(ref, r));
     if (wanted.length === 0 && lost.length === 0) return false;
 
     const epoch = this.inputEpoch;
-    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch, kept.length);
+    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch);
     const replaced = !ref.multiple && added.length > 0 ? kept : [];
     const next = [...kept.filter((b) => !replaced.includes(b)), ...added].sort((a, b) => compareRecords(a.record, b.record));
     if (added.length === 0 && lost.length === 0) return false;
@@ -966,29 +994,58 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
    * window (see ReactivationGuard) is a loop, which fails the component (it stays failed until enable or
    * restart).
    */
-  private noteReactivation(reason: DeactivationReason): void {
+  private noteReactivation(reason: string): void {
+    if (this.loopHold) return;
     const cause = `${reason}, ${this.bindingKey()}`;
     this.guard ??= new ReactivationGuard(this.host.reactivationLimit);
     if (!this.guard.note(this.host.settleCount, cause)) return;
-    const cycle = findPath(this as ComponentManager, this as ComponentManager, (m) => m.dependencies());
-    const names = cycle && [this.name, ...cycle.map((m) => m.name)];
-    const count = this.guard.count(cause);
+    const cycle = this.loopCycle(reason);
+    const same = this.guard.count(cause) > this.host.reactivationLimit;
+    const ms = Math.round(this.guard.elapsedMs());
+    const how = same
+      ? `went round the same change ${this.guard.count(cause)} times in ${ms} ms (${cause})`
+      : `went round ${this.host.reactivationLimit * 10 + 1} changes in ${ms} ms without resting (the last: ${cause})`;
+    this.failedHold = true;
     this.recordFailure(
       new LatticeError(
         ErrorCode.REACTIVATION_LOOP,
-        `Component ${this.name} was deactivated and activated again ${count} times in ${Math.round(this.guard.elapsedMs())} ms, each time for the same cause (${cause}), so it was stopped: ` +
-          `${names ? `${names.join(' → ')} keep changing each other` : 'what it binds keeps changing as it activates'}. ` +
+        `Component ${this.name} ${how}, so it was stopped: ` +
+          `${cycle ? `${cycle.join(' → ')} keep changing each other` : 'what it binds keeps changing as it activates'}. ` +
           `Break the loop (make a static greedy reference in it reluctant or dynamic, or a reference optional and dynamic), then enable or restart ${this.name}.`,
-        { component: this.name, cause, count, ...(names && { cycle: names }) },
+        { component: this.name, cause, ...(cycle && { cycle }) },
       ),
     );
     this.loopHold = true;
   }
 
-  /** The services each reference would bind now, by provider (not service id: a provider that comes back gets a new one). */
+  /**
+   * The components of the loop, when the references that make this component change lead back to it:
+   * `name → provider → ... → name`.
+   */
+  private loopCycle(reason: string): string[] | undefined {
+    const bindings = this.instance?.bindings;
+    const changing =
+      reason === 'reference-changed' && bindings ? this.references.filter((r) => !r.dynamic && this.staticNeedsNewInstance(r, bindings.get(r) ?? [])) : this.references;
+    for (const ref of changing) {
+      const records = [...ref.candidates(), ...(bindings?.get(ref) ?? []).map((b) => b.record)];
+      for (const record of records) {
+        const provider = record.provider;
+        if (!(provider instanceof ComponentManager)) continue;
+        const path = findPath(provider, this as ComponentManager, (m) => m.dependencies());
+        if (path) return [this.name, provider.name, ...path.map((m) => m.name)];
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The providers each reference would bind now, by component name (a provider that comes back gets a
+   * new service id), or `outside` for services registered from outside (one made anew each round is
+   * still the same cause).
+   */
   private bindingKey(): string {
     return this.references
-      .map((r) => `${r.name}=${(r.multiple ? r.candidates() : r.candidates().slice(0, 1)).map((c) => c.provider.componentName ?? `service ${c.id}`).join('+') || 'none'}`)
+      .map((r) => `${r.name}=${(r.multiple ? r.candidates() : r.candidates().slice(0, 1)).map((c) => c.provider.componentName ?? 'outside').join('+') || 'none'}`)
       .join(' ');
   }
 

@@ -11,7 +11,6 @@ import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentDirectory } from './explainComponent.js';
 import { InstanceFactory } from './InstanceFactory.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
-import { shutdownOrder } from './shutdownOrder.js';
 import { WaitGraph } from './WaitGraph.js';
 
 export interface RuntimeOptions {
@@ -26,9 +25,11 @@ export interface RuntimeOptions {
 }
 
 const DEFAULT_REACTIVATION_LIMIT = 100;
-/** Reconcile steps run back to back (on microtasks) before the runtime lets the event loop turn. */
+/**
+ * Reconcile steps run back to back (on microtasks) before the runtime lets the event loop turn. A count,
+ * not a time: when a reconcile yields must not depend on how long component code took.
+ */
 const STEPS_PER_TURN = 256;
-const MS_PER_TURN = 10;
 
 /** A component's state changed. */
 export interface ComponentStateChange {
@@ -58,8 +59,12 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stepsThisTurn = 0;
-  private turnStartedAt = performance.now();
+  /** Turns of the event loop counted while work is in flight (see `turn`). */
+  private turns = 0;
+  private ticking = false;
   private nextTurn: Promise<void> | undefined;
+  /** The container is stopping: nobody waits for the runtime to settle (it may not, if components loop). */
+  private interrupted = false;
   /** Set by the container to point at features that could provide a missing service. */
   providerHint?: (service: string) => string | undefined;
   /** Set by the container: the module a component class was imported from, for messages. */
@@ -107,17 +112,17 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   }
 
   /**
-   * Deactivates components and forgets them, consumers before providers (see shutdownOrder). Removing a
-   * name whose old component is still being removed withdraws the one registered under it meanwhile (the
-   * last call wins).
+   * Deactivates components and forgets them. Several go together: each provider waits for its consumers
+   * to let go, so they go consumers first. Removing a name whose old component is still being removed
+   * withdraws the one registered under it meanwhile (the last call wins).
    * @throws LatticeError COMPONENT_NOT_FOUND, before removing any
    */
   async remove(...names: string[]): Promise<void> {
     const managers = [...new Set(names)].map((name) => this.get(name));
-    await this.inOrder(managers, (manager, turn) => this.removeOne(manager, turn));
+    await Promise.all(managers.map((manager) => this.removeOne(manager)));
   }
 
-  private async removeOne(current: ComponentManager, turn: Promise<void>): Promise<void> {
+  private async removeOne(current: ComponentManager): Promise<void> {
     const name = current.name;
     const leaving = this.leaving.get(name);
     if (leaving) {
@@ -130,7 +135,6 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     this.leaving.set(name, entry);
     entry.done = (async () => {
       try {
-        await turn;
         await current.shutdown('disposed');
       } finally {
         this.leaving.delete(name);
@@ -169,58 +173,17 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   async start(): Promise<void> {
     this.startedValue = true;
+    this.interrupted = false;
     // One waiting for its name's old component to go starts when it has gone (see remove).
     await Promise.all([...this.byName.values()].filter((m) => !this.leaving.has(m.name)).map((m) => m.open()));
     await this.settled();
   }
 
-  /** Deactivates everything, consumers before providers (reverse dependency order, see shutdownOrder). */
+  /** Deactivates everything at once; providers wait for their consumers, so the order is reverse dependency order. */
   async stop(): Promise<void> {
     this.startedValue = false;
-    const leaving = [...this.leaving.values()].map((l) => l.done);
-    await Promise.all([
-      this.inOrder([...this.byName.values()], async (manager, turn) => {
-        await turn;
-        await manager.shutdown('container-stopped');
-      }),
-      ...leaving,
-    ]);
+    await Promise.all([...[...this.byName.values()].map((m) => m.shutdown('container-stopped')), ...[...this.leaving.values()].map((l) => l.done)]);
     await this.settled();
-  }
-
-  /**
-   * Shuts components down together, each on its turn: `shut(m, turn)` must not start deactivating `m`
-   * before `turn` resolves, which is once everything that must go before it (shutdownOrder) has gone.
-   * Resolves when all are done; a failure of one does not hold up the others.
-   */
-  private async inOrder(managers: readonly ComponentManager[], shut: (manager: ComponentManager, turn: Promise<void>) => Promise<void>): Promise<void> {
-    const after = shutdownOrder(managers, (m) => m.holds());
-    const followers = new Map<ComponentManager, ComponentManager[]>();
-    const waitingOn = new Map<ComponentManager, number>();
-    for (const m of managers) {
-      const before = after.get(m) ?? [];
-      waitingOn.set(m, before.length);
-      for (const b of before) {
-        const list = followers.get(b);
-        if (list) list.push(m);
-        else followers.set(b, [m]);
-      }
-    }
-    // Every component's predecessors get their promises first (the order has no cycle).
-    const done = new Map<ComponentManager, Promise<unknown>>();
-    const ready = managers.filter((m) => waitingOn.get(m) === 0);
-    for (let m = ready.pop(); m !== undefined; m = ready.pop()) {
-      const turn = Promise.allSettled((after.get(m) ?? []).map((b) => done.get(b) as Promise<unknown>)).then(() => undefined);
-      done.set(m, shut(m, turn));
-      for (const follower of followers.get(m) ?? []) {
-        const left = (waitingOn.get(follower) ?? 0) - 1;
-        waitingOn.set(follower, left);
-        if (left === 0) ready.push(follower);
-      }
-    }
-    const results = await Promise.allSettled(done.values());
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
   }
 
   onStateChange(listener: (change: ComponentStateChange) => void): () => void {
@@ -235,10 +198,11 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   }
 
   track(work: Promise<unknown>): void {
-    if (this.inFlight++ === 0 && !this.nextTurn) {
-      // Work starting from quiet starts a fresh run of steps.
-      this.stepsThisTurn = 0;
-      this.turnStartedAt = performance.now();
+    // Work starting from quiet starts a fresh run of steps.
+    if (this.inFlight++ === 0 && !this.nextTurn) this.stepsThisTurn = 0;
+    if (!this.ticking) {
+      this.ticking = true;
+      setImmediate(this.tick);
     }
     void work.finally(() => {
       this.inFlight--;
@@ -250,25 +214,49 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return this.settles;
   }
 
+  /**
+   * A count of the event loop's turns while work is in flight: two reads that differ were separated by
+   * at least one turn (other macrotasks ran between them), which a loop on microtasks never is.
+   */
+  get turn(): number {
+    return this.turns;
+  }
+
+  private readonly tick = (): void => {
+    this.turns++;
+    if (this.inFlight > 0) setImmediate(this.tick);
+    else this.ticking = false;
+  };
+
   pace(): Promise<void> | undefined {
-    if (++this.stepsThisTurn < STEPS_PER_TURN && performance.now() - this.turnStartedAt < MS_PER_TURN) return undefined;
+    if (++this.stepsThisTurn < STEPS_PER_TURN) return undefined;
     // Reconciles chain on microtasks, which run before any timer or I/O: components that keep changing
     // each other would starve the event loop. Every chain waits here for the same next turn.
     this.nextTurn ??= new Promise((resolve) => {
       setImmediate(() => {
         this.nextTurn = undefined;
         this.stepsThisTurn = 0;
-        this.turnStartedAt = performance.now();
         resolve();
       });
     });
     return this.nextTurn;
   }
 
-  /** Resolves once no component has a reconcile queued or running. */
+  /** Resolves once no component has a reconcile queued or running (at once, once interrupted). */
   settled(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.inFlight === 0 || this.interrupted) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * The container is stopping: whatever waits for the runtime to settle (a start, an install) goes on
+   * now, so the stop never waits on components that do not settle. Until the next start.
+   */
+  interrupt(): void {
+    this.interrupted = true;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private checkIdle(): void {

@@ -7,10 +7,17 @@ export const CANCELLED: unique symbol = Symbol('lattice.wait-cancelled');
 /** `acquire`: a consumer waits for a provider to hand over its service; `release`: a provider waits for a consumer to let go of it. */
 export type WaitKind = 'acquire' | 'release';
 
+/**
+ * How much a wait may give way to close no cycle: `breakable` (an optional reference, a release) the
+ * most; `fallback` (a mandatory single reference with other candidates left to try) next; `mandatory`
+ * (the only way to satisfy a mandatory reference) never.
+ */
+export type WaitStrength = 'breakable' | 'fallback' | 'mandatory';
+
 interface Edge<N> {
   readonly from: N;
   readonly to: N;
-  readonly breakable: boolean;
+  readonly strength: WaitStrength;
   readonly kind: WaitKind;
   cancel(): void;
   /** Ends the wait with nothing: what it waited for will not come. */
@@ -23,19 +30,21 @@ interface Edge<N> {
  * Node is single-threaded, so a cycle of awaits is a hang, not a race. Every cross-component wait
  * goes through here: a wait that would close a cycle is refused when it is breakable (an optional
  * reference is bound late instead; a provider going away does not wait for a consumer that waits for
- * it), or, when it is mandatory, breaks a breakable wait in the cycle. A cycle of mandatory waits is an
- * error that names the cycle.
+ * it); otherwise it breaks a breakable wait in the cycle, or else a fallback one (that consumer tries its
+ * next candidate), a fallback wait refusing itself before it breaks another. A cycle of mandatory waits
+ * is an error that names the cycle.
  */
 export class WaitGraph<N> {
   private readonly edges = new Map<N, Set<Edge<N>>>();
 
   constructor(private readonly describe: (node: N) => string) {}
 
-  wait<T>(from: N, to: N, breakable: boolean, promise: Promise<T>, kind: WaitKind = 'acquire'): Promise<T | typeof CANCELLED | undefined> {
+  wait<T>(from: N, to: N, strength: WaitStrength, promise: Promise<T>, kind: WaitKind = 'acquire'): Promise<T | typeof CANCELLED | undefined> {
     // Break every path back, not just the first found: several consumers may wait on one provider.
     for (let path = from === to ? [] : this.findPath(to, from); path; path = this.findPath(to, from)) {
-      if (breakable) return Promise.resolve(CANCELLED);
-      const weak = path.find((e) => e.breakable);
+      if (strength === 'breakable') return Promise.resolve(CANCELLED);
+      const weak = path.find((e) => e.strength === 'breakable') ?? (strength === 'mandatory' ? path.find((e) => e.strength === 'fallback') : undefined);
+      if (!weak && strength === 'fallback') return Promise.resolve(CANCELLED);
       if (!weak) {
         const names = [from, to, ...path.map((e) => e.to)].map(this.describe);
         throw new LatticeError(
@@ -51,7 +60,7 @@ export class WaitGraph<N> {
       const edge: Edge<N> = {
         from,
         to,
-        breakable,
+        strength,
         kind,
         cancel: () => {
           this.remove(edge);

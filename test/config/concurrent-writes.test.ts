@@ -50,6 +50,17 @@ describe('no lost updates', () => {
       throw new Error('not today');
     })).rejects.toThrow('not today');
     expect(t.container.config.raw('list')).toEqual({ items: ['a', 'b', 'c'] });
+    // A change function that edits what it is given in place touches nothing in force when refused.
+    await expect(
+      t.container.config.edit('list', (current) => {
+        (current?.items as string[]).push('sneaky');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(t.container.config.raw('list')).toEqual({ items: ['a', 'b', 'c'] });
+    // A bad PID is a rejected promise, as every other failure.
+    const deleting = t.container.config.delete('no such pid!');
+    await expect(deleting).rejects.toMatchObject({ code: 'CONFIG_PID_INVALID' });
     await t.container.stop();
   });
 

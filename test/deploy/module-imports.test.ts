@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LatticeError, type Container, type DeployEvent } from 'lattice';
+import { ModuleLoader } from '../../src/deploy/ModuleLoader.js';
 import { testContainer } from '../helpers/container.js';
+import { silentLogger } from '../helpers/logs.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';
 import { tempHomes } from '../helpers/tempHome.js';
@@ -138,5 +140,18 @@ describe('a module is imported once per content', () => {
     // Imported again (that its relative imports then load afresh too is the resolve hook's part, which
     // runs in the built container: test/e2e/modules.test.ts).
     expect(t.logs.filter((e) => e.msg === `importing ${join(dir, 'entry.js')}`)).toHaveLength(2);
+  });
+});
+
+describe('the module loader', () => {
+  test('after cancel(), load() refuses before any of the module\'s code runs', async () => {
+    const dir = await home({ 'side.mjs': 'globalThis.__latticeSideEffect = true;\nexport const x = 1;\n' });
+    const loader = new ModuleLoader({ logger: silentLogger() });
+    loader.cancel();
+    await expect(loader.load(join(dir, 'side.mjs'))).rejects.toMatchObject({ code: 'CONTAINER_STOPPED' });
+    expect((globalThis as { __latticeSideEffect?: boolean }).__latticeSideEffect).toBeUndefined();
+    loader.open();
+    await loader.load(join(dir, 'side.mjs'));
+    expect((globalThis as { __latticeSideEffect?: boolean }).__latticeSideEffect).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
@@ -78,5 +78,38 @@ describe('component modules outside any node_modules tree', () => {
     expect((await where('missing.js')).msg).toMatch(new RegExp(`^deploy/missing\\.js: Module .*could not be imported: ${deploy}/missing\\.js:1: The requested module './throws\\.js' does not provide an export named 'nothing'$`));
     lattice.child.kill('SIGTERM');
     expect(await lattice.exited).toBe(0);
+  });
+
+  test('two modules sharing a file: a changed one is imported with the shared file as it is now, even after the other reloaded', async () => {
+    const home = await homes.make();
+    const shared = (edition: number): string => `export const edition = ${edition};\n`;
+    await writeFiles(home, {
+      'features.json': {
+        features: [
+          { name: 'a', components: ['a.js'] },
+          { name: 'b', components: ['b.js'] },
+        ],
+      },
+      'a.js': talkingModule('a', "import { edition } from './shared.js';\n// a 1", "`a saw edition ${edition}`"),
+      'b.js': talkingModule('b', "import { edition } from './shared.js';\n// b 1", "`b saw edition ${edition}`"),
+      'shared.js': shared(1),
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    const cli = (...args: string[]) => runLattice([...args, '--home', home]);
+    const cycle = async (name: string): Promise<void> => {
+      await cli('feature', 'uninstall', name);
+      expect((await cli('feature', 'install', name)).code).toBe(0);
+    };
+    expect((await cli('feature', 'install', 'a', 'b')).code).toBe(0);
+    await writeFile(join(home, 'shared.js'), shared(2));
+    await cycle('a');
+    await writeFile(join(home, 'shared.js'), shared(3));
+    await cycle('a');
+    await cycle('b');
+    const said = lattice.lines.map((l) => l.msg).filter((m) => / saw edition /.test(m));
+    expect(said).toEqual(['a saw edition 1', 'b saw edition 1', 'a saw edition 2', 'a saw edition 3', 'b saw edition 3']);
+    expect((await cli('stop')).code).toBe(0);
   });
 });

@@ -38,6 +38,13 @@ describe('the lattice command, against what used to wedge it or lose work', () =
     expect((await runLattice(['stop', '--home', home])).code).toBe(0);
   });
 
+  test('config set with a value nested 10,000 levels deep is a usage error, not a stack overflow', async () => {
+    const home = await homes.make();
+    const result = await runLattice(['config', 'set', 'p', `k=${'['.repeat(10_000)}${']'.repeat(10_000)}`, '--home', home]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the value of "k" nests arrays and objects more than 256 levels deep, which Lattice does not read; flatten it');
+  });
+
   test('20 concurrent `lattice config set P kN=N` all exit 0 and every key is kept', async () => {
     const home = await homes.make();
     const container = spawnLattice(['start', '--home', home]);

@@ -160,12 +160,12 @@ describe('regressions', () => {
         if (typeof v === 'symbol') cancelled.push(name);
       });
     };
-    track('P→Q', graph.wait('P', 'Q', false, never));
-    track('Q→U1', graph.wait('Q', 'U1', true, never));
-    track('Q→U2', graph.wait('Q', 'U2', true, never));
-    track('U1→C', graph.wait('U1', 'C', false, never));
-    track('U2→C', graph.wait('U2', 'C', false, never));
-    track('C→P', graph.wait('C', 'P', false, never));
+    track('P→Q', graph.wait('P', 'Q', 'mandatory', never));
+    track('Q→U1', graph.wait('Q', 'U1', 'breakable', never));
+    track('Q→U2', graph.wait('Q', 'U2', 'breakable', never));
+    track('U1→C', graph.wait('U1', 'C', 'mandatory', never));
+    track('U2→C', graph.wait('U2', 'C', 'mandatory', never));
+    track('C→P', graph.wait('C', 'P', 'mandatory', never));
     await Promise.resolve();
     await Promise.resolve();
     expect(cancelled.sort()).toEqual(['Q→U1', 'Q→U2']);

@@ -1,4 +1,5 @@
 import type { ConfigurationEntry } from '../../../config/ConfigurationEntry.js';
+import { MAX_JSON_DEPTH, tooDeepAt } from '../../../json/nestingDepth.js';
 import { paint } from '../../format/colour.js';
 import { table } from '../../format/table.js';
 import { print, type CliContext } from '../CliContext.js';
@@ -33,6 +34,8 @@ export async function configSet(context: CliContext, pid: string, assignments: s
     if (eq <= 0) throw new UsageError(`"${assignment}" is not key=value`);
     const key = assignment.slice(0, eq);
     const text = assignment.slice(eq + 1);
+    // Refused here: what is this deep would overflow the stack while being sent, before the container could say so.
+    if (tooDeepAt(text) !== undefined) throw new UsageError(`the value of "${key}" nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep, which Lattice does not read; flatten it`);
     values[key] = parseValue(text);
   }
   const entry = await (await context.client()).patch<ConfigurationEntry>(`config/${encodeURIComponent(pid)}`, { values });
