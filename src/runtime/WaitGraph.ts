@@ -35,7 +35,9 @@ interface Edge<N> {
  * is an error that names the cycle.
  */
 export class WaitGraph<N> {
+  /** Edges by the node that waits, and by the node waited for. */
   private readonly edges = new Map<N, Set<Edge<N>>>();
+  private readonly incoming = new Map<N, Set<Edge<N>>>();
 
   constructor(private readonly describe: (node: N) => string) {}
 
@@ -90,9 +92,7 @@ export class WaitGraph<N> {
    * waits for its consumers (one of which may be the one acquiring, which must not look like a cycle).
    */
   abandonAcquires(provider: N): void {
-    for (const set of [...this.edges.values()]) {
-      for (const edge of [...set]) if (edge.to === provider && edge.kind === 'acquire') edge.abandon();
-    }
+    for (const edge of [...(this.incoming.get(provider) ?? [])]) if (edge.kind === 'acquire') edge.abandon();
   }
 
   /** Whom `node` is waiting for right now. */
@@ -121,14 +121,24 @@ export class WaitGraph<N> {
   }
 
   private add(edge: Edge<N>): void {
-    let set = this.edges.get(edge.from);
-    if (!set) this.edges.set(edge.from, (set = new Set()));
-    set.add(edge);
+    for (const [index, node] of [
+      [this.edges, edge.from],
+      [this.incoming, edge.to],
+    ] as const) {
+      let set = index.get(node);
+      if (!set) index.set(node, (set = new Set()));
+      set.add(edge);
+    }
   }
 
   private remove(edge: Edge<N>): void {
-    const set = this.edges.get(edge.from);
-    set?.delete(edge);
-    if (set?.size === 0) this.edges.delete(edge.from);
+    for (const [index, node] of [
+      [this.edges, edge.from],
+      [this.incoming, edge.to],
+    ] as const) {
+      const set = index.get(node);
+      set?.delete(edge);
+      if (set?.size === 0) index.delete(node);
+    }
   }
 }
