@@ -25,8 +25,6 @@ export interface ComponentHost {
   readonly reactivationLimit: number;
   /** Counts the runtime's settles: bumped each time it becomes quiet. */
   readonly settleCount: number;
-  /** Counts turns of the event loop while work is in flight. */
-  readonly turn: number;
   /**
    * Called before every reconcile step: after a run of steps, a promise that resolves on the next turn of
    * the event loop (so timers and I/O run even while components keep changing); otherwise undefined.

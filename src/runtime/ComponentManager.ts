@@ -11,7 +11,7 @@ import type { ComponentHost } from './ComponentHost.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentBuilder } from './InstanceFactory.js';
 import { findPath } from './findPath.js';
-import { ReactivationGuard } from './ReactivationGuard.js';
+import { REST_MS, ReactivationGuard } from './ReactivationGuard.js';
 import { ReferenceManager } from './ReferenceManager.js';
 import {
   COMPONENT_ID,
@@ -113,7 +113,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private failedHold = false;
   /** The failure is a reactivation loop: only enable, restart or a new start retry it, not a change of services. */
   private loopHold = false;
-  /** The event loop turn in which its last reconcile ended, while none is queued. */
+  /** When its last reconcile ended, while none is queued. */
   private quietSince: number | undefined;
   /** Deactivating, and waiting for its consumers to let go of its service. */
   private awaitingConsumers = false;
@@ -279,9 +279,9 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Runs a reconcile after the one in progress; calls made before it starts share it. */
   requestReconcile(): Promise<void> {
     if (this.queued) return this.queued;
-    // A component that went quiet and is asked again in a later turn of the event loop rested: a new
-    // window for its reactivation guard. One asked again on microtasks did not.
-    if (this.quietSince !== undefined && this.quietSince !== this.host.turn) this.guard?.rest();
+    // A component that stayed quiet for a while rested: a new window for its reactivation guard. One
+    // asked again at once (a loop on microtasks) did not.
+    if (this.quietSince !== undefined && performance.now() - this.quietSince >= REST_MS) this.guard?.rest();
     this.quietSince = undefined;
     const run = this.tail.then(() => {
       this.queued = undefined;
@@ -290,9 +290,11 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.queued = run;
     this.tail = run;
     this.host.track(run);
-    void run.then(() => {
-      if (this.tail === run) this.quietSince = this.host.turn;
-    });
+    if (this.guard) {
+      void run.then(() => {
+        if (this.tail === run) this.quietSince = performance.now();
+      });
+    }
     return run;
   }
 

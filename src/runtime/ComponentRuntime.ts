@@ -59,9 +59,6 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stepsThisTurn = 0;
-  /** Turns of the event loop counted while work is in flight (see `turn`). */
-  private turns = 0;
-  private ticking = false;
   private nextTurn: Promise<void> | undefined;
   /** The container is stopping: nobody waits for the runtime to settle (it may not, if components loop). */
   private interrupted = false;
@@ -200,10 +197,6 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   track(work: Promise<unknown>): void {
     // Work starting from quiet starts a fresh run of steps.
     if (this.inFlight++ === 0 && !this.nextTurn) this.stepsThisTurn = 0;
-    if (!this.ticking) {
-      this.ticking = true;
-      setImmediate(this.tick);
-    }
     void work.finally(() => {
       this.inFlight--;
       if (this.inFlight === 0) this.checkIdle();
@@ -214,19 +207,6 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return this.settles;
   }
 
-  /**
-   * A count of the event loop's turns while work is in flight: two reads that differ were separated by
-   * at least one turn (other macrotasks ran between them), which a loop on microtasks never is.
-   */
-  get turn(): number {
-    return this.turns;
-  }
-
-  private readonly tick = (): void => {
-    this.turns++;
-    if (this.inFlight > 0) setImmediate(this.tick);
-    else this.ticking = false;
-  };
 
   pace(): Promise<void> | undefined {
     if (++this.stepsThisTurn < STEPS_PER_TURN) return undefined;

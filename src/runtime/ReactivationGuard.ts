@@ -1,7 +1,13 @@
 /**
+ * How long a component must stay quiet (no reconcile running or queued) to have rested. A loop on
+ * microtasks comes back within microseconds (a forced turn of the event loop included); services that
+ * come and go from outside leave it quiet longer.
+ */
+export const REST_MS = 5;
+
+/**
  * Counts one component's reactivations by cause, within a window: from when the component starts
- * changing until it rests (no reconcile of its own for a whole turn of the event loop) or the runtime
- * settles. A cause that recurs more than `limit` times within one window is a loop (components that keep
+ * changing until it rests (stays quiet for REST_MS) or the runtime settles. A cause that recurs more than `limit` times within one window is a loop (components that keep
  * changing each other on microtasks), not a storm of real changes, which lets the component rest between
  * changes or brings new causes. More than ten times `limit` reactivations in one window, whatever their
  * causes, is a loop too (one that makes something new each round).

@@ -77,8 +77,8 @@ describe('the reactivation guard', () => {
     // The container does not settle meanwhile: slowpoke is still activating.
     for (let i = 0; i < 60; i++) {
       await registration.unregister();
-      // A turn of the event loop in between: the follower rests, as it would between a real peer's flaps.
-      await new Promise((resolve) => setImmediate(resolve));
+      // A peer that comes back 10 ms later (more than a component needs to rest), 60 times over.
+      await new Promise((resolve) => setTimeout(resolve, 10));
       registration = container.registerService(S, { name: 's' });
       await container.whenActive('follower');
     }
