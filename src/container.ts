@@ -150,6 +150,7 @@ export class Container {
       ...(options.reactivationLimit !== undefined && { reactivationLimit: options.reactivationLimit }),
     });
     this.runtime.moduleOf = (implementation) => this.moduleShown(implementation);
+    this.config.observeOrigins({ componentCodeRunning: () => this.runtime.componentCodeRunning, outsideChange: () => { this.runtime.outsideChange(); } });
     this.config.checkWith(async (pid, values) => {
       const readers = [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
       const problems = await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)));
@@ -212,6 +213,7 @@ export class Container {
    *   nothing is registered when any class is rejected.
    */
   register(...classes: ComponentClass[]): string[] {
+    this.runtime.outsideChange();
     const descriptions = classes.map((c) => getComponentDescription(c));
     const names = new Set<string>();
     for (const d of descriptions) {
@@ -236,6 +238,7 @@ export class Container {
    * @throws LatticeError COMPONENT_NOT_FOUND, removing none
    */
   async unregister(...names: string[]): Promise<void> {
+    this.runtime.outsideChange();
     await this.runtime.remove(...names);
     await this.settled();
   }
@@ -320,7 +323,7 @@ export class Container {
     if (tokens.length === 0 || !tokens.every(isServiceToken)) {
       throw new LatticeError(ErrorCode.REFERENCE_INVALID, 'registerService needs a service token made by serviceToken("Name") (or a non-empty array of them).');
     }
-    return new ExternalServiceRegistration(this.runtime.registry, tokens, instance, properties);
+    return new ExternalServiceRegistration(this.runtime.registry, tokens, instance, properties, () => { this.runtime.outsideChange(); });
   }
 
   /**
@@ -398,6 +401,7 @@ export class Container {
 
   /** Enables a component (retrying a failed one); resolves when the container is quiet again. */
   async enable(name: string): Promise<ComponentInfo> {
+    this.runtime.outsideChange();
     await this.runtime.get(name).enable();
     await this.settled();
     return this.component(name);
@@ -405,6 +409,7 @@ export class Container {
 
   /** Disables a component, its dependents first; resolves when the container is quiet again. */
   async disable(name: string): Promise<ComponentInfo> {
+    this.runtime.outsideChange();
     await this.runtime.get(name).disable();
     await this.settled();
     return this.component(name);
@@ -412,6 +417,7 @@ export class Container {
 
   /** Deactivates the component and activates a new instance; retries a failed activation. */
   async restart(name: string): Promise<ComponentInfo> {
+    this.runtime.outsideChange();
     await this.runtime.get(name).restart();
     await this.settled();
     return this.component(name);

@@ -32,6 +32,9 @@ export type ConfigurationCheck = (pid: string, values: ConfigurationValues) => P
 
 const PID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
+/** Who asked for a change: code outside the components, or a component's own code. */
+type Origin = 'outside' | 'component';
+
 /**
  * Configurations by PID: JSON objects, with `${env:NAME}` placeholders substituted. Sources (the config
  * folder) `set` them; components `subscribe`; `update`/`delete` write through to the persistence first.
@@ -46,6 +49,9 @@ export class ConfigAdmin implements ConfigurationSource {
   private readonly logger: Logger;
   /** Writes of one PID run one at a time: each reads, merges, checks and writes on what the one before left. */
   private readonly writes = new KeyedQueue<string>();
+  private origins: { readonly componentCodeRunning: () => boolean; readonly outsideChange: () => void } | undefined;
+  /** Where the change being applied comes from; a source's deliveries (set by the config folder) come from outside. */
+  private applyingOrigin: Origin = 'outside';
 
   constructor(options: { logger: Logger; env?: NodeJS.ProcessEnv }) {
     this.logger = options.logger;
@@ -95,7 +101,8 @@ export class ConfigAdmin implements ConfigurationSource {
    * @throws LatticeError CONFIG_PID_INVALID, CONFIG_INVALID, CONFIG_ENV_MISSING; nothing changes then.
    */
   update(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
-    return this.writes.run(pid, () => this.write(pid, values));
+    const origin = this.callerOrigin();
+    return this.writes.run(pid, () => this.write(pid, values, origin));
   }
 
   /**
@@ -115,13 +122,14 @@ export class ConfigAdmin implements ConfigurationSource {
    */
   edit(pid: string, change: (current: ConfigurationValues | undefined) => Record<string, unknown>): Promise<ConfigurationEntry> {
     // A copy: a change function that edits what it is given in place must not touch what is in force.
+    const origin = this.callerOrigin();
     return this.writes.run(pid, () => {
       const current = this.raw(pid);
-      return this.write(pid, change(current === undefined ? undefined : structuredClone(current)));
+      return this.write(pid, change(current === undefined ? undefined : structuredClone(current)), origin);
     });
   }
 
-  private async write(pid: string, values: Record<string, unknown>): Promise<ConfigurationEntry> {
+  private async write(pid: string, values: Record<string, unknown>, origin: Origin): Promise<ConfigurationEntry> {
     const { json, values: substituted } = this.checked(pid, values);
     const problems = (await this.check?.(pid, substituted)) ?? [];
     if (problems.length > 0) {
@@ -133,7 +141,7 @@ export class ConfigAdmin implements ConfigurationSource {
       );
     }
     if (this.persistence) await this.persistence.write(pid, json);
-    this.set(pid, json, this.persistence?.displayFileOf(pid));
+    this.withOrigin(origin, () => this.set(pid, json, this.persistence?.displayFileOf(pid)));
     return this.get(pid) as ConfigurationEntry;
   }
 
@@ -142,21 +150,23 @@ export class ConfigAdmin implements ConfigurationSource {
    * overwritten, even one the watcher has not read yet). Returns whether it created it.
    */
   create(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    const origin = this.callerOrigin();
     return this.writes.run(pid, async () => {
       const { json } = this.checked(pid, values);
       if (this.stored.has(pid)) return false;
       if (this.persistence && !(await this.persistence.create(pid, json))) return false;
-      this.set(pid, json, this.persistence?.displayFileOf(pid));
+      this.withOrigin(origin, () => this.set(pid, json, this.persistence?.displayFileOf(pid)));
       return true;
     });
   }
 
   /** Deletes a configuration only if it still holds `values` (nobody edited it since); returns whether it did. */
   deleteIfUnchanged(pid: string, values: Record<string, unknown>): Promise<boolean> {
+    const origin = this.callerOrigin();
     return this.writes.run(pid, async () => {
       const current = this.persistence ? await this.persistence.read(pid) : this.raw(pid);
       if (!deepEqual(current, toJson(values))) return false;
-      return this.deleteNow(pid);
+      return this.deleteNow(pid, origin);
     });
   }
 
@@ -189,7 +199,8 @@ export class ConfigAdmin implements ConfigurationSource {
   /** Deletes the configuration (and its file). Returns whether there was one. */
   async delete(pid: string): Promise<boolean> {
     checkPid(pid);
-    return this.writes.run(pid, () => this.deleteNow(pid));
+    const origin = this.callerOrigin();
+    return this.writes.run(pid, () => this.deleteNow(pid, origin));
   }
 
   /**
@@ -239,14 +250,37 @@ export class ConfigAdmin implements ConfigurationSource {
     return true;
   }
 
-  private async deleteNow(pid: string): Promise<boolean> {
+  private async deleteNow(pid: string, origin: Origin): Promise<boolean> {
     const existed = this.stored.has(pid);
     await this.persistence?.remove(pid);
-    this.remove(pid);
+    this.withOrigin(origin, () => this.remove(pid));
     return existed;
   }
 
+  /**
+   * Tells the container where changes come from (see ComponentRuntime.outsideChange): a change asked
+   * for while no component code runs, or delivered by a source (a file edited), comes from outside.
+   */
+  observeOrigins(hooks: { readonly componentCodeRunning: () => boolean; readonly outsideChange: () => void }): void {
+    this.origins = hooks;
+  }
+
+  private callerOrigin(): Origin {
+    return this.origins?.componentCodeRunning() ? 'component' : 'outside';
+  }
+
+  private withOrigin<T>(origin: Origin, apply: () => T): T {
+    const before = this.applyingOrigin;
+    this.applyingOrigin = origin;
+    try {
+      return apply();
+    } finally {
+      this.applyingOrigin = before;
+    }
+  }
+
   private notify(pid: string): void {
+    if (this.applyingOrigin === 'outside') this.origins?.outsideChange();
     const entry = this.get(pid);
     for (const listener of [...(this.listeners.get(pid) ?? [])]) listener(entry);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
@@ -6,7 +7,7 @@ import { componentClassesOf } from '../component/componentClassesOf.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { importErrorLocation } from './importErrorLocation.js';
-import { moduleContentKey } from './moduleGraph.js';
+import { moduleContentKey, VERSION_PARAMETER, versionOf } from './moduleGraph.js';
 
 /** A module as imported: where from, and the component classes among its exports. */
 export interface LoadedModule {
@@ -48,14 +49,17 @@ export const DEFAULT_IMPORT_TIMEOUT_MS = 30_000;
 /**
  * Imports component modules. A module whose files are unchanged since it was last imported is not
  * imported again: its classes are used as they are (Node cannot unload a module, so every import of a
- * new version stays in memory). A changed module gets a fresh URL (`?lattice-v=N`, passed on to its
- * relative imports by the resolve hook), so it really is re-imported. An import whose top-level code
+ * new version stays in memory). A changed module gets a fresh URL (`?lattice-v=<content>.<attempt>`),
+ * so it really is re-imported; the resolve hook versions each of its relative imports by that file's own
+ * content, so a changed file is loaded afresh and an unchanged one shared by several modules is one
+ * module for all of them. An import whose top-level code
  * never settles is given up on after the import timeout; `cancel()` gives up on those in progress.
  */
 export class ModuleLoader {
   readonly importTimeoutMs: number;
   private readonly logger: Logger;
-  private version = 0;
+  /** Imports of a file that failed: the next one gets a new URL. */
+  private readonly attempts = new Map<string, number>();
   private readonly imported = new Map<string, Imported>();
   /** Which module each component class came from (each version of a module has classes of its own). */
   private readonly origins = new WeakMap<ComponentClass, string>();
@@ -82,7 +86,7 @@ export class ModuleLoader {
     if (this.isCancelled()) throw this.stopped(file);
     let entry = this.imported.get(file);
     if (entry?.key !== key) {
-      const module = this.importVersion(file);
+      const module = this.importVersion(file, key);
       const current: Imported = { key, module };
       entry = current;
       this.imported.set(file, current);
@@ -114,18 +118,19 @@ export class ModuleLoader {
     return this.origins.get(cls);
   }
 
-  private async importVersion(file: string): Promise<LoadedModule> {
-    // One count for all modules: the resolve hook gives a module's relative imports its version, so two
-    // modules sharing a file must never ask for it under the same version once it changed.
-    const version = ++this.version;
-    const url = `${pathToFileURL(file).href}?lattice-v=${version}`;
-    this.logger.debug({ file, version }, `importing ${file}`);
+  private async importVersion(file: string, key: string): Promise<LoadedModule> {
+    // Versioned by content (the resolve hook versions each relative import by its own content), and by
+    // attempt: Node keeps a failed module's error for its URL, so a retry needs a new one.
+    const attempt = this.attempts.get(file) ?? 0;
+    const url = `${pathToFileURL(file).href}?${VERSION_PARAMETER}=${versionOf(createHash('sha256').update(key).digest('hex'), attempt)}`;
+    this.logger.debug({ file, url }, `importing ${file}`);
     let exports: object;
     this.unsettled.add(url);
     try {
       exports = (await import(url)) as object;
     } catch (error) {
       this.unsettled.delete(url);
+      this.attempts.set(file, attempt + 1);
       const where = await importErrorLocation(file, error);
       throw new LatticeError(
         ErrorCode.MODULE_IMPORT_FAILED,

@@ -5,6 +5,9 @@
  * node_modules): one copy means one set of decorators and one metadata model. And a module imported
  * with a version query passes it on to its relative imports, so a redeploy reloads all of its files.
  */
+import { fileURLToPath } from 'node:url';
+import { attemptOf, moduleContentKey, VERSION_PARAMETER, versionOf } from './moduleGraph.js';
+
 interface ResolveContext {
   readonly parentURL?: string;
 }
@@ -19,8 +22,6 @@ export function initialize(data: { latticeUrl: string }): void {
   latticeUrl = data.latticeUrl;
 }
 
-/** The query a re-imported module carries (see ModuleLoader); its relative imports get it too. */
-const VERSION = 'lattice-v';
 
 export async function resolve(
   specifier: string,
@@ -29,11 +30,12 @@ export async function resolve(
 ): Promise<ResolveResult> {
   if (specifier === 'lattice' && latticeUrl !== undefined) return { url: latticeUrl, shortCircuit: true };
   const resolved = await nextResolve(specifier, context);
-  // A redeployed folder module must load its own files afresh too, not the first version's.
-  const version = context.parentURL === undefined ? null : new URL(context.parentURL).searchParams.get(VERSION);
+  // A module's relative imports are versioned by their own content: a changed file (or one it imports)
+  // is loaded afresh, an unchanged one is the same module for every module that imports it.
+  const version = context.parentURL === undefined ? null : new URL(context.parentURL).searchParams.get(VERSION_PARAMETER);
   if (version !== null && (specifier.startsWith('./') || specifier.startsWith('../')) && resolved.url.startsWith('file:')) {
     const url = new URL(resolved.url);
-    url.searchParams.set(VERSION, version);
+    url.searchParams.set(VERSION_PARAMETER, versionOf(await moduleContentKey(fileURLToPath(url)), attemptOf(version)));
     return { ...resolved, url: url.href };
   }
   return resolved;

@@ -25,6 +25,12 @@ export interface ComponentHost {
   readonly reactivationLimit: number;
   /** Counts the runtime's settles: bumped each time it becomes quiet. */
   readonly settleCount: number;
+  /** Counts the turns of the event loop that pace() forced: quiet across one of those is not rest. */
+  readonly forcedTurnCount: number;
+  /** Counts changes that came from outside the components (the guard starts afresh on each). */
+  readonly outsideChangeCount: number;
+  /** Runs a piece of component code, counted while it lasts. */
+  runComponentCode<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Called before every reconcile step: after a run of steps, a promise that resolves on the next turn of
    * the event loop (so timers and I/O run even while components keep changing); otherwise undefined.

@@ -113,8 +113,11 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private failedHold = false;
   /** The failure is a reactivation loop: only enable, restart or a new start retry it, not a change of services. */
   private loopHold = false;
-  /** When its last reconcile ended, while none is queued. */
-  private quietSince: number | undefined;
+  /**
+   * When its last reconcile ended, while none is queued, and how many turns pace() had forced then (quiet
+   * across a forced turn is no rest: a loop spans those).
+   */
+  private quietSince: { readonly at: number; readonly forcedTurns: number } | undefined;
   /** Deactivating, and waiting for its consumers to let go of its service. */
   private awaitingConsumers = false;
   /** Services being unbound on the spot (see unbindGone). */
@@ -281,7 +284,8 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (this.queued) return this.queued;
     // A component that stayed quiet for a while rested: a new window for its reactivation guard. One
     // asked again at once (a loop on microtasks) did not.
-    if (this.quietSince !== undefined && performance.now() - this.quietSince >= REST_MS) this.guard?.rest();
+    const quiet = this.quietSince;
+    if (quiet && performance.now() - quiet.at >= REST_MS && quiet.forcedTurns === this.host.forcedTurnCount) this.guard?.rest();
     this.quietSince = undefined;
     const run = this.tail.then(() => {
       this.queued = undefined;
@@ -292,7 +296,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     this.host.track(run);
     if (this.guard) {
       void run.then(() => {
-        if (this.tail === run) this.quietSince = performance.now();
+        if (this.tail === run) this.quietSince = { at: performance.now(), forcedTurns: this.host.forcedTurnCount };
       });
     }
     return run;
@@ -610,10 +614,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const context = this.context(instance.bindings);
     const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
     try {
-      await withTimeout(
-        Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context)),
-        timeoutMs,
-        () => new Error(`did not finish within ${timeoutMs} ms`),
+      await this.host.runComponentCode(() =>
+        withTimeout(
+          Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context)),
+          timeoutMs,
+          () => new Error(`did not finish within ${timeoutMs} ms`),
+        ),
       );
     } catch (error) {
       this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active`);
@@ -680,7 +686,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
     let object: object;
     try {
-      object = await withTimeout(work, timeoutMs, () => this.timeoutError(timeoutMs));
+      object = await this.host.runComponentCode(() => withTimeout(work, timeoutMs, () => this.timeoutError(timeoutMs)));
     } catch (error) {
       this.activation = undefined;
       if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT)) this.cleanUpLateActivation(work, bindings);
@@ -696,17 +702,17 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   }
 
   /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
-  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number): Promise<{ bound: BoundService[]; reason?: string }> {
+  private async acquireFor(ref: ReferenceManager, candidates: ServiceRecord[], epoch: number, alreadyBound = 0): Promise<{ bound: BoundService[]; reason?: string }> {
     const bound: BoundService[] = [];
     let reason: string | undefined;
     for (const [i, record] of candidates.entries()) {
       if (!ref.multiple && bound.length > 0) break;
       if (this.isUnavailable(ref, record)) continue;
-      // How firmly to wait (see WaitStrength): an optional reference, or a multiple one that got a service
-      // already, gives way; a single mandatory reference with another candidate to fall back on gives way
-      // before the waits of those that have none.
+      // How firmly to wait (see WaitStrength): an optional reference, or one that holds a service already
+      // (a multiple one that got one, a dynamic one rebinding), gives way; a single mandatory reference
+      // with another candidate to fall back on gives way before the waits of those that have none.
       const strength: WaitStrength =
-        !ref.mandatory || bound.length > 0
+        !ref.mandatory || bound.length + alreadyBound > 0
           ? 'breakable'
           : !ref.multiple && candidates.slice(i + 1).some((r) => r.isRegistered() && !this.isUnavailable(ref, r))
             ? 'fallback'
@@ -913,7 +919,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (wanted.length === 0 && lost.length === 0) return false;
 
     const epoch = this.inputEpoch;
-    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch);
+    const { bound: added, reason } = await this.acquireFor(ref, wanted, epoch, kept.length);
     const replaced = !ref.multiple && added.length > 0 ? kept : [];
     const next = [...kept.filter((b) => !replaced.includes(b)), ...added].sort((a, b) => compareRecords(a.record, b.record));
     if (added.length === 0 && lost.length === 0) return false;
@@ -978,10 +984,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     }
     const timeoutMs = this.host.deactivationTimeoutMs;
     try {
-      await withTimeout(
-        this.callLifecycle(instance.object, 'deactivate', { ...this.context(instance.bindings), reason }),
-        timeoutMs,
-        () => new Error(`deactivate() did not finish within ${timeoutMs} ms; going on without it`),
+      await this.host.runComponentCode(() =>
+        withTimeout(
+          this.callLifecycle(instance.object, 'deactivate', { ...this.context(instance.bindings), reason }),
+          timeoutMs,
+          () => new Error(`deactivate() did not finish within ${timeoutMs} ms; going on without it`),
+        ),
       );
     } catch (error) {
       this.logger.error({ err: error }, `deactivate() of ${this.name} failed: ${(error as Error).message}`);
@@ -1000,7 +1008,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (this.loopHold) return;
     const cause = `${reason}, ${this.bindingKey()}`;
     this.guard ??= new ReactivationGuard(this.host.reactivationLimit);
-    if (!this.guard.note(this.host.settleCount, cause)) return;
+    if (!this.guard.note(this.host.settleCount, this.host.outsideChangeCount, cause)) return;
     const cycle = this.loopCycle(reason);
     const same = this.guard.count(cause) > this.host.reactivationLimit;
     const ms = Math.round(this.guard.elapsedMs());
@@ -1076,10 +1084,12 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (typeof fn !== 'function') return;
     const timeoutMs = this.host.deactivationTimeoutMs;
     try {
-      await withTimeout(
-        Promise.resolve().then(() => (fn as (s: unknown, p: ServiceProperties) => unknown).call(object, bound.service, bound.properties)),
-        timeoutMs,
-        () => new Error(`did not finish within ${timeoutMs} ms; going on without it`),
+      await this.host.runComponentCode(() =>
+        withTimeout(
+          Promise.resolve().then(() => (fn as (s: unknown, p: ServiceProperties) => unknown).call(object, bound.service, bound.properties)),
+          timeoutMs,
+          () => new Error(`did not finish within ${timeoutMs} ms; going on without it`),
+        ),
       );
     } catch (error) {
       this.logger.error({ err: error, reference: ref.name, serviceId: bound.record.id }, `${kind} method ${method}() of ${this.name} threw: ${(error as Error).message}`);

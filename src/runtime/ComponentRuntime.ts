@@ -59,6 +59,9 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stepsThisTurn = 0;
+  private forcedTurns = 0;
+  private componentCode = 0;
+  private outsideChanges = 0;
   private nextTurn: Promise<void> | undefined;
   /** The container is stopping: nobody waits for the runtime to settle (it may not, if components loop). */
   private interrupted = false;
@@ -207,12 +210,48 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return this.settles;
   }
 
+  /** Counts the turns of the event loop that pace() forced (see ComponentHost.forcedTurnCount). */
+  get forcedTurnCount(): number {
+    return this.forcedTurns;
+  }
+
+  /** Counts changes from outside the components (see outsideChange). */
+  get outsideChangeCount(): number {
+    return this.outsideChanges;
+  }
+
+  /** Whether some component's code (constructor, bind, activate, modified, deactivate...) is in progress. */
+  get componentCodeRunning(): boolean {
+    return this.componentCode > 0;
+  }
+
+  /** Runs a piece of component code, counted while it lasts (bound it with its timeout: a hung one would count forever). */
+  async runComponentCode<T>(work: () => Promise<T>): Promise<T> {
+    this.componentCode++;
+    try {
+      return await work();
+    } finally {
+      this.componentCode--;
+    }
+  }
+
+  /**
+   * Something outside the components is changing what they see: a service registered, changed or taken
+   * away from outside, a configuration written or edited, a component enabled, disabled, registered or
+   * removed. Asked while no component code runs, it comes from code outside the container's components,
+   * which a reactivation loop never does: the reactivation guard starts counting afresh.
+   */
+  outsideChange(): void {
+    if (this.componentCode === 0) this.outsideChanges++;
+  }
+
 
   pace(): Promise<void> | undefined {
     if (++this.stepsThisTurn < STEPS_PER_TURN) return undefined;
     // Reconciles chain on microtasks, which run before any timer or I/O: components that keep changing
     // each other would starve the event loop. Every chain waits here for the same next turn.
     this.nextTurn ??= new Promise((resolve) => {
+      this.forcedTurns++;
       setImmediate(() => {
         this.nextTurn = undefined;
         this.stepsThisTurn = 0;

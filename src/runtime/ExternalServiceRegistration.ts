@@ -25,7 +25,10 @@ export class ExternalServiceRegistration<T> implements ServiceRegistration<T>, S
     tokens: readonly symbol[],
     readonly service: T,
     properties: Record<string, unknown>,
+    /** Told before each change (see ComponentRuntime.outsideChange). */
+    private readonly changing: () => void = () => undefined,
   ) {
+    changing();
     this.record = registry.register(tokens, this, properties);
   }
 
@@ -48,6 +51,7 @@ export class ExternalServiceRegistration<T> implements ServiceRegistration<T>, S
   }
 
   async setProperties(properties: Record<string, unknown>): Promise<void> {
+    this.changing();
     this.registry.setProperties(this.record, properties);
     await Promise.all(this.componentUsers().map((m) => m.requestReconcile()));
   }
@@ -56,6 +60,7 @@ export class ExternalServiceRegistration<T> implements ServiceRegistration<T>, S
     if (!this.record.isRegistered()) return;
     const users = this.users.users();
     this.users.clear();
+    this.changing();
     this.registry.unregister(this.record);
     await Promise.all(users.map((u) => u.whenReleased?.(this.record) ?? Promise.resolve()));
     this.record.status = 'unregistered';

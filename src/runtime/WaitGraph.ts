@@ -42,8 +42,10 @@ export class WaitGraph<N> {
   constructor(private readonly describe: (node: N) => string) {}
 
   wait<T>(from: N, to: N, strength: WaitStrength, promise: Promise<T>, kind: WaitKind = 'acquire'): Promise<T | typeof CANCELLED | undefined> {
-    // Break every path back, not just the first found: several consumers may wait on one provider.
-    for (let path = from === to ? [] : this.findPath(to, from); path; path = this.findPath(to, from)) {
+    // Break every path back, not just the first found: several consumers may wait on one provider. Choose
+    // first, break after: a wait that ends up refused (or a cycle that is an error) breaks nothing.
+    const chosen = new Set<Edge<N>>();
+    for (let path = from === to ? [] : this.findPath(to, from, chosen); path; path = from === to ? undefined : this.findPath(to, from, chosen)) {
       if (strength === 'breakable') return Promise.resolve(CANCELLED);
       const weak = path.find((e) => e.strength === 'breakable') ?? (strength === 'mandatory' ? path.find((e) => e.strength === 'fallback') : undefined);
       if (!weak && strength === 'fallback') return Promise.resolve(CANCELLED);
@@ -55,9 +57,9 @@ export class WaitGraph<N> {
           { cycle: names },
         );
       }
-      weak.cancel();
-      if (from === to) break;
+      chosen.add(weak);
     }
+    for (const edge of chosen) edge.cancel();
     return new Promise<T | typeof CANCELLED | undefined>((resolve, reject) => {
       const edge: Edge<N> = {
         from,
@@ -101,13 +103,13 @@ export class WaitGraph<N> {
   }
 
   /** The edges of a path from `start` to `goal`, if there is one (iterative: wait chains can be long). */
-  private findPath(start: N, goal: N): Edge<N>[] | undefined {
+  private findPath(start: N, goal: N, skip?: ReadonlySet<Edge<N>>): Edge<N>[] | undefined {
     const reachedBy = new Map<N, Edge<N> | undefined>([[start, undefined]]);
     const stack: N[] = [start];
     while (stack.length > 0) {
       const node = stack.pop() as N;
       for (const edge of this.edges.get(node) ?? []) {
-        if (reachedBy.has(edge.to)) continue;
+        if (reachedBy.has(edge.to) || skip?.has(edge)) continue;
         reachedBy.set(edge.to, edge);
         if (edge.to === goal) {
           const path: Edge<N>[] = [];

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
@@ -80,9 +80,11 @@ describe('component modules outside any node_modules tree', () => {
     expect(await lattice.exited).toBe(0);
   });
 
-  test('two modules sharing a file: a changed one is imported with the shared file as it is now, even after the other reloaded', async () => {
+  test('two modules sharing a file: it is one module for both while unchanged; a changed one is loaded afresh for whichever reloads', async () => {
     const home = await homes.make();
-    const shared = (edition: number): string => `export const edition = ${edition};\n`;
+    // Each evaluation of shared.js counts itself: the count tells which load a module got.
+    const shared = (edition: number): string =>
+      `globalThis.__sharedLoads = (globalThis.__sharedLoads ?? 0) + 1;\nexport const edition = ${edition};\nexport const load = globalThis.__sharedLoads;\n`;
     await writeFiles(home, {
       'features.json': {
         features: [
@@ -90,8 +92,8 @@ describe('component modules outside any node_modules tree', () => {
           { name: 'b', components: ['b.js'] },
         ],
       },
-      'a.js': talkingModule('a', "import { edition } from './shared.js';\n// a 1", "`a saw edition ${edition}`"),
-      'b.js': talkingModule('b', "import { edition } from './shared.js';\n// b 1", "`b saw edition ${edition}`"),
+      'a.js': talkingModule('a', "import { edition, load } from './shared.js';", "`a saw edition ${edition} (load ${load})`"),
+      'b.js': talkingModule('b', "import { edition, load } from './shared.js';", "`b saw edition ${edition} (load ${load})`"),
       'shared.js': shared(1),
     });
     const lattice = spawnLattice(['start', '--home', home]);
@@ -109,7 +111,27 @@ describe('component modules outside any node_modules tree', () => {
     await cycle('a');
     await cycle('b');
     const said = lattice.lines.map((l) => l.msg).filter((m) => / saw edition /.test(m));
-    expect(said).toEqual(['a saw edition 1', 'b saw edition 1', 'a saw edition 2', 'a saw edition 3', 'b saw edition 3']);
+    expect(said).toEqual(['a saw edition 1 (load 1)', 'b saw edition 1 (load 1)', 'a saw edition 2 (load 2)', 'a saw edition 3 (load 3)', 'b saw edition 3 (load 3)']);
     expect((await cli('stop')).code).toBe(0);
+  });
+
+  test('a module that failed for a missing npm package deploys once the package is installed and the module touched, its code unchanged', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'deploy/needy.js': `import { Component } from 'lattice';\nimport pad from 'no-such-package-for-lattice';\nexport class Needy { value = pad; }\nComponent({ name: 'needy' })(Needy);\n`,
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    await lattice.waitForLine((l) => typeof l.msg === 'string' && l.msg.includes("Cannot find package 'no-such-package-for-lattice'"));
+    // Installed where Node looks (a node_modules above the module), then the module touched: same code,
+    // so only a new attempt can import it again.
+    await writeFiles(home, {
+      'node_modules/no-such-package-for-lattice/package.json': { name: 'no-such-package-for-lattice', type: 'module', exports: './index.js' },
+      'node_modules/no-such-package-for-lattice/index.js': 'export default "padded";\n',
+    });
+    const later = new Date(Date.now() + 5000);
+    await utimes(join(home, 'deploy', 'needy.js'), later, later);
+    await lattice.waitForLine((l) => l.msg === 'deploy/needy.js deployed: needy');
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { Component, Reference, serviceToken, type Cardinality, type ComponentClass, type ReferencePolicyOption } from 'lattice';
+import { Activate, Component, Reference, serviceToken, type Cardinality, type ComponentClass, type ReferencePolicyOption } from 'lattice';
 import { testContainer } from '../helpers/container.js';
+import { deferred } from '../helpers/deferred.js';
 
 const T1 = serviceToken<{ name: string }>('test.choices.T1');
 const T2 = serviceToken<{ name: string }>('test.choices.T2');
@@ -123,6 +124,42 @@ describe('choices in cycles', () => {
     await container.settled();
     expect(bound(container.component('right'))).toEqual([['left']]);
     expect(bound(container.component('left'))).toEqual([['right']]);
+    await container.stop();
+  });
+
+  test('a dynamic reference that holds a service already waits for a better one breakably: a provider whose best candidate is that consumer keeps it', async () => {
+    const U = serviceToken<{ name: string }>('test.choices.U');
+    const gate = deferred();
+    @Component({ name: 'p1', service: T1, immediate: true, properties: { 'service.ranking': 0 } })
+    class P1 {
+      name = 'p1';
+    }
+    @Component({ name: 'c', service: U, immediate: true, properties: { 'service.ranking': 10 } })
+    class C {
+      name = 'c';
+      @Reference({ service: T1, policy: 'dynamic', policyOption: 'greedy' }) t!: { name: string };
+      @Activate async activate(): Promise<void> {
+        await gate.promise;
+      }
+    }
+    @Component({ name: 'p2', service: T1, immediate: true, properties: { 'service.ranking': 5 } })
+    class P2 {
+      name = 'p2';
+      @Reference({ service: U }) u!: { name: string };
+    }
+    const { container } = testContainer();
+    container.registerService(U, { name: 'outside' }, { 'service.ranking': 0 });
+    container.register(P1, C);
+    const starting = container.start();
+    await container.whenState('c', 'activating');
+    container.register(P2);
+    // p2 waits for c, its best U, which is still activating; then c comes up and wants p2, its best T1.
+    await container.whenState('p2', 'activating');
+    gate.resolve();
+    await starting;
+    await container.settled();
+    expect(bound(container.component('c'))).toEqual([['p2']]);
+    expect(bound(container.component('p2'))).toEqual([['c']]);
     await container.stop();
   });
 });

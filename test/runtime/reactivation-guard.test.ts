@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken, type ServiceRegistration } from 'lattice';
+import { Activate, Component, Reference, serviceToken, type ServiceRegistration, type ServiceToken } from 'lattice';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
 
@@ -112,5 +112,75 @@ describe('the reactivation guard', () => {
     await container.stop();
     await expect(starting).rejects.toMatchObject({ code: 'CONTAINER_STOPPED' });
     expect(container.component('spinner').state).toBe('disabled');
+  });
+
+  test.each([2, 3, 4])('a ring of %i components that keep making better services for each other is stopped (default limit)', async (size) => {
+    const { container } = testContainer();
+    const tokens = Array.from({ length: size }, (_, i) => serviceToken<{ name: string }>(`test.guard.ring${size}.${i}`));
+    let ranking = 0;
+    const classes = tokens.map((token, i) => {
+      const next = tokens[(i + 1) % size] as typeof token;
+      class Ringer {
+        x!: unknown;
+        activate(): void {
+          container.registerService(next, { name: `for ${i + 1}` }, { 'service.ranking': ++ranking });
+        }
+      }
+      Reference({ service: token, policyOption: 'greedy' })(Ringer.prototype, 'x');
+      Activate(Ringer.prototype, 'activate');
+      Component({ name: `r${i}`, immediate: true })(Ringer);
+      return Ringer;
+    });
+    container.registerService(tokens[0] as ServiceToken, { name: 'seed' });
+    container.register(...classes);
+    await container.start();
+    expect(container.components().filter((c) => c.failure?.code === 'REACTIVATION_LOOP')).toHaveLength(1);
+    await container.stop();
+  });
+
+  test.each(['static', 'dynamic'] as const)(
+    'outside code taking a service away and back 150 times in a row, awaiting each step, does not trip a %s consumer',
+    async (policy) => {
+      const { container } = testContainer();
+      @Component({ name: 'follower' })
+      class Follower {
+        @Reference({ service: S, policy }) s!: unknown;
+      }
+      container.register(Follower);
+      let registration: ServiceRegistration = container.registerService(S, { name: 's' });
+      await container.start();
+      for (let i = 0; i < 150; i++) {
+        await registration.unregister();
+        registration = container.registerService(S, { name: 's' });
+        await container.whenActive('follower');
+      }
+      expect(container.component('follower').failure).toBeUndefined();
+      await container.stop();
+    },
+  );
+
+  test('300 configuration updates in a row to a component without @Modified do not trip it; nor 300 gets and releases of a delayed provider', async () => {
+    const { container } = testContainer();
+    let activations = 0;
+    @Component({ name: 'configured', configurationPolicy: 'require' })
+    class Configured {
+      @Activate activate(): void {
+        activations++;
+      }
+    }
+    @Component({ name: 'lazy', service: B })
+    class Lazy {
+      name = 'lazy';
+    }
+    container.register(Configured, Lazy);
+    await container.start();
+    for (let i = 0; i < 300; i++) await container.config.update('configured', { n: i });
+    await container.whenActive('configured');
+    for (let i = 0; i < 300; i++) container.ungetService(await container.getService(B));
+    await container.settled();
+    expect(container.component('configured').failure).toBeUndefined();
+    expect(container.component('lazy').failure).toBeUndefined();
+    expect(activations).toBeGreaterThan(1);
+    await container.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Activate, Component, Deactivate, Reference, serviceToken, type DeactivationContext } from 'lattice';
-import { WaitGraph } from '../../src/runtime/WaitGraph.js';
+import { CANCELLED, WaitGraph } from '../../src/runtime/WaitGraph.js';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
 
@@ -170,6 +170,18 @@ describe('regressions', () => {
     await Promise.resolve();
     expect(cancelled.sort()).toEqual(['Q→U1', 'Q→U2']);
     expect(graph.waitingFor('Q')).toEqual([]);
+  });
+
+  test('the wait graph: a wait that ends up refused has broken no other wait on its way', async () => {
+    const graph = new WaitGraph<string>((s) => s);
+    const never = new Promise<string>(() => undefined);
+    const optional = graph.wait('X', 'A', 'breakable', never);
+    void graph.wait('X', 'Y', 'fallback', never);
+    void graph.wait('Y', 'A', 'mandatory', never);
+    // A→X closes two cycles: one through X's optional wait, one through fallback and mandatory waits
+    // only. A fallback wait then refuses itself, and X's optional wait must stand.
+    expect(await graph.wait('A', 'X', 'fallback', never)).toBe(CANCELLED);
+    expect(await Promise.race([optional, Promise.resolve('still waiting')])).toBe('still waiting');
   });
 
   test('a component that failed before a stop is retried on the next start', async () => {
