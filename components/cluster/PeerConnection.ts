@@ -37,14 +37,16 @@ interface HelloBody {
   v?: unknown;
 }
 
-/** The handshake version this node speaks (2: session-bound proofs). */
-export const PROTOCOL_VERSION = 2;
+/** The handshake version this node speaks (3: session-bound proofs, the connecting side proving first, scrypt keys). */
+export const PROTOCOL_VERSION = 3;
 
 /**
  * One TCP connection to another node: frames in and out, and the handshake that binds it to a node.
  * Both sides send HELLO (id, address, a random challenge, whether they use a secret). With a secret,
- * each answers the other's challenge with an AUTH proof, and nothing but HELLO and AUTH is accepted
- * until the peer's proof checks out. Anything else before that, or anything malformed, closes it.
+ * the side that connected proves first (AUTH, once it has the other's HELLO); the side that accepted
+ * sends its own proof only once that one checked out, so a stranger gets no proof to try guesses on.
+ * Nothing but HELLO and AUTH is accepted until the peer's proof checks out. Anything else before that,
+ * or anything malformed, closes it.
  */
 export class PeerConnection {
   nodeId: string | undefined;
@@ -259,8 +261,8 @@ export class PeerConnection {
         initiatorNonce: outbound ? this.nonce : body.nonce,
         acceptorNonce: outbound ? body.nonce : this.nonce,
       };
-      // The peer's AUTH follows its HELLO on the same stream, so it is checked in onAuth, after this.
-      this.write(FrameType.AUTH, { s: 'AUTH', n: local.id, b: { proof: proofFor(secret, this.session, outbound ? 'initiator' : 'acceptor') } });
+      // The side that connected proves first; the other answers in onAuth, once that proof checked out.
+      if (outbound) this.write(FrameType.AUTH, { s: 'AUTH', n: local.id, b: { proof: proofFor(secret, this.session, 'initiator') } });
     }
   }
 
@@ -273,6 +275,7 @@ export class PeerConnection {
       this.refuse(`node ${this.nodeId} failed authentication (wrong cluster secret); refused`);
     } else {
       this.peerProved = true;
+      if (this.direction === 'inbound') this.write(FrameType.AUTH, { s: 'AUTH', n: this.settings.local.id, b: { proof: proofFor(secret, this.session, 'acceptor') } });
       this.bind();
     }
   }

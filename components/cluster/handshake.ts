@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /** A fresh challenge for the peer to answer. */
 export function newNonce(): Uint8Array {
@@ -16,16 +16,34 @@ export interface HandshakeSession {
 
 export type HandshakeRole = 'initiator' | 'acceptor';
 
+/** The protocol label every proof starts with. */
+export const PROOF_LABEL = 'lattice-cluster-v3';
+
+/** scrypt's cost: each guess at the secret costs this much work (about 50 ms), online or off. */
+export const KEY_DERIVATION = { salt: 'lattice-cluster-key', N: 16384, r: 8, p: 1, keyLength: 32 } as const;
+
+const keys = new Map<string, Buffer>();
+
+/** The HMAC key for a secret: scrypt of it (made once per secret, then kept). */
+export function proofKey(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    const { salt, N, r, p, keyLength } = KEY_DERIVATION;
+    key = scryptSync(secret, salt, keyLength, { N, r, p });
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /**
- * A proof of the shared secret for this session: HMAC-SHA256, keyed by the secret, of the protocol
- * label, the prover's role, both node ids and both nonces (each length-prefixed). Binding the whole
- * session and the role means a proof made on one connection is worthless on any other, so a third party
- * that talks to two nodes cannot relay one node's proof to the other (a relay attack the first version,
- * which proved only the verifier's nonce, was open to).
+ * A proof of the shared secret for this session: HMAC-SHA256, keyed by the secret's scrypt key, of the
+ * protocol label, the prover's role, both node ids and both nonces (each length-prefixed). Binding the
+ * whole session and the role means a proof made on one connection is worthless on any other, so a third
+ * party that talks to two nodes cannot relay one node's proof to the other.
  */
 export function proofFor(secret: string, session: HandshakeSession, prover: HandshakeRole): Uint8Array {
-  const hmac = createHmac('sha256', secret);
-  for (const field of ['lattice-cluster-v2', prover, session.initiatorId, session.acceptorId, session.initiatorNonce, session.acceptorNonce]) {
+  const hmac = createHmac('sha256', proofKey(secret));
+  for (const field of [PROOF_LABEL, prover, session.initiatorId, session.acceptorId, session.initiatorNonce, session.acceptorNonce]) {
     const bytes = typeof field === 'string' ? Buffer.from(field, 'utf8') : field;
     const length = Buffer.alloc(4);
     length.writeUInt32BE(bytes.length);

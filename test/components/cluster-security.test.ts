@@ -43,7 +43,7 @@ function written(socket: Socket, bytes: Buffer): Promise<void> {
 }
 
 describe('cluster handshake security (regressions from review)', () => {
-  test('a relay between two nodes cannot pass as either: proofs are bound to the session and the role', async () => {
+  test('offline guessing: a stranger naming a listed node gets HELLO but no proof; the node proves itself only after the connecting side did', async () => {
     const ports = await freePorts(2);
     const secret = 'correct horse battery staple';
     const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, { nodes: nodeList(['a', 'b'], ports), secret, heartbeatMs: 100, failureTimeoutMs: 600 })));
@@ -54,23 +54,22 @@ describe('cluster handshake security (regressions from review)', () => {
       got.push(`${m.sender}:${String(m.body)}`);
     });
 
-    // The attacker tells B it is "a", posing A's challenge, and tells A it is "b", posing B's: then
-    // hands each node's proof to the other. (The first protocol version fell for exactly this.)
+    // A relay tells B it is "a" with A's challenge, and A it is "b" with B's: neither proves anything
+    // to a connecting side that has not proved itself, so there is nothing to relay, nor to guess at.
     const toA = rawPeer(ports[0]!);
     const toB = rawPeer(ports[1]!);
     const nonceOf = (hello: Frame): Uint8Array => (hello.payload.b as { nonce: Uint8Array }).nonce;
     const nonceA = nonceOf(await toA.next(FrameType.HELLO));
     const nonceB = nonceOf(await toB.next(FrameType.HELLO));
-    toB.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'a', b: { ip: '127.0.0.1', tcpPort: ports[0], nonce: nonceA, v: 2, auth: true } }));
-    toA.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: nonceB, v: 2, auth: true } }));
-    const proofFromB = await toB.next(FrameType.AUTH);
-    const proofFromA = await toA.next(FrameType.AUTH);
-    toB.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'a', b: proofFromA.payload.b }));
-    toA.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'b', b: proofFromB.payload.b }));
+    await written(toB.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'a', b: { ip: '127.0.0.1', tcpPort: ports[0], nonce: nonceA, v: 3, auth: true } }));
+    await written(toA.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: nonceB, v: 3, auth: true } }));
+    // A wrong proof is refused, and nothing came back before it.
+    toB.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'a', b: { proof: new Uint8Array(32) } }));
     toB.socket.write(encodeFrame(FrameType.MESSAGE, { s: 'admin.cmd', n: 'a', b: 'rm -rf' }));
-    await Promise.all([toA.closed, toB.closed]);
-    await a!.logRecorder.next((e) => e.level === 40 && e.msg.includes('node b failed authentication'));
+    await toB.closed;
     await b!.logRecorder.next((e) => e.level === 40 && e.msg.includes('node a failed authentication'));
+    toA.socket.destroy();
+    expect([...toA.frames.items, ...toB.frames.items].map((f) => f.type)).toEqual([FrameType.HELLO, FrameType.HELLO]);
 
     // The real link is untouched, and only the real "a" is heard.
     expect(await a!.messaging.send('admin.cmd', 'real', 'b')).toBe(true);
@@ -81,7 +80,7 @@ describe('cluster handshake security (regressions from review)', () => {
 
   test('before the handshake, a frame other than HELLO/AUTH, or a large one, is refused from its header alone', async () => {
     const [port] = await freePorts(1);
-    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), secret: 'a-long-secret', handshakeTimeoutMs: 60_000 });
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), secret: 'a-long-enough-secret', handshakeTimeoutMs: 60_000 });
     nodes.push(a);
     // Each announces 16 MiB and sends only the header: the node must not wait to buffer the body.
     const message = rawPeer(port!);
@@ -105,7 +104,7 @@ describe('cluster handshake security (regressions from review)', () => {
     const peer = rawPeer(port!);
     await peer.next(FrameType.HELLO);
     peer.socket.write(Buffer.concat([
-      encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: peerPort, nonce: newNonce(), v: 2, auth: false } }),
+      encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: peerPort, nonce: newNonce(), v: 3, auth: false } }),
       encodeFrame(FrameType.MESSAGE, { s: 'early', n: 'p', b: 1 }),
       encodeFrame(FrameType.MESSAGE, { s: 'early', n: 'p', b: 2 }),
     ]));
@@ -116,12 +115,12 @@ describe('cluster handshake security (regressions from review)', () => {
 
   test('a peer speaking another protocol version is refused with a message that says so', async () => {
     const [port] = await freePorts(1);
-    const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-secret' });
+    const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-enough-secret' });
     nodes.push(a);
     const old = rawPeer(port!);
     old.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'old', b: { ip: '127.0.0.1', tcpPort: 1, nonce: newNonce(), v: 1, auth: true } }));
     await old.closed;
-    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('old (127.0.0.1:') && e.msg.includes('speaks cluster protocol version 1; this node speaks 2'));
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('old (127.0.0.1:') && e.msg.includes('speaks cluster protocol version 1; this node speaks 3'));
   });
 
   test('connections still in their handshake are capped per address', async () => {
@@ -144,14 +143,14 @@ describe('cluster handshake security (regressions from review)', () => {
 
   test('an unknown node joins only once it has proved the secret, and is forgotten when it disconnects', async () => {
     const [port, strangerPort] = await freePorts(2);
-    const secret = 'a-long-secret';
+    const secret = 'a-long-enough-secret';
     const a = await startNode('a', { nodes: nodeList(['a'], [port!]), secret, acceptUnknownNodes: true });
     nodes.push(a);
 
     // Without the secret: HELLO alone must not make it a member.
     const impostor = rawPeer(port!);
     await impostor.next(FrameType.HELLO);
-    impostor.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'stranger', b: { ip: '127.0.0.1', tcpPort: strangerPort, nonce: newNonce(), v: 2, auth: true } }));
+    impostor.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'stranger', b: { ip: '127.0.0.1', tcpPort: strangerPort, nonce: newNonce(), v: 3, auth: true } }));
     impostor.socket.write(encodeFrame(FrameType.AUTH, { s: 'AUTH', n: 'stranger', b: { proof: new Uint8Array(32) } }));
     await impostor.closed;
     expect(a.store.getNode('stranger')).toBeUndefined();
@@ -159,7 +158,7 @@ describe('cluster handshake security (regressions from review)', () => {
 
     // An address that is not one is refused outright.
     const badAddress = rawPeer(port!);
-    badAddress.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'odd', b: { ip: 'not-an-ip', tcpPort: 70000, nonce: newNonce(), v: 2, auth: true } }));
+    badAddress.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'odd', b: { ip: 'not-an-ip', tcpPort: 70000, nonce: newNonce(), v: 3, auth: true } }));
     await badAddress.closed;
     await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('gave an unusable address not-an-ip:70000; refused'));
 
@@ -212,7 +211,7 @@ describe('cluster handshake security (regressions from review)', () => {
         if (inserted !== null) bytes = Buffer.concat([bytes.subarray(0, inserted[0] % (bytes.length + 1)), inserted[1], bytes.subarray(inserted[0] % (bytes.length + 1))]);
         if (cut !== null) bytes = bytes.subarray(0, cut % (bytes.length + 1));
         const peer = rawPeer(ports[0]!);
-        await written(peer.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: ports[2], nonce: newNonce(), v: 2, auth: false } }));
+        await written(peer.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'p', b: { ip: '127.0.0.1', tcpPort: ports[2], nonce: newNonce(), v: 3, auth: false } }));
         const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
         let from = 0;
         for (const point of [...points, bytes.length]) {

@@ -275,7 +275,7 @@ describe('cluster membership and messaging, in one process over real sockets', (
     // A hand-made peer: says HELLO, then never speaks again.
     const socket = connect({ host: '127.0.0.1', port: port! });
     socket.on('error', () => undefined);
-    socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'ghost', b: { ip: '127.0.0.1', tcpPort: ghostPort, nonce: newNonce(), v: 2, auth: false } }));
+    socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'ghost', b: { ip: '127.0.0.1', tcpPort: ghostPort, nonce: newNonce(), v: 3, auth: false } }));
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     await a.whenState('ghost', 'ACTIVE');
