@@ -32,6 +32,8 @@ export interface ConnectionListener {
 /** Connections still in their handshake, at most, and at most from one address: a cap on what strangers can hold. */
 const MAX_HANDSHAKES = 64;
 const MAX_HANDSHAKES_PER_ADDRESS = 8;
+/** How long a node's ended connection waits for a replacement that has not said who it is yet. */
+const ANONYMOUS_REPLACEMENT_GRACE_MS = 250;
 
 interface Backoff {
   attempt: number;
@@ -219,6 +221,10 @@ export class ConnectionManager implements MessageTransport {
 
   private readonly peerEvents: PeerEvents = {
     hello: (peer, nodeId, ip, tcpPort) => {
+      // Once it has taken the name it gives (just after this), it is no anonymous replacement any more.
+      if (this.endedTimers.size > 0) queueMicrotask(() => {
+        this.recheckEnded();
+      });
       if (nodeId === this.localNodeId) return `a peer at ${peer.remote} claims this node's own id (${nodeId}); refused`;
       if (peer.direction === 'outbound' && peer.expectedNodeId !== nodeId) {
         return `expected node ${peer.expectedNodeId ?? '?'} at ${peer.remote}, but it says it is ${nodeId}; refused`;
@@ -268,21 +274,24 @@ export class ConnectionManager implements MessageTransport {
       const nodeId = peer.nodeId as string;
       // The peer retired this connection for another one, still in its handshake here, or it is going
       // away. While a replacement may come, keep sending on this one: the peer still reads it.
-      const replacement = [...this.peers].some((p) => p !== peer && p.state === 'handshake' && (p.nodeId ?? p.expectedNodeId ?? nodeId) === nodeId);
-      if (this.bound.get(nodeId) !== peer || !replacement) {
+      const replacement = this.replacementFor(peer);
+      if (this.bound.get(nodeId) !== peer || replacement === undefined) {
         peer.close('the peer ended the connection', false, true);
         return;
       }
+      // A connection that has not said who it is yet may be the replacement (its HELLO is on its way) or
+      // anything else: it is given a short grace, not a whole handshake timeout.
       const timer = setTimeout(() => {
         this.endedTimers.delete(peer);
         if (this.bound.get(nodeId) === peer) peer.close('the peer ended the connection and no other one replaced it', false, true);
-      }, this.settings.handshakeTimeoutMs);
+      }, replacement === 'named' ? this.settings.handshakeTimeoutMs : Math.min(ANONYMOUS_REPLACEMENT_GRACE_MS, this.settings.handshakeTimeoutMs));
       this.endedTimers.set(peer, timer);
     },
     closed: (peer, reason, refused) => {
       this.peers.delete(peer);
       clearTimeout(this.endedTimers.get(peer));
       this.endedTimers.delete(peer);
+      if (this.endedTimers.size > 0) this.recheckEnded();
       if (peer.nodeId !== undefined) this.retired(peer.nodeId, peer);
       const nodeId = peer.nodeId ?? peer.expectedNodeId;
       if (nodeId !== undefined && this.connecting.get(nodeId) === peer) {
@@ -306,6 +315,31 @@ export class ConnectionManager implements MessageTransport {
       }
     },
   };
+
+  /**
+   * Whether another connection may replace `peer` (its node ended it): one in its handshake that names
+   * (or was opened to) the same node, or, less surely, an inbound one that has not said who it is yet.
+   */
+  private replacementFor(peer: PeerConnection): 'named' | 'anonymous' | undefined {
+    let anonymous = false;
+    for (const p of this.peers) {
+      if (p === peer || p.state !== 'handshake') continue;
+      const claims = p.nodeId ?? p.expectedNodeId;
+      if (claims === peer.nodeId) return 'named';
+      if (claims === undefined) anonymous = true;
+    }
+    return anonymous ? 'anonymous' : undefined;
+  }
+
+  /** A connection in its handshake said who it is, or closed: ended connections it kept waiting go now if nothing else may replace them. */
+  private recheckEnded(): void {
+    for (const [peer, timer] of [...this.endedTimers]) {
+      if (this.replacementFor(peer) !== undefined) continue;
+      clearTimeout(timer);
+      this.endedTimers.delete(peer);
+      if (peer.nodeId !== undefined && this.bound.get(peer.nodeId) === peer) peer.close('the peer ended the connection and no other one replaced it', false, true);
+    }
+  }
 
   /**
    * A wrong secret or a port that is not a Lattice node refuses every retry alike: warned the first time,

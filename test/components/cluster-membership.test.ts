@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ClusterService } from '../../components/cluster/api.js';
 import { ClusterConfigSchema } from '../../components/cluster/ClusterConfig.js';
@@ -8,6 +9,8 @@ import { testContainer } from '../helpers/container.js';
 import { freePorts } from '../helpers/ports.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
 import { reconnectDelay } from '../../components/cluster/reconnectDelay.js';
+import { newNonce } from '../../components/cluster/handshake.js';
+import { encodeFrame, FrameType } from '../../components/messaging/FrameCodec.js';
 
 const nodes: TestNode[] = [];
 afterEach(async () => {
@@ -100,6 +103,27 @@ describe('membership at run time', () => {
     expect(a.events.items.find((e) => e.type === 'node-removed')?.node).toEqual(added);
     expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
     expect(() => { a.store.removeNode('a'); }).toThrow('node a is this node; it cannot remove itself');
+  });
+
+  test('late INACTIVE: a node that ends its connection is INACTIVE at once, even while an unrelated connection sits in its handshake', async () => {
+    const ports = await freePorts(2);
+    // Timeouts far longer than the wait below: only the end itself can make b INACTIVE in time.
+    const a = await startNode('a', { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 1000, failureTimeoutMs: 60_000, handshakeTimeoutMs: 60_000 });
+    nodes.push(a);
+    // "b", by hand: connects, says HELLO, is bound, then half-closes (it is going away) and keeps reading.
+    const b = connect({ host: '127.0.0.1', port: ports[0]!, allowHalfOpen: true });
+    b.on('error', () => undefined);
+    b.on('data', () => undefined);
+    await new Promise((resolve) => b.once('connect', resolve));
+    b.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: newNonce(), v: 3, auth: false } }));
+    await a.whenState('b', 'ACTIVE');
+    const stranger = connect({ host: '127.0.0.1', port: ports[0]! });
+    stranger.on('error', () => undefined);
+    await new Promise((resolve) => stranger.once('connect', resolve));
+    b.end();
+    await a.whenState('b', 'INACTIVE');
+    stranger.destroy();
+    b.destroy();
   });
 
   test('the reconnection delay doubles up to its cap, spread by ±20%', () => {
