@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DEFAULT_TCP_PORT } from './api.js';
+import { DEFAULT_TCP_PORT, NODE_ID } from './api.js';
 
 const ip = z.string().refine((value) => isIP(value) !== 0, { message: 'must be an IPv4 or IPv6 address, such as 127.0.0.1' });
 
@@ -10,7 +10,7 @@ const port = z.number('must be a port number, 1 to 65535').int('must be a whole 
 const ms = (min: number) => z.number('must be a number of milliseconds').int('must be a whole number of milliseconds').min(min, `must be at least ${min} (milliseconds)`);
 
 const node = z.object({
-  id: z.string('a node needs an id (a string)').min(1, 'a node needs an id'),
+  id: z.string('a node needs an id (a string)').regex(NODE_ID, 'a node id is 1 to 64 letters, digits and . _ : @ - (no spaces or other characters)'),
   ip,
   tcpPort: port.default(DEFAULT_TCP_PORT),
 });

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Activate, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
-import { ClusterService, DEFAULT_TCP_PORT, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
+import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
 import { ClusterConfigSchema, type ClusterConfig } from './ClusterConfig.js';
 import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
 import { localIdentity } from './localIdentity.js';
@@ -112,8 +112,8 @@ export class ClusterStore implements ClusterService {
   }
 
   addNode(id: string, ip: string, tcpPort = DEFAULT_TCP_PORT): ControllerNode {
-    if (id === '' || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
-      throw new Error(`cannot add node "${id}" at ${ip}:${tcpPort}: give an id, an IPv4/IPv6 address and a port (1-65535)`);
+    if (!NODE_ID.test(id) || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
+      throw new Error(`cannot add node ${JSON.stringify(id)} at ${ip}:${tcpPort}: give an id (1 to 64 letters, digits and . _ : @ -), an IPv4/IPv6 address and a port (1-65535)`);
     }
     const before = this.getNodes();
     const node = { id, ip, tcpPort };

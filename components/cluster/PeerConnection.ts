@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'lattice';
 import { encodeFrame, FrameDecoder, FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
-import type { ControllerNode } from './api.js';
+import { NODE_ID, type ControllerNode } from './api.js';
 import { newNonce, proofFor, verifyProof, type HandshakeSession } from './handshake.js';
 
 /** The largest frame a connection accepts before its handshake is complete (HELLO and AUTH are small). */
@@ -229,6 +229,11 @@ export class PeerConnection {
       return;
     }
     this.helloSeen = true;
+    // Checked before it is used anywhere, logs included: an id can carry terminal escapes.
+    if (!NODE_ID.test(payload.n)) {
+      this.refuse(`a peer at ${this.remote} gave a node id that is not one (${JSON.stringify(payload.n.slice(0, 80))}): ids are 1 to 64 letters, digits and . _ : @ -; refused`);
+      return;
+    }
     const body = (typeof payload.b === 'object' && payload.b !== null ? payload.b : {}) as HelloBody;
     if (!(body.nonce instanceof Uint8Array) || body.nonce.length !== 16) {
       this.refuse(`HELLO from ${this.remote} has no 16-byte challenge`);

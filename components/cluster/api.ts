@@ -37,3 +37,9 @@ export interface ClusterService {
 export const ClusterService = serviceToken<ClusterService>('ClusterService');
 
 export const DEFAULT_TCP_PORT = 9876;
+
+/**
+ * What a node id may be: 1 to 64 letters, digits and `. _ : @ -` (an IPv6 address fits). Ids come from
+ * other nodes and are printed on terminals and in logs, so nothing else (no control characters) is let in.
+ */
+export const NODE_ID = /^[A-Za-z0-9._:@-]{1,64}$/;

@@ -113,6 +113,19 @@ describe('cluster handshake security (regressions from review)', () => {
     peer.socket.destroy();
   });
 
+  test('a HELLO whose node id carries terminal escapes is refused, and the log shows the id escaped', async () => {
+    const [port] = await freePorts(1);
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), acceptUnknownNodes: true });
+    nodes.push(a);
+    const evil = rawPeer(port!);
+    evil.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'evil\u001b]0;pwned\u0007', b: { ip: '127.0.0.1', tcpPort: 1, nonce: newNonce(), v: 3, auth: false } }));
+    await evil.closed;
+    const line = await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('gave a node id that is not one'));
+    expect(line.msg).toContain('("evil\\u001b]0;pwned\\u0007")');
+    expect(line.msg).not.toContain('\u001b');
+    expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
+  });
+
   test('a peer speaking another protocol version is refused with a message that says so', async () => {
     const [port] = await freePorts(1);
     const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-enough-secret' });

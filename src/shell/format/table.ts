@@ -4,8 +4,22 @@ function width(text: string): number {
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
-/** Rows as aligned columns with a header, two spaces apart; the last column is not padded. */
-export function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * `text` with its control characters shown as escapes (`\x1b`, `\n`), so that a string from elsewhere (a
+ * node id, a command's output) cannot move the cursor, recolour or retitle the terminal it is printed
+ * on. The colour codes this program itself adds (SGR sequences, `ESC [ ... m`) are kept.
+ */
+export function terminalSafe(text: string, options: { keepLines?: boolean } = {}): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this finds
+  return text.replace(/(\u001b\[[0-9;]*m)|[\u0000-\u001f\u007f-\u009f]/g, (match, sgr: string | undefined) => {
+    if (sgr !== undefined || (options.keepLines === true && (match === '\n' || match === '\t'))) return match;
+    return `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** Rows as aligned columns with a header, two spaces apart; the last column is not padded. Control characters in cells are shown as escapes. */
+export function table(columns: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((row) => row.map((cell) => terminalSafe(cell)));
   const widths = columns.map((c, i) => Math.max(width(c), ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
     cells

@@ -1,5 +1,5 @@
 import type { CommandDescription, CommandResult } from '../../Command.js';
-import { table } from '../../format/table.js';
+import { table, terminalSafe } from '../../format/table.js';
 import { print, type CliContext } from '../CliContext.js';
 
 /** The commands components contribute; none, and why, when the container cannot be asked. */
@@ -15,7 +15,7 @@ export async function runContributed(context: CliContext, command: CommandDescri
   const result = await (await context.client()).post<CommandResult>(`commands/${encodeURIComponent(`${command.scope}:${command.name}`)}`, { args, options });
   print(context, result.data ?? result.table ?? result.text ?? null, () => {
     if (result.table) return table(result.table.columns, result.table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? cell : JSON.stringify(cell)))));
-    if (result.text !== undefined) return result.text;
+    if (result.text !== undefined) return terminalSafe(result.text, { keepLines: true });
     return JSON.stringify(result.data, null, 2);
   });
 }
