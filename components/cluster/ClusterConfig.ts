@@ -36,6 +36,8 @@ export const ClusterConfigSchema = z
       .min(1024, 'must be at least 1024 (bytes)')
       .max(1024 * 1024 * 1024, 'must be at most 1073741824 (1 GiB)')
       .default(16 * 1024 * 1024),
+    /** Refused connections are logged once per source address per this interval, then counted. */
+    refusalLogIntervalMs: ms(100).default(10_000),
     reconnect: z
       .object({ initialMs: ms(10).default(100), maxMs: ms(10).default(5000) })
       .default({ initialMs: 100, maxMs: 5000 }),

@@ -188,6 +188,7 @@ export class ClusterStore implements ClusterService {
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxFrameBytes: config.maxFrameBytes,
       reconnect: config.reconnect,
+      refusalLogIntervalMs: config.refusalLogIntervalMs,
     };
   }
 

@@ -5,6 +5,7 @@ import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCode
 import type { ControllerNode } from './api.js';
 import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
 import { reconnectDelay } from './reconnectDelay.js';
+import { RefusalLog } from './RefusalLog.js';
 
 export interface ConnectionSettings {
   readonly local: ControllerNode;
@@ -16,6 +17,8 @@ export interface ConnectionSettings {
   readonly handshakeTimeoutMs: number;
   readonly maxFrameBytes: number;
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+  /** Refused connections are logged once per source per this interval, then counted. */
+  readonly refusalLogIntervalMs: number;
 }
 
 /** What the connection manager tells its owner. */
@@ -72,6 +75,7 @@ export class ConnectionManager implements MessageTransport {
   private heartbeat: NodeJS.Timeout | undefined;
   private detector: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly refusals: RefusalLog;
   /** Connections are made only once listening works: a manager whose start failed holds nothing. */
   private listening = false;
 
@@ -80,12 +84,13 @@ export class ConnectionManager implements MessageTransport {
     private readonly listener: ConnectionListener,
     private readonly logger: Logger,
   ) {
+    this.refusals = new RefusalLog(logger, settings.refusalLogIntervalMs);
     // Half-open sockets: a peer's end means "nothing more from me", not "close" (see retire()).
     this.server = createServer({ allowHalfOpen: true }, (socket) => {
       const handshaking = [...this.peers].filter((p) => p.state === 'handshake');
       const fromThere = handshaking.filter((p) => p.socket.remoteAddress === socket.remoteAddress).length;
       if (handshaking.length >= MAX_HANDSHAKES || fromThere >= MAX_HANDSHAKES_PER_ADDRESS) {
-        this.logger.warn({ remote: socket.remoteAddress }, `refused a connection from ${socket.remoteAddress ?? '?'}: too many connections still in their handshake`);
+        this.refusals.refused(socket.remoteAddress ?? '?', `refused a connection from ${socket.remoteAddress ?? '?'}: too many connections still in their handshake`);
         socket.destroy();
         return;
       }
@@ -129,6 +134,7 @@ export class ConnectionManager implements MessageTransport {
     clearInterval(this.heartbeat);
     clearInterval(this.detector);
     for (const peer of [...this.peers]) peer.close('this node is stopping', false, true);
+    this.refusals.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => {
         resolve();
@@ -350,6 +356,8 @@ export class ConnectionManager implements MessageTransport {
     const again = nodeId !== undefined && this.lastRefusal.get(nodeId) === reason;
     if (nodeId !== undefined && this.nodes.has(nodeId)) this.lastRefusal.set(nodeId, reason);
     if (again) this.logger.debug({ remote: peer.remote, node: nodeId }, `${reason} (again)`);
+    // Refusals of connections from elsewhere are counted per source address (a flood makes few lines).
+    else if (peer.direction === 'inbound') this.refusals.refused(peer.socket.remoteAddress ?? '?', reason, { node: peer.nodeId });
     else this.logger.warn({ remote: peer.remote, node: peer.nodeId ?? nodeId }, reason);
   }
 

@@ -126,6 +126,24 @@ describe('cluster handshake security (regressions from review)', () => {
     expect(a.store.getNodes().map((n) => n.id)).toEqual(['a']);
   });
 
+  test('a flood of refused connections from one address makes one warning, then one line with the count', async () => {
+    const [port] = await freePorts(1);
+    const a = await startNode('a', { nodes: nodeList(['a'], [port!]), refusalLogIntervalMs: 500 });
+    nodes.push(a);
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const garbage = rawPeer(port!);
+          garbage.socket.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+          await garbage.closed;
+        }),
+      );
+    }
+    const summary = await a.logRecorder.next((e) => e.level === 40 && e.msg.startsWith('refused 199 more connections from 127.0.0.1'));
+    expect(summary.refused).toBe(199);
+    expect(a.logRecorder.items.filter((e) => e.level === 40 && e.remote === '127.0.0.1')).toHaveLength(2);
+  });
+
   test('a peer speaking another protocol version is refused with a message that says so', async () => {
     const [port] = await freePorts(1);
     const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-enough-secret' });
