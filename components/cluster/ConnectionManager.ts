@@ -87,10 +87,9 @@ export class ConnectionManager implements MessageTransport {
     this.refusals = new RefusalLog(logger, settings.refusalLogIntervalMs);
     // Half-open sockets: a peer's end means "nothing more from me", not "close" (see retire()).
     this.server = createServer({ allowHalfOpen: true }, (socket) => {
-      const handshaking = [...this.peers].filter((p) => p.state === 'handshake');
-      const fromThere = handshaking.filter((p) => p.socket.remoteAddress === socket.remoteAddress).length;
-      if (handshaking.length >= MAX_HANDSHAKES || fromThere >= MAX_HANDSHAKES_PER_ADDRESS) {
-        this.refusals.refused(socket.remoteAddress ?? '?', `refused a connection from ${socket.remoteAddress ?? '?'}: too many connections still in their handshake`);
+      const refusal = this.handshakeRoomFor(socket.remoteAddress ?? '?');
+      if (refusal !== undefined) {
+        this.refusals.refused(socket.remoteAddress ?? '?', `refused a connection from ${socket.remoteAddress ?? '?'}: ${refusal}`);
         socket.destroy();
         return;
       }
@@ -189,6 +188,28 @@ export class ConnectionManager implements MessageTransport {
   }
 
   // ---- connections ----
+
+  /**
+   * Whether a new connection from `address` may start a handshake; the reason if not. Only inbound
+   * connections count (this node's own attempts to connect are not strangers'). Each address has its
+   * own budget; the addresses of listed nodes are not held to the budget all others share, so strangers
+   * filling it cannot lock the cluster's own nodes out.
+   */
+  private handshakeRoomFor(address: string): string | undefined {
+    const inbound = [...this.peers].filter((p) => p.direction === 'inbound' && p.state === 'handshake');
+    if (inbound.filter((p) => p.socket.remoteAddress === address).length >= MAX_HANDSHAKES_PER_ADDRESS) {
+      return `too many connections from that address still in their handshake (${MAX_HANDSHAKES_PER_ADDRESS})`;
+    }
+    if (this.isNodeAddress(address)) return undefined;
+    const strangers = inbound.filter((p) => !this.isNodeAddress(p.socket.remoteAddress ?? '?')).length;
+    return strangers >= MAX_HANDSHAKES ? `too many connections from addresses of no listed node still in their handshake (${MAX_HANDSHAKES})` : undefined;
+  }
+
+  private isNodeAddress(address: string): boolean {
+    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+    for (const node of this.nodes.values()) if (node.ip === plain) return true;
+    return false;
+  }
 
   private connectMissing(): void {
     if (this.stopped || !this.listening) return;

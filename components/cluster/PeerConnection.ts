@@ -7,6 +7,9 @@ import { newNonce, proofFor, verifyProof, type HandshakeSession } from './handsh
 /** The largest frame a connection accepts before its handshake is complete (HELLO and AUTH are small). */
 export const HANDSHAKE_MAX_FRAME_BYTES = 4096;
 
+/** An inbound connection must have sent its whole HELLO within this (or the handshake timeout, if shorter). */
+export const HELLO_TIMEOUT_MS = 1000;
+
 /** What the connection manager decides and hears. */
 export interface PeerEvents {
   /** The peer said who it is; answer with a reason to refuse it, or undefined to go on. */
@@ -66,6 +69,7 @@ export class PeerConnection {
   private peerProved = false;
   private session: HandshakeSession | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
   private retireTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private drained: Promise<boolean> | undefined;
@@ -90,6 +94,13 @@ export class PeerConnection {
     this.handshakeTimer = setTimeout(() => {
       this.refuse(`no complete handshake with ${this.remote} within ${settings.handshakeTimeoutMs} ms`);
     }, settings.handshakeTimeoutMs);
+    // A connection that is slow to say who it is holds a handshake slot others may need: cut it early.
+    if (direction === 'inbound') {
+      const helloMs = Math.min(HELLO_TIMEOUT_MS, settings.handshakeTimeoutMs);
+      this.helloTimer = setTimeout(() => {
+        if (!this.helloSeen) this.refuse(`no HELLO from ${this.remote} within ${helloMs} ms`);
+      }, helloMs);
+    }
     socket.on('data', (chunk: Buffer) => {
       this.receive(chunk);
     });
@@ -132,6 +143,7 @@ export class PeerConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.helloTimer);
     clearTimeout(this.retireTimer);
     if (graceful && !this.socket.destroyed) {
       this.socket.end();
@@ -229,6 +241,7 @@ export class PeerConnection {
       return;
     }
     this.helloSeen = true;
+    clearTimeout(this.helloTimer);
     // Checked before it is used anywhere, logs included: an id can carry terminal escapes.
     if (!NODE_ID.test(payload.n)) {
       this.refuse(`a peer at ${this.remote} gave a node id that is not one (${JSON.stringify(payload.n.slice(0, 80))}): ids are 1 to 64 letters, digits and . _ : @ -; refused`);
@@ -303,6 +316,7 @@ export class PeerConnection {
   private bind(): void {
     if (this.state !== 'handshake') return;
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.helloTimer);
     this.state = 'bound';
     this.events.bound(this);
   }

@@ -144,6 +144,40 @@ describe('cluster handshake security (regressions from review)', () => {
     expect(a.logRecorder.items.filter((e) => e.level === 40 && e.remote === '127.0.0.1')).toHaveLength(2);
   });
 
+  test('lock-out: 64 slow connections from 8 addresses, trickling HELLO, keep no listed node out, and are cut for making no progress', async () => {
+    const [port, nobody] = await freePorts(2);
+    // b is listed at a port nobody listens on: it can only come in, as the hand-made peer below.
+    const a = await startNode('a', { nodes: nodeList(['a', 'b'], [port!, nobody!]), handshakeTimeoutMs: 60_000, refusalLogIntervalMs: 60_000 });
+    nodes.push(a);
+    const hello = encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'slow', b: { ip: '127.0.0.1', tcpPort: 1, nonce: newNonce(), v: 3, auth: false } });
+    const slow = Array.from({ length: 64 }, (_, i) => {
+      const socket = connect({ host: '127.0.0.1', port: port!, localAddress: `127.0.0.${2 + (i % 8)}` });
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      let sent = 0;
+      const trickle = setInterval(() => {
+        if (sent < hello.length - 1) socket.write(hello.subarray(sent, ++sent));
+      }, 50);
+      const closed = new Promise<void>((resolve) =>
+        socket.on('close', () => {
+          clearInterval(trickle);
+          resolve();
+        }),
+      );
+      return { socket, closed, connected: new Promise((resolve) => socket.once('connect', resolve)) };
+    });
+    await Promise.all(slow.map((s) => s.connected));
+    // The listed node b, from its own address, comes in and binds all the same.
+    const b = rawPeer(port!);
+    await b.next(FrameType.HELLO);
+    b.socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: nobody, nonce: newNonce(), v: 3, auth: false } }));
+    await a.whenState('b', 'ACTIVE');
+    // The slow ones are cut for saying no HELLO in time, long before the handshake timeout.
+    await Promise.all(slow.map((s) => s.closed));
+    expect(a.logRecorder.items.some((e) => typeof e.msg === 'string' && e.msg.includes('within 1000 ms'))).toBe(true);
+    b.socket.destroy();
+  });
+
   test('a peer speaking another protocol version is refused with a message that says so', async () => {
     const [port] = await freePorts(1);
     const a = await startNode('a', { nodes: nodeList(['a', 'old'], [port!, 1]), secret: 'a-long-enough-secret' });
@@ -162,7 +196,7 @@ describe('cluster handshake security (regressions from review)', () => {
     await Promise.all(idle.map((p) => p.next(FrameType.HELLO)));
     const ninth = rawPeer(port!);
     await ninth.closed;
-    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('too many connections still in their handshake'));
+    await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('too many connections from that address still in their handshake (8)'));
     // Once one of them is gone, a new connection is served again.
     const closedLogs = a.logRecorder.items.filter((e) => e.msg.includes('cluster connection closed')).length;
     idle[0]!.socket.destroy();
