@@ -8,6 +8,8 @@ import { isServiceToken, tokenName, type ServiceToken } from './component/Servic
 import { ConfigAdmin } from './config/ConfigAdmin.js';
 import { ConfigDirectory } from './config/ConfigDirectory.js';
 import { ConfigurationAdminService } from './config/ConfigurationAdminService.js';
+import type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
+import { redactSecrets, secretMarksOf } from './config/secrets.js';
 import { DeployWatcher } from './deploy/DeployWatcher.js';
 import { ModuleLoader } from './deploy/ModuleLoader.js';
 import { FeatureService } from './features/FeatureService.js';
@@ -152,7 +154,7 @@ export class Container {
     this.runtime.moduleOf = (implementation) => this.moduleShown(implementation);
     this.config.observeOrigins({ componentCodeRunning: () => this.runtime.componentCodeRunning, outsideChange: () => { this.runtime.outsideChange(); } });
     this.config.checkWith(async (pid, values) => {
-      const readers = [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
+      const readers = this.readersOf(pid);
       const problems = await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)));
       return problems.flat();
     });
@@ -193,7 +195,7 @@ export class Container {
         serviceId: record.id,
         services: record.tokens.map(tokenName),
         ...(record.provider.componentName !== undefined && { component: record.provider.componentName }),
-        properties: record.properties,
+        properties: redactSecrets(record.properties, [secretMarksOf(record.provider.propertySchema)]),
       });
     });
   }
@@ -383,6 +385,25 @@ export class Container {
   /** @throws LatticeError COMPONENT_NOT_FOUND */
   component(name: string): ComponentInfo {
     return this.describe(this.runtime.get(name));
+  }
+
+  /** The components that read the configuration `pid`. */
+  private readersOf(pid: string): ComponentManager[] {
+    return [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
+  }
+
+  /**
+   * A configuration as people may see it (`config get`, the control API): secrets masked, by name or
+   * as the schemas of the components that read it mark them; `raw` (as written) keeps its placeholders.
+   */
+  shownConfiguration(entry: ConfigurationEntry): ConfigurationEntry & { raw?: ConfigurationValues } {
+    const secrets = this.readersOf(entry.pid).map((m) => secretMarksOf(m.description.configSchema));
+    const raw = this.config.raw(entry.pid);
+    return {
+      ...entry,
+      ...(entry.values && { values: redactSecrets(entry.values, secrets) }),
+      ...(raw && { raw: redactSecrets(raw, secrets, true) }),
+    };
   }
 
   /** A component as plain data, with the module it came from (which the runtime does not know). */

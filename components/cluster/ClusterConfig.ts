@@ -21,7 +21,7 @@ export const ClusterConfigSchema = z
     /** Every node of the cluster, this one included. */
     nodes: z.array(node).default([]),
     /** Shared secret: peers prove they know it (HMAC-SHA256 challenge-response) before anything else. */
-    secret: z.string().min(16, 'use a secret of at least 16 characters (a long passphrase, or 16+ random characters)').optional(),
+    secret: z.string().min(16, 'use a secret of at least 16 characters (a long passphrase, or 16+ random characters)').meta({ secret: true }).optional(),
     /** Let nodes that cluster.json does not list join (they are added while they stay connected). */
     acceptUnknownNodes: z.boolean().default(false),
     /** Address to listen on, if not the local node's ip (e.g. 0.0.0.0). */

@@ -2,7 +2,8 @@ import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { jsonPath } from '../json/jsonPath.js';
 
-const PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** `${env:NAME}` or `${env:NAME:-default}`. */
+export const ENV_PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Replaces `${env:NAME}` and `${env:NAME:-default}` (the default when NAME is unset or empty) in every
@@ -11,7 +12,7 @@ const PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = []): unknown {
   if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
+    return value.replace(ENV_PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
       // As in the shell, `:-` also stands in for a variable set to nothing.
       if (fallback !== undefined && (found === undefined || found === '')) return fallback;

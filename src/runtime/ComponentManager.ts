@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import type { ConfigurationValues } from '../config/ConfigurationEntry.js';
+import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import { validateConfiguration } from '../config/validateConfiguration.js';
 import { deepEqual } from '../json/deepEqual.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
@@ -166,6 +167,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   get componentName(): string {
     return this.description.name;
+  }
+
+  get propertySchema(): StandardSchemaV1 | undefined {
+    return this.description.configSchema;
   }
 
   get state(): ComponentState {

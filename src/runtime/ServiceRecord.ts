@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import type { ServiceToken } from '../component/ServiceToken.js';
 import type { Properties } from './filter/matchFilter.js';
 
@@ -25,6 +26,8 @@ export interface ServiceUser {
 export interface ServiceProvider {
   /** The providing component's name, undefined for a service registered from outside the container. */
   readonly componentName: string | undefined;
+  /** The schema of the configuration among the properties, if any (it marks which are secret). */
+  readonly propertySchema?: StandardSchemaV1 | undefined;
   /** The service object for `user`, or undefined if it cannot be had (going away, failed to activate). */
   getService(record: ServiceRecord, user: ServiceUser): Promise<unknown>;
   /** `user` no longer uses the object it got. */

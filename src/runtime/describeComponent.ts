@@ -1,14 +1,16 @@
+import { redactSecrets, secretMarksOf } from '../config/secrets.js';
 import { tokenName } from '../component/ServiceToken.js';
 import type { BoundServiceInfo, ComponentInfo } from './ComponentInfo.js';
 import type { ComponentManager } from './ComponentManager.js';
 import { explainComponent, type ComponentDirectory } from './explainComponent.js';
 import type { ServiceRecord } from './ServiceRecord.js';
 
-/** A snapshot of a component as plain data. */
+/** A snapshot of a component as plain data, secrets masked. */
 export function describeComponent(manager: ComponentManager, directory: ComponentDirectory): ComponentInfo {
   const d = manager.description;
   const instance = manager.currentInstance;
   const failure = manager.failure;
+  const secrets = [secretMarksOf(d.configSchema)];
   return {
     name: d.name,
     id: manager.id,
@@ -18,10 +20,10 @@ export function describeComponent(manager: ComponentManager, directory: Componen
     immediate: d.immediate,
     services: d.services.map(tokenName),
     ...(manager.serviceRecord && { serviceId: manager.serviceRecord.id }),
-    properties: manager.properties,
+    properties: redactSecrets(manager.properties, secrets),
     configurationPid: d.configurationPid,
     configurationPolicy: d.configurationPolicy,
-    ...(manager.delivered?.present && { configuration: manager.delivered.raw }),
+    ...(manager.delivered?.present && { configuration: redactSecrets(manager.delivered.raw, secrets) }),
     ...(manager.configProblem !== undefined && { configurationProblem: manager.configProblem }),
     references: manager.references.map((ref) => ({
       name: ref.name,
@@ -46,5 +48,5 @@ export function describeComponent(manager: ComponentManager, directory: Componen
 
 function serviceInfo(record: ServiceRecord): BoundServiceInfo {
   const component = record.provider.componentName;
-  return { serviceId: record.id, ...(component !== undefined && { component }), properties: record.properties };
+  return { serviceId: record.id, ...(component !== undefined && { component }), properties: redactSecrets(record.properties, [secretMarksOf(record.provider.propertySchema)]) };
 }

@@ -78,17 +78,17 @@ export class ControlApi {
       case 'POST components/:name/restart':
         return json(() => c.restart(name as string));
       case 'GET config':
-        return json(() => c.config.list());
+        return json(() => c.config.list().map((entry) => c.shownConfiguration(entry)));
       case 'GET config/:name':
         return json(() => {
           const entry = c.config.get(name as string);
           if (!entry) throw new HttpError(404, 'CONFIG_NOT_FOUND', `No configuration "${name ?? ''}". Known: ${c.config.list().map((e) => e.pid).join(', ') || 'none'}.`);
-          return { ...entry, raw: c.config.raw(name as string) };
+          return c.shownConfiguration(entry);
         });
       case 'PATCH config/:name':
-        return json(() => c.config.patch(name as string, objectField(body, 'values')));
+        return json(async () => c.shownConfiguration(await c.config.patch(name as string, objectField(body, 'values'))));
       case 'PUT config/:name':
-        return json(() => c.config.update(name as string, objectField(body, 'values')));
+        return json(async () => c.shownConfiguration(await c.config.update(name as string, objectField(body, 'values'))));
       case 'DELETE config/:name':
         return json(async () => ({ deleted: await c.config.delete(name as string) }));
       case 'GET graph':

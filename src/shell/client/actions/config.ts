@@ -18,6 +18,9 @@ export async function configGet(context: CliContext, pid: string): Promise<void>
   const entry = await (await context.client()).get<ConfigurationEntry & { raw?: Record<string, unknown> }>(`config/${encodeURIComponent(pid)}`);
   print(context, entry, () => {
     const lines = [`${entry.pid}${entry.file ? ` (${entry.file})` : ''}`, JSON.stringify(entry.values ?? {}, null, 2)];
+    // Placeholders such as ${env:NAME} are substituted in the values: show them as written too.
+    const written = JSON.stringify(entry.raw ?? {}, null, 2);
+    if (entry.raw && written !== lines[1]) lines.push('As written:', written);
     if (entry.problem) lines.push(paint(`Not applied: ${entry.problem}`, 'red', context.colour));
     return lines.join('\n');
   });
