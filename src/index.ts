@@ -28,7 +28,7 @@ export type { ConfigDirectory, ReloadOutcome } from './config/ConfigDirectory.js
 export type { FeatureService } from './features/FeatureService.js';
 export type { FeatureInfo, FeatureDetails, FeatureTree, InstallReport, UninstallReport, InstallProgress } from './features/FeatureReports.js';
 export type { DeployWatcher, DeployEvent } from './deploy/DeployWatcher.js';
-export { CommandService, type Command, type CommandArgument, type CommandOption, type CommandResult } from './shell/Command.js';
+export { CommandService, CommandUsageError, type Command, type CommandArgument, type CommandOption, type CommandResult } from './shell/Command.js';
 export { LatticeError, type ErrorDetails } from './errors/LatticeError.js';
 export { ErrorCode } from './errors/ErrorCode.js';
 export { createLogger, type Logger, type LogLevel } from './logging/createLogger.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { CommandService, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from 'lattice';
+import { CommandService, CommandUsageError, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from 'lattice';
 import { ClusterCommunicationService } from '../messaging/api.js';
 import { ClusterService, DEFAULT_TCP_PORT } from './api.js';
 import { ClusterConfigSchema } from './ClusterConfig.js';
@@ -72,7 +72,7 @@ export class ClusterAddNodeCommand extends ClusterEditCommand implements Command
     const [id = '', ip = '', portText] = args;
     const tcpPort = portText === undefined ? DEFAULT_TCP_PORT : Number(portText);
     if (id === '' || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
-      throw new Error(`cannot add node "${id}" at ${ip}:${portText ?? tcpPort}: give an id, an IPv4/IPv6 address and a port (1-65535)`);
+      throw new CommandUsageError(`cannot add node "${id}" at ${ip}:${portText ?? tcpPort}: give an id, an IPv4/IPv6 address and a port (1-65535)`);
     }
     if (this.cluster.getNode(id)) throw new Error(`node ${id} is already in the cluster`);
     const persisted = await this.editNodes((nodes) => [...nodes, { id, ip, tcpPort }]);
@@ -99,6 +99,9 @@ export class ClusterRemoveNodeCommand extends ClusterEditCommand implements Comm
   }
 }
 
+/** The longest timer Node keeps (a longer one fires at once). */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 /** `lattice cluster send NODE SUBJECT [BODY] [--request] [--timeout MS]`, for diagnosis. */
 @Component({ name: 'cluster.command.send', service: CommandService })
 export class ClusterSendCommand implements Command {
@@ -120,8 +123,12 @@ export class ClusterSendCommand implements Command {
     } catch {
       // not JSON: send the text
     }
+    const timeoutMs = options.timeout === undefined ? 5000 : Number(options.timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new CommandUsageError(`--timeout ${String(options.timeout)}: give a whole number of milliseconds, 1 to ${MAX_TIMEOUT_MS}`);
+    }
     if (options.request === true) {
-      const reply = await this.messaging.sendAndReceive(subject, body, node, { timeoutMs: Number(options.timeout ?? 5000) });
+      const reply = await this.messaging.sendAndReceive(subject, body, node, { timeoutMs });
       return { text: `Reply from ${node}: ${JSON.stringify(reply)}`, data: { reply } };
     }
     const sent = await this.messaging.send(subject, body, node);

@@ -73,6 +73,8 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     if (!transport) throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
     const id = this.nextRequestId++;
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Node fires a timer over 2^31-1 ms at once, and a zero or negative one too.
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) throw new RangeError(`timeoutMs must be a whole number of milliseconds, 1 to 2147483647 (got ${timeoutMs})`);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const request = this.pending.get(id);

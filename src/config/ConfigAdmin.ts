@@ -30,7 +30,10 @@ interface Stored {
 /** What the components that read `pid` would refuse in `values` (`component x: $.path: reason` each). */
 export type ConfigurationCheck = (pid: string, values: ConfigurationValues) => Promise<string[]>;
 
-const PID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+/** Longest PID: its file, and the temporary file a write goes through (`.<pid>.json.<12 hex>.tmp`), stay within the 255 bytes a file name may have. */
+export const MAX_PID_LENGTH = 200;
+
+const PID = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,${MAX_PID_LENGTH - 1}}$`);
 
 /** Who asked for a change: code outside the components, or a component's own code. */
 type Origin = 'outside' | 'component';
@@ -291,7 +294,7 @@ export function checkPid(pid: string): void {
   if (typeof pid !== 'string' || !PID.test(pid)) {
     throw new LatticeError(
       ErrorCode.CONFIG_PID_INVALID,
-      `${JSON.stringify(pid)} is not a valid configuration PID: use letters, digits, ".", "_" and "-", not starting with "." or "-" (it names the file config/<pid>.json).`,
+      `${JSON.stringify(pid.length > 60 ? `${pid.slice(0, 60)}...` : pid)} is not a valid configuration PID: use 1 to ${MAX_PID_LENGTH} letters, digits, ".", "_" and "-", not starting with "." or "-" (it names the file config/<pid>.json).`,
       { pid },
     );
   }

@@ -25,7 +25,7 @@ export interface CommandResult {
 /**
  * A shell command contributed by a component: provide it as a service under `CommandService` and it
  * appears in `lattice help`, in `lattice shell`, and as `lattice <scope> <name>`. It runs inside the
- * container; throw to fail (the message is shown, the exit code is 1).
+ * container; throw to fail (the message is shown, the exit code is 1; a `CommandUsageError`: 2).
  */
 export interface Command {
   readonly scope: string;
@@ -34,6 +34,14 @@ export interface Command {
   readonly arguments?: readonly CommandArgument[];
   readonly options?: readonly CommandOption[];
   run(args: readonly string[], options: Readonly<Record<string, string | boolean>>): CommandResult | string | Promise<CommandResult | string>;
+}
+
+/**
+ * Throw it from `run` when the arguments or options are wrong (not when the work fails): `lattice`
+ * exits 2, as for its own usage errors, and the control API answers 400 with code `USAGE`.
+ */
+export class CommandUsageError extends Error {
+  override readonly name = 'CommandUsageError';
 }
 
 /** The service interface of contributed commands. */

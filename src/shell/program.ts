@@ -172,7 +172,8 @@ export function addContributedCommands(
     // Built on its own first, so that a malformed declaration leaves nothing half-added.
     let sub: Command;
     try {
-      sub = new Command(described.name).description(described.description);
+      // Like the built-ins: usage errors are thrown (exit 2), not an exit(1) of commander's own.
+      sub = new Command(described.name).description(described.description).copyInheritedSettings(program);
       for (const arg of described.arguments) {
         const name = `${arg.name}${arg.variadic ? '...' : ''}`;
         sub.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
@@ -208,12 +209,15 @@ export function reportError(context: Pick<CliContext, 'json' | 'err'>, error: un
   context.err(context.json ? JSON.stringify({ error: message, exitCode }) : `lattice: ${message}`);
 }
 
+/** The control API's codes for arguments that are wrong in themselves (a contributed command's usage error, a malformed PID). */
+const USAGE_CODES = new Set(['USAGE', 'CONFIG_PID_INVALID']);
+
 /** The exit code for a failure: 3 no container, 2 usage, 1 anything else. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof NoContainerError) return ExitCode.NO_CONTAINER;
   if (error instanceof UsageError) return ExitCode.USAGE;
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  if (error instanceof ApiError) return ExitCode.FAILED;
+  if (error instanceof ApiError) return USAGE_CODES.has(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
   return ExitCode.FAILED;
 }
 

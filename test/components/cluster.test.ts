@@ -94,6 +94,10 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await expect(a!.messaging.sendAndReceive('nobody-listens', null, 'b')).rejects.toThrow('no subscriber of "nobody-listens" on node b answered');
     await expect(a!.messaging.sendAndReceive('silent', null, 'b', { timeoutMs: 100 })).rejects.toThrow('no reply from node b to "silent" within 100 ms');
     await expect(a!.messaging.sendAndReceive('add', null, 'nowhere')).rejects.toThrow('no connection to node nowhere');
+    // A timeout Node's timers cannot keep (they would fire at once) is refused.
+    for (const timeoutMs of [0, -5, 1.5, Number.NaN, 2 ** 31]) {
+      await expect(a!.messaging.sendAndReceive('add', { x: 1, y: 1 }, 'b', { timeoutMs })).rejects.toThrow('timeoutMs must be a whole number of milliseconds, 1 to 2147483647');
+    }
   });
 
   test('failures in subscribers and replies are logged and answered, never left as unhandled rejections', async () => {

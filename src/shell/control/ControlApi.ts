@@ -1,5 +1,7 @@
 import { relative } from 'node:path';
 import type { Container } from '../../container.js';
+import { checkPid } from '../../config/ConfigAdmin.js';
+import { LatticeError } from '../../errors/LatticeError.js';
 import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
 import { errorResponse, HttpError } from './ControlServer.js';
@@ -81,6 +83,7 @@ export class ControlApi {
         return json(() => c.config.list().map((entry) => c.shownConfiguration(entry)));
       case 'GET config/:name':
         return json(() => {
+          checkPid(name as string);
           const entry = c.config.get(name as string);
           if (!entry) throw new HttpError(404, 'CONFIG_NOT_FOUND', `No configuration "${name ?? ''}". Known: ${c.config.list().map((e) => e.pid).join(', ') || 'none'}.`);
           return c.shownConfiguration(entry);
@@ -169,12 +172,32 @@ export class ControlApi {
       if (!command) throw new HttpError(404, 'COMMAND_NOT_FOUND', `No command "${scope ?? ''} ${name ?? ''}".`);
       const args = stringList(body, 'args', true);
       const options = (typeof body === 'object' && body !== null && 'options' in body ? body.options : {}) as Record<string, string | boolean>;
-      const result = await command.run(args, options);
+      const missing = (command.arguments ?? []).filter((arg, i) => arg.required === true && args[i] === undefined);
+      if (missing.length > 0) throw new HttpError(400, 'USAGE', `${scope ?? ''} ${name ?? ''}: missing required argument${missing.length > 1 ? 's' : ''} ${missing.map((arg) => `'${arg.name}'`).join(', ')}.`);
+      let result: CommandResult | string;
+      try {
+        result = await command.run(args, options);
+      } catch (error) {
+        throw commandError(error);
+      }
       return typeof result === 'string' ? { text: result } : result;
     } finally {
       for (const command of commands) this.container.ungetService(command);
     }
   }
+}
+
+/**
+ * What a contributed command threw, as the API answers it: its usage errors are 400 `USAGE`, the
+ * container's coded errors keep their status, anything else is the command failing (422
+ * `COMMAND_FAILED`, its message): a command's error is the command's answer, not a fault of the API.
+ */
+function commandError(error: unknown): HttpError | LatticeError {
+  if (error instanceof HttpError || LatticeError.is(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  // By name: a deploy/ module may have its own copy of the class.
+  if (error instanceof Error && error.name === 'CommandUsageError') return new HttpError(400, 'USAGE', message);
+  return new HttpError(422, 'COMMAND_FAILED', message);
 }
 
 function describeCommand(command: Command): CommandDescription {

@@ -143,12 +143,14 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 }
 
 const NOT_FOUND_CODES = new Set<string>([ErrorCode.COMPONENT_NOT_FOUND, ErrorCode.FEATURE_NOT_FOUND, ErrorCode.FEATURE_NOT_INSTALLED]);
+/** A request that names something in a form it cannot have (before anything is looked up). */
+const BAD_REQUEST_CODES = new Set<string>([ErrorCode.CONFIG_PID_INVALID]);
 
 /** The error as the API answers it: `{ ok: false, error: { code, message, details } }`. */
 export function errorResponse(error: unknown): { status: number; body: { ok: false; error: { code: string; message: string; details?: unknown } } } {
   if (error instanceof HttpError) return { status: error.status, body: { ok: false, error: { code: error.code, message: error.message } } };
   if (LatticeError.is(error)) {
-    const status = NOT_FOUND_CODES.has(error.code) ? 404 : 422;
+    const status = NOT_FOUND_CODES.has(error.code) ? 404 : BAD_REQUEST_CODES.has(error.code) ? 400 : 422;
     return { status, body: { ok: false, error: { code: error.code, message: error.message, details: error.details } } };
   }
   const message = error instanceof Error ? error.message : String(error);
