@@ -6,7 +6,7 @@ import 'reflect-metadata';
 export { Container, type ContainerEvent, type ContainerOptions } from './container.js';
 export { Component, type ComponentOptions } from './component/decorators/Component.js';
 export { Reference, type ReferenceOptions } from './component/decorators/Reference.js';
-export { Activate, Deactivate, Modified } from './component/decorators/lifecycle.js';
+export { Activate, CheckConfiguration, Deactivate, Modified } from './component/decorators/lifecycle.js';
 export { serviceToken, tokenName, isServiceToken, type ServiceToken } from './component/ServiceToken.js';
 export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from './component/ComponentDescription.js';
 export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';

@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
-import { Activate, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
+import { Activate, CheckConfiguration, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
 import { ClusterConfigSchema, type ClusterConfig } from './ClusterConfig.js';
 import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
+import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
 
 /**
@@ -69,6 +70,31 @@ export class ClusterStore implements ClusterService {
       this.connections?.setNodes(this.others());
     }
     this.announceDiff(before, this.getNodes());
+  }
+
+  /**
+   * Refuses, before it is written, a cluster.json this running node could not take: one that does not
+   * list it (among other nodes), or that moves its listener to an address it cannot have. (An edit of
+   * the file itself cannot be refused: `modified` then keeps the previous settings and says why.)
+   */
+  @CheckConfiguration
+  async checkConfiguration(raw: Record<string, unknown>): Promise<string[]> {
+    const config = raw as ClusterConfig;
+    let local: ControllerNode;
+    try {
+      local = localIdentity(config, { nodeId: this.local.id, ip: undefined });
+    } catch (error) {
+      return [`$.nodes: ${(error as Error).message}`];
+    }
+    const host = config.listenIp ?? local.ip;
+    const current = this.settings;
+    const samePort = current?.local.tcpPort === local.tcpPort;
+    if (!current || (samePort && host === (current.listenIp ?? current.local.ip))) return [];
+    const problem = await cannotListen(host, local.tcpPort);
+    // On the port it holds now, "in use" may be this node itself: `modified` lets go of it first.
+    if (problem === undefined || (samePort && problem.inUse)) return [];
+    const index = config.nodes.findIndex((n) => n.id === local.id);
+    return [`${config.listenIp !== undefined ? '$.listenIp' : index < 0 ? '$' : `$.nodes[${index}]`}: ${problem.message}`];
   }
 
   /** After a failed restart: back to the settings that worked, so the node keeps its place in the cluster. */

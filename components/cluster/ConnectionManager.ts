@@ -6,6 +6,7 @@ import type { ControllerNode } from './api.js';
 import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
 import { reconnectDelay } from './reconnectDelay.js';
 import { RefusalLog } from './RefusalLog.js';
+import { listen } from './listen.js';
 
 export interface ConnectionSettings {
   readonly local: ControllerNode;
@@ -104,18 +105,7 @@ export class ConnectionManager implements MessageTransport {
   /** Listens, then starts the custodian and the heartbeat. @throws Error when the port cannot be had. */
   async start(): Promise<void> {
     const { local, listenIp } = this.settings;
-    const host = listenIp ?? local.ip;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        const why = error.code === 'EADDRINUSE' ? 'the port is in use (another node on this machine?)' : error.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : error.message;
-        reject(new Error(`cannot listen for cluster connections on ${host}:${local.tcpPort}: ${why}`));
-      };
-      this.server.once('error', onError);
-      this.server.listen(local.tcpPort, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    await listen(this.server, listenIp ?? local.ip, local.tcpPort);
     this.listening = true;
     this.server.on('error', (error) => {
       this.logger.error({ err: error }, 'cluster listener failed');

@@ -30,6 +30,7 @@ export interface ComponentDescription {
   readonly activate?: string;
   readonly deactivate?: string;
   readonly modified?: string;
+  readonly checkConfiguration?: string;
   /** Overrides the container's activation timeout for this component. */
   readonly activationTimeoutMs?: number;
 }
@@ -38,4 +39,4 @@ export interface ComponentDescription {
  * What `@Component` itself records: the options, checked. The references and lifecycle methods are read
  * from the class's members when it is registered, so the order decorators are applied in does not matter.
  */
-export type ComponentDeclaration = Omit<ComponentDescription, 'references' | 'activate' | 'deactivate' | 'modified'>;
+export type ComponentDeclaration = Omit<ComponentDescription, 'references' | 'activate' | 'deactivate' | 'modified' | 'checkConfiguration'>;

@@ -9,11 +9,12 @@ const COMPONENT = Symbol.for('lattice.component');
 const REFERENCES = Symbol.for('lattice.references');
 const LIFECYCLE = Symbol.for('lattice.lifecycle');
 
-/** Lifecycle method names, as `@Activate`, `@Deactivate` and `@Modified` record them. */
+/** Lifecycle method names, as `@Activate`, `@Deactivate`, `@Modified` and `@CheckConfiguration` record them. */
 export interface LifecycleMethods {
   activate?: string;
   deactivate?: string;
   modified?: string;
+  checkConfiguration?: string;
 }
 
 type Holder = Record<symbol, unknown>;

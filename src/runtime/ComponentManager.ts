@@ -585,7 +585,32 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     if (this.description.configurationPolicy === 'ignore') return [];
     const split = this.splitTargets(values);
     const result = await validateConfiguration(this.description.configSchema, split.values);
-    return [...split.targetProblems, ...(result.ok ? [] : result.problems)];
+    if (!result.ok) return [...split.targetProblems, ...result.problems];
+    return [...split.targetProblems, ...(await this.instanceProblems(result.values))];
+  }
+
+  /** What the active instance's @CheckConfiguration says of `config` (the schema's output). */
+  private async instanceProblems(config: ConfigurationValues): Promise<string[]> {
+    const instance = this.state === 'active' ? this.currentInstance : undefined;
+    const method = this.description.checkConfiguration;
+    const fn = method === undefined || !instance ? undefined : (instance.object as Record<string, unknown>)[method];
+    if (typeof fn !== 'function' || !instance) return [];
+    const context = this.context(instance.bindings);
+    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
+    try {
+      const problems = await this.host.runComponentCode(() =>
+        withTimeout(
+          Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, config, context)),
+          timeoutMs,
+          () => new Error(`did not finish within ${timeoutMs} ms`),
+        ),
+      );
+      if (problems === undefined) return [];
+      if (!Array.isArray(problems)) return [`${method ?? ''}() returned ${typeof problems}, not a list of problems`];
+      return problems.map(String);
+    } catch (error) {
+      return [`${method ?? ''}() threw: ${(error as Error).message}`];
+    }
   }
 
   /** Separates `<reference>.target` keys (checked as filters) from the configuration proper. */

@@ -1,4 +1,6 @@
-import { connect } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ClusterService } from '../../components/cluster/api.js';
 import { ClusterConfigSchema } from '../../components/cluster/ClusterConfig.js';
@@ -6,6 +8,9 @@ import { ClusterStore } from '../../components/cluster/index.js';
 import { localIdentity } from '../../components/cluster/localIdentity.js';
 import { CommunicationManager } from '../../components/messaging/index.js';
 import { testContainer } from '../helpers/container.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { rejectionOf } from '../helpers/errors.js';
+import { tempHomes } from '../helpers/tempHome.js';
 import { freePorts } from '../helpers/ports.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
 import { reconnectDelay } from '../../components/cluster/reconnectDelay.js';
@@ -148,5 +153,56 @@ describe('membership at run time', () => {
     gaps.forEach((gap, i) => {
       expect(gap).toBeGreaterThanOrEqual(floors[i] as number);
     });
+  });
+});
+
+describe('config set cluster is checked against the running node before it is written', () => {
+  const homes = tempHomes();
+  afterEach(() => homes.cleanup());
+
+  test('a nodes list without this node, or its port moved to one in use, is refused (file and node unchanged); a free port is taken', async () => {
+    const [port, busyPort, freePort, otherPort] = await freePorts(4);
+    const home = await homes.make();
+    const written = { nodes: [{ id: 'a', ip: '127.0.0.1', tcpPort: port }], heartbeatMs: 100, failureTimeoutMs: 600 };
+    await writeFiles(home, { 'config/cluster.json': written });
+    const t = testContainer({ home, nodeId: 'a' });
+    t.container.register(CommunicationManager, ClusterStore);
+    await t.container.start();
+    await t.container.whenActive('cluster');
+    const store = (await t.container.getService(ClusterService)) as ClusterService;
+    const fileNow = async () => JSON.parse(await readFile(join(home, 'config', 'cluster.json'), 'utf8')) as unknown;
+    try {
+      const unlisted = await rejectionOf(t.container.config.patch('cluster', { nodes: [{ id: 'b', ip: '127.0.0.1', tcpPort: otherPort }] }));
+      expect(unlisted.message).toBe(
+        'Configuration cluster was not written (config/cluster.json is unchanged): component cluster: $.nodes: this node\'s id is "a", but config/cluster.json lists no such node (it lists b); add it, or start with the right --node-id. Give values the component accepts.',
+      );
+
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(busyPort, '127.0.0.1', resolve));
+      try {
+        const busy = await rejectionOf(t.container.config.patch('cluster', { nodes: [{ id: 'a', ip: '127.0.0.1', tcpPort: busyPort }] }));
+        expect(busy.message).toContain(`component cluster: $.nodes[0]: cannot listen for cluster connections on 127.0.0.1:${busyPort}: the port is in use`);
+        const nowhere = await rejectionOf(t.container.config.patch('cluster', { listenIp: '192.0.2.1' }));
+        expect(nowhere.message).toContain('component cluster: $.listenIp: cannot listen for cluster connections on 192.0.2.1:');
+      } finally {
+        holder.close();
+      }
+      expect(await fileNow()).toEqual(written);
+      expect(store.getLocalNode()).toEqual({ id: 'a', ip: '127.0.0.1', tcpPort: port });
+      expect(t.container.component('cluster').configurationProblem).toBeUndefined();
+
+      // A free port is checked, written and taken.
+      await t.container.config.patch('cluster', { nodes: [{ id: 'a', ip: '127.0.0.1', tcpPort: freePort }] });
+      await t.container.settled();
+      expect(store.getLocalNode().tcpPort).toBe(freePort);
+      await new Promise<void>((resolve, reject) => connect(freePort, '127.0.0.1').on('connect', function (this: Socket) { this.destroy(); resolve(); }).on('error', reject));
+      expect(await fileNow()).toMatchObject({ nodes: [{ id: 'a', tcpPort: freePort }] });
+      // Its own port, with other settings changed, is not "in use" by someone else.
+      await t.container.config.patch('cluster', { heartbeatMs: 150 });
+      await t.container.settled();
+      expect(t.logs.filter((e) => e.level >= 50)).toEqual([]);
+    } finally {
+      await t.container.stop();
+    }
   });
 });

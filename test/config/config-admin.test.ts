@@ -2,7 +2,7 @@ import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { Activate, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, Reference, serviceToken, type ComponentContext, type Container } from 'lattice';
+import { Activate, CheckConfiguration, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, Reference, serviceToken, type ComponentContext, type Container } from 'lattice';
 
 const ClockToken = serviceToken<unknown>('test.Clock');
 import { testContainer } from '../helpers/container.js';
@@ -158,5 +158,48 @@ describe('ConfigAdmin', () => {
       file: 'config/svc.json',
     });
     expect(t.container.component('svc').configuration).toEqual({ good: true });
+  });
+});
+
+describe('@CheckConfiguration: the running instance refuses values before they are written', () => {
+  test('its problems refuse update/patch (nothing written); asked only while active, with the schema\'s output; a throw is a problem', async () => {
+    const home = await homes.make();
+    await writeFiles(home, { 'config/gate.json': { limit: 5 } });
+    const asked: unknown[] = [];
+    let active = 0;
+    @Component({ name: 'gate', configSchema: z.object({ limit: z.number(), unit: z.string().default('req/s') }) })
+    class Gate {
+      @Activate activate(): void {
+        active++;
+      }
+      @Modified modified(): void {}
+      @CheckConfiguration check(config: { limit: number }): string[] {
+        asked.push(config);
+        if (config.limit === 13) throw new Error('unlucky');
+        return config.limit > 100 ? [`$.limit: this instance holds ${active} worker(s), which cannot serve ${config.limit}`] : [];
+      }
+    }
+    const { container } = testContainer({ home });
+    running.push(container);
+    container.register(Gate);
+    await container.start();
+    await container.whenActive('gate');
+
+    const refused = await rejectionOf(container.config.patch('gate', { limit: 500 }));
+    expect(refused.code).toBe(ErrorCode.CONFIG_INVALID);
+    expect(refused.message).toBe('Configuration gate was not written (config/gate.json is unchanged): component gate: $.limit: this instance holds 1 worker(s), which cannot serve 500. Give values the component accepts.');
+    expect(JSON.parse(await readFile(join(home, 'config', 'gate.json'), 'utf8'))).toEqual({ limit: 5 });
+    expect(asked).toEqual([{ limit: 500, unit: 'req/s' }]);
+    expect((await rejectionOf(container.config.update('gate', { limit: 13 }))).message).toContain('component gate: check() threw: unlucky');
+    // Values the schema refuses are not shown to the instance.
+    await rejectionOf(container.config.patch('gate', { limit: 'many' }));
+    expect(asked).toHaveLength(2);
+    await container.config.patch('gate', { limit: 50 });
+    expect(JSON.parse(await readFile(join(home, 'config', 'gate.json'), 'utf8'))).toEqual({ limit: 50 });
+
+    // Disabled: nobody to ask, so the schema alone decides.
+    await container.disable('gate');
+    await container.config.patch('gate', { limit: 500 });
+    expect(asked).toHaveLength(3);
   });
 });

@@ -106,6 +106,13 @@ describe('small input faults are the user\'s errors, said clearly, not faults of
     }
     expect((await cli('cluster', 'add-node', 'x', 'not-an-ip')).code).toBe(2);
 
+    // A cluster.json this node could not take is not written: exit 1 and why.
+    const before = await readFile(join(home, 'config', 'cluster.json'), 'utf8');
+    const unlisted = await cli('config', 'set', 'cluster', 'nodes=[{"id":"b","ip":"127.0.0.1","tcpPort":1}]');
+    expect(unlisted.code).toBe(1);
+    expect(unlisted.stderr).toContain('lattice: Configuration cluster was not written (config/cluster.json is unchanged): component cluster: $.nodes: this node\'s id is "a", but config/cluster.json lists no such node');
+    expect(await readFile(join(home, 'config', 'cluster.json'), 'utf8')).toBe(before);
+
     expect(lattice.lines.filter((l) => l.level >= 50)).toEqual([]);
   }, 60_000);
 });

@@ -14,6 +14,7 @@ const DECORATOR_NAMES: Record<keyof LifecycleMethods, string> = {
   activate: '@Activate',
   deactivate: '@Deactivate',
   modified: '@Modified',
+  checkConfiguration: '@CheckConfiguration',
 };
 
 function lifecycleMarker(kind: keyof LifecycleMethods): LifecycleMarker {
@@ -53,3 +54,12 @@ export const Deactivate: LifecycleMarker = lifecycleMarker('deactivate');
 
 /** Marks the method called with the new configuration when it changes, instead of a restart. */
 export const Modified: LifecycleMarker = lifecycleMarker('modified');
+
+/**
+ * Marks the method asked, while the component is active, whether it could take a configuration about to
+ * be written through configuration admin (`lattice config set`, the control API, `update`/`patch`/`edit`):
+ * `(config, context) => string[] | Promise<string[]>`, the problems (`$.path: reason`) that would make it
+ * refuse the values (the schema's output), none when it can. Any problem refuses the write: nothing is
+ * written. For what only the running instance knows (a port it would have to listen on, who it is).
+ */
+export const CheckConfiguration: LifecycleMarker = lifecycleMarker('checkConfiguration');
