@@ -324,7 +324,8 @@ describe('cluster membership and messaging, in one process over real sockets', (
     nodes.push(a, b);
     await a.whenState('b', 'ACTIVE');
 
-    await a.container.config.update('cluster', { nodes: list(q!), ...config });
+    // As the config folder delivers an edited file (which, unlike `update`, nobody can refuse beforehand).
+    a.container.config.set('cluster', { nodes: list(q!), ...config });
     await a.logRecorder.next((e) => e.level === 50 && e.msg.includes(`cannot listen for cluster connections on 127.0.0.1:${q}: the port is in use`) && e.msg.includes(`this node keeps its previous cluster settings (listening on 127.0.0.1:${p})`));
     expect(a.container.component('cluster').state).toBe('active');
     expect(a.store.getLocalNode().tcpPort).toBe(p);
