@@ -3,7 +3,7 @@ import { Activate, CheckConfiguration, Component, Deactivate, Modified, Referenc
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
-import { ClusterConfigSchema, type ClusterConfig } from './ClusterConfig.js';
+import { ClusterConfigSchema, maxQueuedBytesOf, type ClusterConfig } from './ClusterConfig.js';
 import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
 import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
@@ -53,7 +53,7 @@ export class ClusterStore implements ClusterService {
     const before = this.remember(this.getNodes());
     const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
-    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
+    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes || next.maxQueuedBytes !== previous.maxQueuedBytes) {
       // Where or how this node listens changed: start its connections afresh.
       await this.disconnect();
       try {
@@ -213,6 +213,7 @@ export class ClusterStore implements ClusterService {
       failureTimeoutMs: config.failureTimeoutMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxFrameBytes: config.maxFrameBytes,
+      maxQueuedBytes: maxQueuedBytesOf(config),
       reconnect: config.reconnect,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
     };

@@ -28,6 +28,7 @@ export interface PeerSettings {
   readonly local: ControllerNode;
   readonly secret: string | undefined;
   readonly maxFrameBytes: number;
+  readonly maxQueuedBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly logger: Logger;
 }
@@ -132,7 +133,10 @@ export class PeerConnection {
    */
   send(type: FrameType, payload: FramePayload): Promise<boolean> {
     if (this.state !== 'bound') return Promise.resolve(false);
-    return this.write(type, payload) ? Promise.resolve(true) : this.whenDrained();
+    const took = this.write(type, payload);
+    // Dropped for a send queue past its bound.
+    if (this.socket.destroyed) return Promise.resolve(false);
+    return took ? Promise.resolve(true) : this.whenDrained();
   }
 
   /**
@@ -174,6 +178,14 @@ export class PeerConnection {
     const frame = encodeFrame(type, payload);
     if (frame.length > this.settings.maxFrameBytes) {
       throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
+    }
+    const waiting = this.socket.writableLength;
+    if (waiting + frame.length > this.settings.maxQueuedBytes) {
+      // Replies (and sends nobody awaits) do not wait for the socket: a peer that never reads would make them pile up.
+      const reason = `${this.nodeId ?? this.remote} does not read what this node sends: ${waiting} bytes are waiting to go to it, and ${frame.length} more would pass maxQueuedBytes (${this.settings.maxQueuedBytes}); connection dropped`;
+      this.settings.logger.warn({ node: this.nodeId, remote: this.remote, waitingBytes: waiting }, reason);
+      this.close(reason);
+      return false;
     }
     if (!this.corked) {
       this.corked = true;

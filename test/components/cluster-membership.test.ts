@@ -195,7 +195,7 @@ describe('config set cluster is checked against the running node before it is wr
       await t.container.config.patch('cluster', { nodes: [{ id: 'a', ip: '127.0.0.1', tcpPort: freePort }] });
       await t.container.settled();
       expect(store.getLocalNode().tcpPort).toBe(freePort);
-      await new Promise<void>((resolve, reject) => connect(freePort, '127.0.0.1').on('connect', function (this: Socket) { this.destroy(); resolve(); }).on('error', reject));
+      await new Promise<void>((resolve, reject) => connect(freePort!, '127.0.0.1').on('connect', function (this: Socket) { this.destroy(); resolve(); }).on('error', reject));
       expect(await fileNow()).toMatchObject({ nodes: [{ id: 'a', tcpPort: freePort }] });
       // Its own port, with other settings changed, is not "in use" by someone else.
       await t.container.config.patch('cluster', { heartbeatMs: 150 });

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FRAME_MARKER, FrameDecoder, FrameType, type Frame } from '../../components/messaging/FrameCodec.js';
+import { ClusterConfigSchema, maxQueuedBytesOf } from '../../components/cluster/ClusterConfig.js';
 import { newNonce } from '../../components/cluster/handshake.js';
 import { freePorts } from '../helpers/ports.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -299,4 +300,38 @@ describe('cluster handshake security (regressions from review)', () => {
     expect(a!.store.getState('b')).toBe('ACTIVE');
     expect(a!.errors()).toEqual([]);
   }, 120_000);
+});
+
+describe('backpressure on what a node sends', () => {
+  test('a peer that sends requests and never reads the replies is dropped once maxQueuedBytes wait for it; the node stays up', async () => {
+    const ports = await freePorts(2);
+    const maxQueuedBytes = 256 * 1024;
+    const a = await startNode('a', { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 60_000, maxFrameBytes: 65_536, maxQueuedBytes });
+    nodes.push(a);
+    const reply = 'r'.repeat(16 * 1024);
+    a.messaging.addSubscriber('ask', () => reply);
+
+    const b = rawPeer(ports[0]!);
+    await b.next(FrameType.HELLO);
+    await written(b.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: newNonce(), v: 3, auth: false } }));
+    await a.whenState('b', 'ACTIVE');
+    // b stops reading: the replies fill the kernel's buffers, then the node's queue.
+    b.socket.pause();
+    const requests = Buffer.concat(Array.from({ length: 3000 }, (_, i) => encodeFrame(FrameType.MESSAGE, { s: 'ask', n: 'b', b: i, i: i + 1 })));
+    b.socket.write(requests);
+    const warning = await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('does not read what this node sends'), 30_000);
+    expect(warning.msg).toMatch(new RegExp(`^b does not read what this node sends: \\d+ bytes are waiting to go to it, and \\d+ more would pass maxQueuedBytes \\(${maxQueuedBytes}\\); connection dropped$`));
+    expect(warning.waitingBytes as number).toBeLessThanOrEqual(maxQueuedBytes);
+    await a.whenState('b', 'INACTIVE');
+    expect(a.container.component('cluster').state).toBe('active');
+    b.socket.destroy();
+  });
+
+  test('maxQueuedBytes below maxFrameBytes is refused: one frame must fit', () => {
+    const checked = ClusterConfigSchema.safeParse({ maxFrameBytes: 65_536, maxQueuedBytes: 1024 });
+    expect(checked.success).toBe(false);
+    expect(checked.error?.issues[0]).toMatchObject({ path: ['maxQueuedBytes'], message: 'must be at least maxFrameBytes (65536): one frame of that size must fit' });
+    expect(maxQueuedBytesOf(ClusterConfigSchema.parse({}))).toBe(64 * 1024 * 1024);
+    expect(maxQueuedBytesOf(ClusterConfigSchema.parse({ maxFrameBytes: 100 * 1024 * 1024 }))).toBe(200 * 1024 * 1024);
+  });
 });
