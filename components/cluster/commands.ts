@@ -136,3 +136,31 @@ export class ClusterSendCommand implements Command {
     return { text: `Sent "${subject}" to ${node}.`, data: { sent } };
   }
 }
+
+/** `lattice cluster stats`: what this node's messaging sent, received, delivered and dropped. */
+@Component({ name: 'cluster.command.stats', service: CommandService })
+export class ClusterStatsCommand implements Command {
+  readonly scope = 'cluster';
+  readonly name = 'stats';
+  readonly description = 'message counters of this node: sent, received, delivered, dropped (by reason), requests, replies';
+  @Reference({ service: ClusterCommunicationService }) messaging!: ClusterCommunicationService;
+
+  run(): CommandResult {
+    const stats = this.messaging.stats();
+    const rows: [string, number][] = [
+      ['sent', stats.sent],
+      ['not sent (no connection)', stats.notSent],
+      ['received', stats.received],
+      ['delivered to a subscriber', stats.delivered],
+      ['dropped: no subscriber', stats.dropped.noSubscriber],
+      ['dropped: late reply', stats.dropped.lateReply],
+      ['requests sent', stats.requests.sent],
+      ['requests answered', stats.requests.answered],
+      ['requests failed', stats.requests.failed],
+      ['requests timed out', stats.requests.timedOut],
+      ['replies sent', stats.replies.sent],
+      ['replies not sent', stats.replies.notSent],
+    ];
+    return { data: stats, table: { columns: ['COUNTER', 'VALUE'], rows: rows.map(([name, value]) => [name, String(value)]) } };
+  }
+}

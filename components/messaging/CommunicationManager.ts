@@ -6,6 +6,7 @@ import {
   type ClusterMessage,
   type MessageSubscriber,
   type MessageTransport,
+  type MessagingStats,
 } from './api.js';
 import { FrameType, MAX_NESTING, type FramePayload } from './FrameCodec.js';
 
@@ -17,6 +18,22 @@ interface PendingRequest {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/** Counters as they are kept: `MessagingStats` without its readonly. */
+type Counters = { -readonly [K in keyof MessagingStats]: MessagingStats[K] extends object ? { -readonly [L in keyof MessagingStats[K]]: number } : MessagingStats[K] };
+
+function newCounters(): Counters {
+  return {
+    since: Date.now(),
+    sent: 0,
+    notSent: 0,
+    received: 0,
+    delivered: 0,
+    dropped: { noSubscriber: 0, lateReply: 0 },
+    requests: { sent: 0, answered: 0, failed: 0, timedOut: 0 },
+    replies: { sent: 0, notSent: 0 },
+  };
+}
 
 /**
  * Subject-based messaging between cluster nodes: subscribers by subject, sending through the cluster
@@ -30,10 +47,18 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
   private readonly pending = new Map<number, PendingRequest>();
   private nextRequestId = 1;
   private logger: Logger | undefined;
+  private counters = newCounters();
+  /** Counts a message the transport took or did not take; passes the answer on. */
+  private readonly counted = (sent: boolean): boolean => {
+    if (sent) this.counters.sent++;
+    else this.counters.notSent++;
+    return sent;
+  };
 
   @Activate
   activate(context: ComponentContext): void {
     this.logger = context.logger;
+    this.counters = newCounters();
   }
 
   @Deactivate
@@ -52,8 +77,8 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     checkSubject(subject);
     checkBody(body);
     const transport = this.transport;
-    if (!transport) return false;
-    return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body });
+    if (!transport) return this.counted(false);
+    return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(this.counted);
   }
 
   async broadcast(subject: string, body: unknown): Promise<string[]> {
@@ -62,7 +87,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     const transport = this.transport;
     if (!transport) return [];
     const nodes = transport.connectedNodes();
-    const sent = await Promise.all(nodes.map((node) => transport.sendFrame(node, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body })));
+    const sent = await Promise.all(nodes.map((node) => transport.sendFrame(node, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(this.counted)));
     return nodes.filter((_, i) => sent[i]);
   }
 
@@ -70,7 +95,10 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     checkSubject(subject);
     checkBody(body);
     const transport = this.transport;
-    if (!transport) throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
+    if (!transport) {
+      this.counted(false);
+      throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
+    }
     const id = this.nextRequestId++;
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     // Node fires a timer over 2^31-1 ms at once, and a zero or negative one too.
@@ -78,7 +106,9 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const request = this.pending.get(id);
-        if (request) this.settle(id, request, new Error(`no reply from node ${nodeId} to "${subject}" within ${timeoutMs} ms`));
+        if (!request) return;
+        this.counters.requests.timedOut++;
+        this.settle(id, request, new Error(`no reply from node ${nodeId} to "${subject}" within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { nodeId, resolve: resolve as (value: unknown) => void, reject, timer });
       const failed = (error: unknown): void => {
@@ -87,7 +117,8 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
       };
       try {
         transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body, i: id }).then((sent) => {
-          if (!sent) failed(new Error(`no connection to node ${nodeId}`));
+          if (this.counted(sent)) this.counters.requests.sent++;
+          else failed(new Error(`no connection to node ${nodeId}`));
         }, failed);
       } catch (error) {
         failed(error);
@@ -111,6 +142,10 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     return [...(this.subscribers.get(subject) ?? [])];
   }
 
+  stats(): MessagingStats {
+    return structuredClone(this.counters);
+  }
+
   // ---- ClusterMessagingAdmin ----
 
   attach(transport: MessageTransport): void {
@@ -127,7 +162,13 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     if (type === FrameType.REPLY) {
       const request = payload.r === undefined ? undefined : this.pending.get(payload.r);
       // A late reply (after a timeout), or one from another node than asked, is dropped.
-      if (!request || request.nodeId !== from || payload.r === undefined) return;
+      if (!request || request.nodeId !== from || payload.r === undefined) {
+        this.counters.dropped.lateReply++;
+        this.logger?.debug({ subject: payload.s, from, request: payload.r }, `dropped a reply from node ${from} to no request waiting for it`);
+        return;
+      }
+      if (payload.e === undefined) this.counters.requests.answered++;
+      else this.counters.requests.failed++;
       this.settle(payload.r, request, payload.e === undefined ? undefined : new Error(payload.e), payload.b);
       return;
     }
@@ -136,8 +177,14 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     const failed = (error: unknown): void => {
       this.logger?.error({ err: error, subject: payload.s, from }, `a subscriber of "${payload.s}" threw: ${messageOf(error)}`);
     };
+    this.counters.received++;
+    const subscribers = this.subscribers.get(payload.s);
+    if (subscribers === undefined) {
+      this.counters.dropped.noSubscriber++;
+      this.logger?.debug({ subject: payload.s, from }, `dropped a message from node ${from}: no subscriber of "${payload.s}"`);
+    } else this.counters.delivered++;
     // Every subscriber gets the message, in arrival order, even if one throws (or its promise rejects).
-    for (const subscriber of this.getSubscribers(payload.s)) {
+    for (const subscriber of subscribers === undefined ? [] : [...subscribers]) {
       try {
         const result = subscriber(message);
         if (isThenable(result)) result.then(undefined, failed);
@@ -153,16 +200,23 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
   /** Answers a request with what the first subscriber gave: a value (or promise), or what it threw. */
   private reply(request: FramePayload, to: string, outcome: { value: unknown } | { error: unknown } | undefined): void {
     const transport = this.transport;
-    if (!transport) return;
+    if (!transport) {
+      this.counters.replies.notSent++;
+      return;
+    }
     const answer = (fields: { b?: unknown; e?: string }): void => {
       // A reply that cannot go (a body the wire cannot carry, or too big) becomes an error reply.
       const unsent = (error: unknown): void => {
         this.logger?.error({ err: error, subject: request.s, to }, `cannot send the reply to "${request.s}" to node ${to}: ${messageOf(error)}`);
         if (fields.e === undefined) answer({ e: `the reply could not be sent: ${messageOf(error)}` });
+        else this.counters.replies.notSent++;
       };
       try {
         checkBody(fields.b);
-        transport.sendFrame(to, FrameType.REPLY, { s: request.s, n: transport.localNodeId, r: request.i, ...fields }).then(undefined, unsent);
+        transport.sendFrame(to, FrameType.REPLY, { s: request.s, n: transport.localNodeId, r: request.i, ...fields }).then((sent) => {
+          if (sent) this.counters.replies.sent++;
+          else this.counters.replies.notSent++;
+        }, unsent);
       } catch (error) {
         unsent(error);
       }

@@ -29,6 +29,45 @@ export interface ClusterCommunicationService {
   addSubscriber(subject: string, subscriber: MessageSubscriber): void;
   removeSubscriber(subject: string, subscriber: MessageSubscriber): void;
   getSubscribers(subject: string): MessageSubscriber[];
+  /** What this node sent, received, delivered and dropped, since messaging activated. */
+  stats(): MessagingStats;
+}
+
+/**
+ * Message counters. Delivery is at most once: `sent` counts messages a connection's socket took, not
+ * messages the peer received (a peer that dies or is dropped loses what was on the way to it).
+ */
+export interface MessagingStats {
+  /** When counting began (messaging activated), ms since the epoch. */
+  readonly since: number;
+  /** Messages (and requests) a connection took; each node of a broadcast counts once. */
+  readonly sent: number;
+  /** Messages (and requests) not sent: no connection to the node, or it was dropped as the message went. */
+  readonly notSent: number;
+  /** Messages (and requests) that arrived from other nodes. */
+  readonly received: number;
+  /** Of those, the ones given to at least one subscriber. */
+  readonly delivered: number;
+  readonly dropped: {
+    /** Arrived for a subject with no subscriber here (a request gets an error reply at once). */
+    readonly noSubscriber: number;
+    /** Replies to no request waiting here (it timed out, or the reply came from another node). */
+    readonly lateReply: number;
+  };
+  readonly requests: {
+    /** Requests this node sent (`sendAndReceive`); also counted in `sent`. */
+    readonly sent: number;
+    readonly answered: number;
+    /** Answered with an error (the subscriber threw, or there was none). */
+    readonly failed: number;
+    readonly timedOut: number;
+  };
+  readonly replies: {
+    /** Replies this node sent to other nodes' requests, errors included. */
+    readonly sent: number;
+    /** Replies that could not be sent (no connection any more, or the body cannot travel). */
+    readonly notSent: number;
+  };
 }
 
 /** The cluster store's connections, as the messaging side uses them. */

@@ -3,6 +3,8 @@ import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameType } from '../../components/messaging/FrameCodec.js';
 import { newNonce } from '../../components/cluster/handshake.js';
+import { ClusterStatsCommand } from '../../components/cluster/index.js';
+import { CommandService, type CommandResult } from 'lattice';
 import { freePorts } from '../helpers/ports.js';
 import { Recorder } from '../helpers/recorder.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
@@ -72,6 +74,58 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await a!.messaging.send('seq', 2000, 'c');
     await seq.waitFor((items) => items.includes(2000));
     expect(got.items.filter((i) => i.startsWith('removed one'))).toEqual([]);
+  });
+
+  test('delivery counters: sent, not sent, received, delivered, dropped (no subscriber, late reply), requests, replies; `cluster stats`', async () => {
+    const [a, b] = await cluster(['a', 'b']);
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('count.yes', (m) => {
+      got.push(m.body);
+    });
+    b!.messaging.addSubscriber('count.add', (m) => (m.body as number) + 1);
+    b!.messaging.addSubscriber('count.late', () => new Promise((resolve) => setTimeout(() => resolve('late'), 150)));
+    for (let i = 0; i < 3; i++) expect(await a!.messaging.send('count.yes', i, 'b')).toBe(true);
+    await got.waitFor((items) => items.length === 3);
+    // No subscriber: dropped at b, said at debug level, counted.
+    expect(await a!.messaging.send('count.no', 1, 'b')).toBe(true);
+    expect(await a!.messaging.send('count.no', 2, 'b')).toBe(true);
+    await b!.logRecorder.waitFor((items) => items.filter((e) => e.level === 20 && e.msg === 'dropped a message from node a: no subscriber of "count.no"').length === 2);
+    expect(await a!.messaging.send('count.yes', 'x', 'nowhere')).toBe(false);
+    expect(await a!.messaging.broadcast('count.yes', 'all')).toEqual(['b']);
+    await got.waitFor((items) => items.includes('all'));
+    expect(await a!.messaging.sendAndReceive('count.add', 1, 'b')).toBe(2);
+    await expect(a!.messaging.sendAndReceive('count.no', 3, 'b')).rejects.toThrow('no subscriber of "count.no" on node b answered');
+    await expect(a!.messaging.sendAndReceive('count.late', null, 'b', { timeoutMs: 50 })).rejects.toThrow('within 50 ms');
+    await a!.logRecorder.next((e) => e.level === 20 && e.msg === 'dropped a reply from node b to no request waiting for it');
+
+    expect(a!.messaging.stats()).toEqual({
+      since: expect.any(Number) as number,
+      sent: 3 + 2 + 1 + 3,
+      notSent: 1,
+      received: 0,
+      delivered: 0,
+      dropped: { noSubscriber: 0, lateReply: 1 },
+      requests: { sent: 3, answered: 1, failed: 1, timedOut: 1 },
+      replies: { sent: 0, notSent: 0 },
+    });
+    expect(b!.messaging.stats()).toMatchObject({
+      sent: 0,
+      notSent: 0,
+      received: 3 + 2 + 1 + 3,
+      delivered: 3 + 1 + 2,
+      dropped: { noSubscriber: 3, lateReply: 0 },
+      requests: { sent: 0, answered: 0, failed: 0, timedOut: 0 },
+      replies: { sent: 3, notSent: 0 },
+    });
+
+    a!.container.register(ClusterStatsCommand);
+    await a!.container.settled();
+    const commands = await a!.container.getServices(CommandService);
+    const stats = commands.find((c) => c.scope === 'cluster' && c.name === 'stats');
+    const shown = (await stats!.run([], {})) as CommandResult;
+    expect(shown.data).toEqual(a!.messaging.stats());
+    expect(shown.table?.rows).toContainEqual(['dropped: late reply', '1']);
+    expect(shown.table?.rows).toContainEqual(['not sent (no connection)', '1']);
   });
 
   test('request/reply: the reply, an error reply, no subscriber, and a timeout', async () => {
