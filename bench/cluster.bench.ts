@@ -193,7 +193,7 @@ async function rawConnectOnce(port: number): Promise<number> {
   const socket = connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);
   await new Promise<void>((resolve) => {
-    socket.once('data', () => resolve());
+    socket.once('data', () => { resolve(); });
     socket.write(rawFrame(Buffer.alloc(8)));
   });
   const elapsed = performance.now() - started;
@@ -245,7 +245,7 @@ async function unreadReplies(requests: number, replyBytes: number): Promise<stri
   node.messaging.addSubscriber('ask', () => reply);
   const socket = connect({ host: '127.0.0.1', port: node.port });
   socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('data', () => { resolve(); }));
   socket.write(encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: 1, nonce: newNonce(), v: 3, auth: false } }));
   socket.pause();
   socket.write(flood);

@@ -24,6 +24,6 @@ export async function cannotListen(host: string, port: number): Promise<{ readon
   } catch (error) {
     return { message: (error as Error).message, inUse: ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' };
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
   }
 }

@@ -12,19 +12,8 @@ export function isSecretName(key: string): boolean {
   return SECRET_NAME.test(key);
 }
 
-/** A JSON Schema (as a Standard Schema library emits it), only the parts that locate properties. */
-export interface JsonSchemaNode {
-  readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
-  readonly additionalProperties?: JsonSchemaNode | boolean;
-  readonly items?: JsonSchemaNode | boolean;
-  readonly prefixItems?: readonly JsonSchemaNode[];
-  readonly anyOf?: readonly JsonSchemaNode[];
-  readonly oneOf?: readonly JsonSchemaNode[];
-  readonly allOf?: readonly JsonSchemaNode[];
-  readonly $ref?: string;
-  readonly writeOnly?: boolean;
-  readonly secret?: boolean;
-}
+/** A JSON Schema object as a Standard Schema library emits it: read with care, it is someone else's data. */
+export type JsonSchemaNode = Readonly<Record<string, unknown>>;
 
 /** A node with the document its `$ref`s point into. */
 interface Located {
@@ -49,7 +38,7 @@ export function secretMarksOf(schema: StandardSchemaV1 | undefined): JsonSchemaN
     try {
       // `unrepresentable: 'any'` is zod's: a custom type becomes "anything" instead of throwing.
       const json = converter?.input?.({ target: 'draft-2020-12', libraryOptions: { unrepresentable: 'any' } });
-      if (typeof json === 'object' && json !== null) found = json as JsonSchemaNode;
+      if (isNode(json)) found = json;
     } catch {
       // A schema the library cannot express in JSON Schema: property names still mark secrets.
     }
@@ -71,22 +60,25 @@ export function redactSecrets<T>(value: T, schemas: readonly (JsonSchemaNode | u
 
 function walk(value: unknown, nodes: readonly Located[], written: boolean): unknown {
   if (Array.isArray(value)) {
+    const items: unknown[] = [];
     let changed = false;
-    const items = value.map((item, i) => {
-      const shown = walk(item, nodes.flatMap((l) => itemAt(l, i)), written);
-      changed ||= shown !== item;
-      return shown;
-    });
+    for (const [i, item] of value.entries()) {
+      const shown = walk(item, nodes.flatMap((l) => schemaAt(l, l.node.prefixItems, i) ?? schemaAt(l, l.node, 'items') ?? []), written);
+      if (shown !== item) changed = true;
+      items.push(shown);
+    }
     return changed ? items : value;
   }
   if (typeof value !== 'object' || value === null) return value;
+  const entries: [string, unknown][] = [];
   let changed = false;
-  const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
-    const children = nodes.flatMap((l) => propertyOf(l, key));
-    const shown = isSecretName(key) || children.some((l) => l.node.writeOnly === true || l.node.secret === true) ? mask(item, written) : walk(item, children, written);
-    changed ||= shown !== item;
-    return [key, shown];
-  });
+  for (const [key, item] of Object.entries(value)) {
+    const children = nodes.flatMap((l) => schemaAt(l, l.node.properties, key) ?? schemaAt(l, l.node, 'additionalProperties') ?? []);
+    const secret = isSecretName(key) || children.some((l) => l.node.writeOnly === true || l.node.secret === true);
+    const shown = secret ? mask(item, written) : walk(item, children, written);
+    if (shown !== item) changed = true;
+    entries.push([key, shown]);
+  }
   return changed ? Object.fromEntries(entries) : value;
 }
 
@@ -100,33 +92,34 @@ function mask(value: unknown, written: boolean): unknown {
 }
 
 /** `node` with its `$ref`, `allOf`, `anyOf` and `oneOf` followed: every node that may describe the value. */
-function expand(node: JsonSchemaNode, root: JsonSchemaNode, depth: number): Located[] {
-  if (depth > 16 || typeof node !== 'object' || node === null) return [];
+function expand(node: unknown, root: JsonSchemaNode, depth: number): Located[] {
+  if (depth > 16 || !isNode(node)) return [];
   const found: Located[] = [{ node, root }];
-  if (typeof node.$ref === 'string') {
-    const target = resolveRef(node.$ref, root);
-    if (target !== undefined) found.push(...expand(target, root, depth + 1));
+  if (typeof node.$ref === 'string') found.push(...expand(resolveRef(node.$ref, root), root, depth + 1));
+  for (const key of ['allOf', 'anyOf', 'oneOf']) {
+    const branches = node[key];
+    if (Array.isArray(branches)) for (const branch of branches) found.push(...expand(branch, root, depth + 1));
   }
-  for (const branch of [...(node.allOf ?? []), ...(node.anyOf ?? []), ...(node.oneOf ?? [])]) found.push(...expand(branch, root, depth + 1));
   return found;
 }
 
 /** A local reference such as `#/$defs/Node`. */
-function resolveRef(ref: string, root: JsonSchemaNode): JsonSchemaNode | undefined {
+function resolveRef(ref: string, root: JsonSchemaNode): unknown {
   if (!ref.startsWith('#')) return undefined;
   let node: unknown = root;
   for (const part of ref.slice(1).split('/').filter(Boolean)) {
-    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    node = isNode(node) ? node[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
   }
-  return typeof node === 'object' && node !== null ? (node as JsonSchemaNode) : undefined;
+  return node;
 }
 
-function propertyOf({ node, root }: Located, key: string): Located[] {
-  const child = node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties;
-  return typeof child === 'object' && child !== null ? expand(child, root, 0) : [];
+/** The schemas of `container[key]` (a property, an item), or undefined when it has none. */
+function schemaAt({ root }: Located, container: unknown, key: string | number): Located[] | undefined {
+  if (typeof key === 'number' ? !Array.isArray(container) : !isNode(container) || !Object.hasOwn(container, key)) return undefined;
+  const child = (container as Record<string | number, unknown>)[key];
+  return isNode(child) ? expand(child, root, 0) : undefined;
 }
 
-function itemAt({ node, root }: Located, index: number): Located[] {
-  const child = node.prefixItems?.[index] ?? node.items;
-  return typeof child === 'object' && child !== null ? expand(child, root, 0) : [];
+function isNode(value: unknown): value is JsonSchemaNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -83,7 +83,7 @@ describe('cluster membership and messaging, in one process over real sockets', (
       got.push(m.body);
     });
     b!.messaging.addSubscriber('count.add', (m) => (m.body as number) + 1);
-    b!.messaging.addSubscriber('count.late', () => new Promise((resolve) => setTimeout(() => resolve('late'), 150)));
+    b!.messaging.addSubscriber('count.late', () => new Promise((resolve) => setTimeout(() => { resolve('late'); }, 150)));
     for (let i = 0; i < 3; i++) expect(await a!.messaging.send('count.yes', i, 'b')).toBe(true);
     await got.waitFor((items) => items.length === 3);
     // No subscriber: dropped at b, said at debug level, counted.

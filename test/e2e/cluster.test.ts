@@ -180,13 +180,13 @@ describe('a cluster of container processes', () => {
     expect((await runLattice(['cluster', 'nodes', '--json', '--home', home])).stdout).not.toContain('"c"');
 
     const c3 = nodes[2] as { ip: string; tcpPort: number };
-    // A bad address, or an edit the schema would refuse, is refused before the file is touched.
+    // A bad address, or an edit the schema would refuse, is refused (a usage error) before the file is touched.
     const before = await readFile(join(home, 'config', 'cluster.json'), 'utf8');
     const badIp = await runLattice(['cluster', 'add-node', 'c', 'not-an-ip', '--home', home]);
-    expect(badIp.code).toBe(1);
+    expect(badIp.code).toBe(2);
     expect(badIp.stderr).toContain('cannot add node "c" at not-an-ip:9876: give an id, an IPv4/IPv6 address and a port (1-65535)');
     const badPort = await runLattice(['cluster', 'add-node', 'c', c3.ip, '70000', '--home', home]);
-    expect(badPort.code).toBe(1);
+    expect(badPort.code).toBe(2);
     expect(await readFile(join(home, 'config', 'cluster.json'), 'utf8')).toBe(before);
 
     const added = await runLattice(['cluster', 'add-node', 'c', c3.ip, String(c3.tcpPort), '--home', home]);
