@@ -295,5 +295,5 @@ export async function benchCluster(): Promise<void> {
   ]);
   // After the throughput runs, so that the flood below does not weigh on them.
   printTable('Handshake (a peer connecting to a node on 127.0.0.1, 200 times, median)', ['', 'Lattice', 'raw connect + ping-pong', 'ratio'], await handshakes(200));
-  printTable('Replies a peer never reads (bytes queued for it at most; maxQueuedBytes 64 MiB)', ['', 'Lattice', 'raw net.Socket server', 'ratio'], await unreadReplies(150_000, 700));
+  printTable('Replies a peer never reads (bytes queued for it at most; maxQueuedReplyBytes 64 MiB)', ['', 'Lattice', 'raw net.Socket server', 'ratio'], await unreadReplies(150_000, 700));
 }

@@ -195,7 +195,7 @@ export class Container {
         serviceId: record.id,
         services: record.tokens.map(tokenName),
         ...(record.provider.componentName !== undefined && { component: record.provider.componentName }),
-        properties: redactSecrets(record.properties, [secretMarksOf(record.provider.propertySchema)]),
+        properties: redactSecrets(record.properties, secretMarksOf(record.provider.propertySchema)),
       });
     });
   }
@@ -397,7 +397,7 @@ export class Container {
    * as the schemas of the components that read it mark them; `raw` (as written) keeps its placeholders.
    */
   shownConfiguration(entry: ConfigurationEntry): ConfigurationEntry & { raw?: ConfigurationValues } {
-    const secrets = this.readersOf(entry.pid).map((m) => secretMarksOf(m.description.configSchema));
+    const secrets = this.readersOf(entry.pid).flatMap((m) => secretMarksOf(m.description.configSchema));
     const raw = this.config.raw(entry.pid);
     return {
       ...entry,

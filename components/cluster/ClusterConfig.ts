@@ -37,10 +37,10 @@ export const ClusterConfigSchema = z
       .max(1024 * 1024 * 1024, 'must be at most 1073741824 (1 GiB)')
       .default(16 * 1024 * 1024),
     /**
-     * Bytes waiting to be sent on one connection, at most (default: 64 MiB, or twice maxFrameBytes if
-     * that is more); past it the peer, which is not reading, is dropped.
+     * Bytes of replies waiting to go to one peer, at most (default: 64 MiB, or twice maxFrameBytes if
+     * that is more); past it the peer, which does not read them, is dropped.
      */
-    maxQueuedBytes: z.number('must be a number of bytes').int('must be a whole number of bytes').optional(),
+    maxQueuedReplyBytes: z.number('must be a number of bytes').int('must be a whole number of bytes').optional(),
     /** Refused connections are logged once per source address per this interval, then counted. */
     refusalLogIntervalMs: ms(100).default(10_000),
     reconnect: z
@@ -53,8 +53,8 @@ export const ClusterConfigSchema = z
       if (seen.has(n.id)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'id'], message: `node id "${n.id}" appears twice` });
       seen.add(n.id);
     });
-    if (config.maxQueuedBytes !== undefined && config.maxQueuedBytes < config.maxFrameBytes) {
-      ctx.addIssue({ code: 'custom', path: ['maxQueuedBytes'], message: `must be at least maxFrameBytes (${config.maxFrameBytes}): one frame of that size must fit` });
+    if (config.maxQueuedReplyBytes !== undefined && config.maxQueuedReplyBytes < config.maxFrameBytes) {
+      ctx.addIssue({ code: 'custom', path: ['maxQueuedReplyBytes'], message: `must be at least maxFrameBytes (${config.maxFrameBytes}): one frame of that size must fit` });
     }
     if (config.heartbeatMs >= config.failureTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['heartbeatMs'], message: `must be shorter than failureTimeoutMs (${config.failureTimeoutMs})` });
@@ -64,9 +64,9 @@ export const ClusterConfigSchema = z
 export type ClusterConfig = z.output<typeof ClusterConfigSchema>;
 
 /** The default bound of a connection's send queue. */
-export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_REPLY_BYTES = 64 * 1024 * 1024;
 
-/** The send-queue bound in force: as configured, else the default (at least two of the largest frames). */
-export function maxQueuedBytesOf(config: ClusterConfig): number {
-  return config.maxQueuedBytes ?? Math.max(DEFAULT_MAX_QUEUED_BYTES, 2 * config.maxFrameBytes);
+/** The bound on replies waiting for a peer: as configured, else the default (at least two of the largest frames). */
+export function maxQueuedReplyBytesOf(config: ClusterConfig): number {
+  return config.maxQueuedReplyBytes ?? Math.max(DEFAULT_MAX_QUEUED_REPLY_BYTES, 2 * config.maxFrameBytes);
 }

@@ -3,10 +3,13 @@ import { Activate, CheckConfiguration, Component, Deactivate, Modified, Referenc
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
-import { ClusterConfigSchema, maxQueuedBytesOf, type ClusterConfig } from './ClusterConfig.js';
+import { ClusterConfigSchema, maxQueuedReplyBytesOf, type ClusterConfig } from './ClusterConfig.js';
 import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
 import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
+
+/** Addresses that mean every address of the machine. */
+const ANY_ADDRESS: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
 
 /**
  * Cluster membership (the seed's DistributedClusterStore, finished): reads `config/cluster.json`,
@@ -53,7 +56,7 @@ export class ClusterStore implements ClusterService {
     const before = this.remember(this.getNodes());
     const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
-    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes || next.maxQueuedBytes !== previous.maxQueuedBytes) {
+    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
       // Where or how this node listens changed: start its connections afresh.
       await this.disconnect();
       try {
@@ -88,11 +91,15 @@ export class ClusterStore implements ClusterService {
     }
     const host = config.listenIp ?? local.ip;
     const current = this.settings;
-    const samePort = current?.local.tcpPort === local.tcpPort;
-    if (!current || (samePort && host === (current.listenIp ?? current.local.ip))) return [];
+    if (!current) return [];
+    const currentHost = current.listenIp ?? current.local.ip;
+    const samePort = current.local.tcpPort === local.tcpPort;
+    if (samePort && host === currentHost) return [];
     const problem = await cannotListen(host, local.tcpPort);
-    // On the port it holds now, "in use" may be this node itself: `modified` lets go of it first.
-    if (problem === undefined || (samePort && problem.inUse)) return [];
+    // On the port it holds now, and an address that overlaps its own (one of them is every address),
+    // "in use" is this node itself: `modified` lets go of it first.
+    const overlaps = samePort && (ANY_ADDRESS.has(host) || ANY_ADDRESS.has(currentHost));
+    if (problem === undefined || (overlaps && problem.inUse)) return [];
     const index = config.nodes.findIndex((n) => n.id === local.id);
     return [`${config.listenIp !== undefined ? '$.listenIp' : index < 0 ? '$' : `$.nodes[${index}]`}: ${problem.message}`];
   }
@@ -213,7 +220,7 @@ export class ClusterStore implements ClusterService {
       failureTimeoutMs: config.failureTimeoutMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxFrameBytes: config.maxFrameBytes,
-      maxQueuedBytes: maxQueuedBytesOf(config),
+      maxQueuedReplyBytes: maxQueuedReplyBytesOf(config),
       reconnect: config.reconnect,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
     };

@@ -17,8 +17,8 @@ export interface ConnectionSettings {
   readonly failureTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly maxFrameBytes: number;
-  /** Bytes waiting to be sent on one connection, at most: past it the peer is dropped. */
-  readonly maxQueuedBytes: number;
+  /** Bytes of replies waiting to go to one peer, at most: past it the peer is dropped. */
+  readonly maxQueuedReplyBytes: number;
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   /** Refused connections are logged once per source per this interval, then counted. */
   readonly refusalLogIntervalMs: number;
@@ -227,8 +227,19 @@ export class ConnectionManager implements MessageTransport {
   }
 
   private adopt(socket: Socket, direction: 'inbound' | 'outbound', expected: string | undefined): PeerConnection {
-    const { local, secret, maxFrameBytes, maxQueuedBytes, handshakeTimeoutMs } = this.settings;
-    const settings: PeerSettings = { local, secret, maxFrameBytes, maxQueuedBytes, handshakeTimeoutMs, logger: this.logger };
+    const { local, secret, maxFrameBytes, handshakeTimeoutMs } = this.settings;
+    const replyBound = (): number => this.settings.maxQueuedReplyBytes;
+    const settings: PeerSettings = {
+      local,
+      secret,
+      maxFrameBytes,
+      handshakeTimeoutMs,
+      logger: this.logger,
+      // Read when it is needed: an edit of cluster.json changes it for the connections already open.
+      get maxQueuedReplyBytes() {
+        return replyBound();
+      },
+    };
     const peer = new PeerConnection(socket, direction, expected, settings, this.peerEvents);
     this.peers.add(peer);
     if (direction === 'inbound') {

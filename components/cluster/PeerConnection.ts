@@ -28,7 +28,8 @@ export interface PeerSettings {
   readonly local: ControllerNode;
   readonly secret: string | undefined;
   readonly maxFrameBytes: number;
-  readonly maxQueuedBytes: number;
+  /** Bytes of replies waiting to go to the peer, at most: past it the peer is dropped. */
+  readonly maxQueuedReplyBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly logger: Logger;
 }
@@ -73,6 +74,8 @@ export class PeerConnection {
   private helloTimer: NodeJS.Timeout | undefined;
   private retireTimer: NodeJS.Timeout | undefined;
   private corked = false;
+  /** Bytes of replies written and not yet handed to the system. */
+  private replyBytesWaiting = 0;
   private drained: Promise<boolean> | undefined;
 
   constructor(
@@ -133,8 +136,8 @@ export class PeerConnection {
    */
   send(type: FrameType, payload: FramePayload): Promise<boolean> {
     if (this.state !== 'bound') return Promise.resolve(false);
-    const took = this.write(type, payload);
-    // Dropped for a send queue past its bound.
+    const took = type === FrameType.REPLY ? this.writeReply(payload) : this.write(type, payload);
+    // Dropped for replies past their bound.
     if (this.socket.destroyed) return Promise.resolve(false);
     return took ? Promise.resolve(true) : this.whenDrained();
   }
@@ -175,18 +178,41 @@ export class PeerConnection {
 
   /** Writes a frame; batches the writes of one tick into one system call. */
   private write(type: FrameType, payload: FramePayload): boolean {
-    const frame = encodeFrame(type, payload);
-    if (frame.length > this.settings.maxFrameBytes) {
-      throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
-    }
-    const waiting = this.socket.writableLength;
-    if (waiting + frame.length > this.settings.maxQueuedBytes) {
-      // Replies (and sends nobody awaits) do not wait for the socket: a peer that never reads would make them pile up.
-      const reason = `${this.nodeId ?? this.remote} does not read what this node sends: ${waiting} bytes are waiting to go to it, and ${frame.length} more would pass maxQueuedBytes (${this.settings.maxQueuedBytes}); connection dropped`;
+    return this.writeFrame(this.encode(type, payload));
+  }
+
+  /**
+   * Writes a reply, unless the replies already waiting to go to the peer would pass their bound. Replies
+   * do not wait for the socket (the peer asked; nobody awaits them), so a peer that sends requests and
+   * never reads would make them pile up without one. What this node sends of its own accord is not
+   * counted: a sender that awaits `send` waits for the socket.
+   */
+  private writeReply(payload: FramePayload): boolean {
+    const frame = this.encode(FrameType.REPLY, payload);
+    const waiting = this.replyBytesWaiting;
+    const limit = this.settings.maxQueuedReplyBytes;
+    if (waiting + frame.length > limit) {
+      const reason = `${this.nodeId ?? this.remote} does not read the replies to its requests: ${waiting} bytes of them are waiting to go to it, and ${frame.length} more would pass maxQueuedReplyBytes (${limit}); connection dropped`;
       this.settings.logger.warn({ node: this.nodeId, remote: this.remote, waitingBytes: waiting }, reason);
       this.close(reason);
       return false;
     }
+    this.replyBytesWaiting += frame.length;
+    return this.writeFrame(frame, () => {
+      this.replyBytesWaiting -= frame.length;
+    });
+  }
+
+  private encode(type: FrameType, payload: FramePayload): Buffer {
+    const frame = encodeFrame(type, payload);
+    if (frame.length > this.settings.maxFrameBytes) {
+      throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
+    }
+    return frame;
+  }
+
+  /** `flushed` runs once the socket has handed the frame to the system (or failed to). */
+  private writeFrame(frame: Buffer, flushed?: () => void): boolean {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -195,7 +221,7 @@ export class PeerConnection {
         this.socket.uncork();
       });
     }
-    return this.socket.write(frame);
+    return this.socket.write(frame, flushed);
   }
 
   private whenDrained(): Promise<boolean> {

@@ -31,7 +31,7 @@ export interface ConfigDirectoryOptions {
 
 export const DEFAULT_MAX_CONFIG_FILE_BYTES = 5 * 1024 * 1024;
 
-const CONFIG_FILE = new RegExp(`^([A-Za-z0-9_][A-Za-z0-9._-]{0,${MAX_PID_LENGTH - 1}})\\.json$`);
+const CONFIG_FILE = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\.json$/;
 
 /**
  * The config folder as a configuration source: PID `x` is `config/x.json`. Reads every file at start,
@@ -122,6 +122,10 @@ export class ConfigDirectory implements ConfigPersistence {
   private async reload(name: string, superseded: () => boolean): Promise<string | undefined> {
     const pid = CONFIG_FILE.exec(name)?.[1] as string;
     const shown = this.displayFileOf(pid);
+    if (pid.length > MAX_PID_LENGTH) {
+      this.logger.warn({ file: shown }, `${shown} is not read: a configuration PID is at most ${MAX_PID_LENGTH} characters (this one has ${pid.length}); give the file a shorter name`);
+      return undefined;
+    }
     const read = await readWithRetries(this.fileOf(pid), (text) => parseJsonFile(text, shown), {
       delaysMs: this.retryDelaysMs,
       superseded,

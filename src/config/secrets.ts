@@ -4,8 +4,13 @@ import { ENV_PLACEHOLDER } from './substituteEnv.js';
 /** What a secret value is shown as. */
 export const MASK = '••••';
 
-/** `secret`, `password`, `passphrase`, `token` (also as endings: `apiToken`, `db.password`), `key` or `*.key`, `*_key`, `apiKey`, `privateKey`. */
-const SECRET_NAME = /(secret|password|passphrase|token)$|(^|[._-]|api|private)key$/i;
+/**
+ * Ends in `secret`, `password`, `passphrase` or `token` (`apiToken`, `db.password`); is `key` or ends in
+ * `.key`, `_key`, `-key`; or ends in a key that is a credential (`apiKey`, `privateKey`, `secretKey`,
+ * `accessKey`, `signingKey`, `encryptionKey`, `hmacKey`, `masterKey`, `authKey`, `sharedKey`,
+ * `clientKey`, `sessionKey`), not one that names a thing (`primaryKey`, `routingKey`). Any case.
+ */
+const SECRET_NAME = /(secret|password|passphrase|token)$|(^|[._-])key$|(api|private|secret|access|signing|encryption|hmac|master|auth|shared|client|session)key$/i;
 
 /** Whether a property's name alone says it holds a secret. */
 export function isSecretName(key: string): boolean {
@@ -21,30 +26,33 @@ interface Located {
   readonly root: JsonSchemaNode;
 }
 
-/** The JSON Schema of each schema, computed once: null when the library offers none. */
-const jsonSchemas = new WeakMap<object, JsonSchemaNode | null>();
+/** The JSON Schemas of each schema, computed once. */
+const jsonSchemas = new WeakMap<object, readonly JsonSchemaNode[]>();
 
 /**
- * The JSON Schema of a Standard Schema (zod 4.2+, arktype, valibot with its adapter implement
- * `~standard.jsonSchema`), whose `writeOnly: true` or `secret: true` marks secret properties
- * (`z.string().meta({ secret: true })`). Undefined when the library gives none.
+ * The JSON Schemas, input and output, of a Standard Schema (zod 4.2+, arktype, valibot with its
+ * adapter implement `~standard.jsonSchema`), whose `writeOnly: true` or `secret: true` marks secret
+ * properties (`z.string().meta({ secret: true })`). None when the library gives none.
  */
-export function secretMarksOf(schema: StandardSchemaV1 | undefined): JsonSchemaNode | undefined {
-  if (schema === undefined) return undefined;
+export function secretMarksOf(schema: StandardSchemaV1 | undefined): readonly JsonSchemaNode[] {
+  if (schema === undefined) return [];
   let found = jsonSchemas.get(schema);
   if (found === undefined) {
-    found = null;
-    const converter = (schema['~standard'] as { jsonSchema?: { input?: (options: object) => unknown } }).jsonSchema;
-    try {
-      // `unrepresentable: 'any'` is zod's: a custom type becomes "anything" instead of throwing.
-      const json = converter?.input?.({ target: 'draft-2020-12', libraryOptions: { unrepresentable: 'any' } });
-      if (isNode(json)) found = json;
-    } catch {
-      // A schema the library cannot express in JSON Schema: property names still mark secrets.
+    const converter = (schema['~standard'] as { jsonSchema?: Record<'input' | 'output', ((options: object) => unknown) | undefined> }).jsonSchema;
+    const documents: JsonSchemaNode[] = [];
+    for (const side of ['input', 'output'] as const) {
+      try {
+        // `unrepresentable: 'any'` is zod's: a custom type becomes "anything" instead of throwing.
+        const json = converter?.[side]?.({ target: 'draft-2020-12', libraryOptions: { unrepresentable: 'any' } });
+        if (isNode(json)) documents.push(json);
+      } catch {
+        // A schema the library cannot express in JSON Schema: property names still mark secrets.
+      }
     }
+    found = documents;
     jsonSchemas.set(schema, found);
   }
-  return found ?? undefined;
+  return found;
 }
 
 /**
@@ -53,8 +61,8 @@ export function secretMarksOf(schema: StandardSchemaV1 | undefined): JsonSchemaN
  * its `${env:NAME}` placeholders stay, only literal text is masked. Returns `value` itself when it
  * holds no secret.
  */
-export function redactSecrets<T>(value: T, schemas: readonly (JsonSchemaNode | undefined)[] = [], written = false): T {
-  const located = schemas.filter((s): s is JsonSchemaNode => s !== undefined).flatMap((root) => expand(root, root, 0));
+export function redactSecrets<T>(value: T, schemas: readonly JsonSchemaNode[] = [], written = false): T {
+  const located = schemas.flatMap((root) => expand(root, root, 0));
   return walk(value, located, written) as T;
 }
 
@@ -63,7 +71,8 @@ function walk(value: unknown, nodes: readonly Located[], written: boolean): unkn
     const items: unknown[] = [];
     let changed = false;
     for (const [i, item] of value.entries()) {
-      const shown = walk(item, nodes.flatMap((l) => schemaAt(l, l.node.prefixItems, i) ?? schemaAt(l, l.node, 'items') ?? []), written);
+      const children = nodes.flatMap((l) => schemaAt(l, l.node.prefixItems, i) ?? schemaAt(l, l.node, 'items') ?? []);
+      const shown = marked(children) ? mask(item, written) : walk(item, children, written);
       if (shown !== item) changed = true;
       items.push(shown);
     }
@@ -74,12 +83,15 @@ function walk(value: unknown, nodes: readonly Located[], written: boolean): unkn
   let changed = false;
   for (const [key, item] of Object.entries(value)) {
     const children = nodes.flatMap((l) => schemaAt(l, l.node.properties, key) ?? schemaAt(l, l.node, 'additionalProperties') ?? []);
-    const secret = isSecretName(key) || children.some((l) => l.node.writeOnly === true || l.node.secret === true);
-    const shown = secret ? mask(item, written) : walk(item, children, written);
+    const shown = isSecretName(key) || marked(children) ? mask(item, written) : walk(item, children, written);
     if (shown !== item) changed = true;
     entries.push([key, shown]);
   }
   return changed ? Object.fromEntries(entries) : value;
+}
+
+function marked(nodes: readonly Located[]): boolean {
+  return nodes.some((l) => l.node.writeOnly === true || l.node.secret === true);
 }
 
 /** A secret as shown: `••••`; as written, its placeholders stay and their defaults are masked. */

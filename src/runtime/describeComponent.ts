@@ -10,7 +10,7 @@ export function describeComponent(manager: ComponentManager, directory: Componen
   const d = manager.description;
   const instance = manager.currentInstance;
   const failure = manager.failure;
-  const secrets = [secretMarksOf(d.configSchema)];
+  const secrets = secretMarksOf(d.configSchema);
   return {
     name: d.name,
     id: manager.id,
@@ -48,5 +48,5 @@ export function describeComponent(manager: ComponentManager, directory: Componen
 
 function serviceInfo(record: ServiceRecord): BoundServiceInfo {
   const component = record.provider.componentName;
-  return { serviceId: record.id, ...(component !== undefined && { component }), properties: redactSecrets(record.properties, [secretMarksOf(record.provider.propertySchema)]) };
+  return { serviceId: record.id, ...(component !== undefined && { component }), properties: redactSecrets(record.properties, secretMarksOf(record.provider.propertySchema)) };
 }

@@ -1,6 +1,6 @@
 import { tokenName } from '../component/ServiceToken.js';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
-import { isSecretName, MASK } from '../config/secrets.js';
+import { redactSecrets, secretMarksOf } from '../config/secrets.js';
 import type { ComponentManager } from './ComponentManager.js';
 import type { FilterNode } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
@@ -111,7 +111,8 @@ function providersOf(ref: ReferenceManager, owner: ComponentManager, directory: 
 
 function describeRejected(record: ServiceRecord, target: string): string {
   const attrs = filterAttributes(parseFilter(target).root);
-  const shown = attrs.map((a) => `${a}=${isSecretName(a) ? MASK : JSON.stringify(record.properties[a])}`).join(', ');
+  const properties = redactSecrets(record.properties, secretMarksOf(record.provider.propertySchema));
+  const shown = attrs.map((a) => `${a}=${JSON.stringify(properties[a])}`).join(', ');
   const from = record.provider.componentName === undefined ? '' : ` from ${record.provider.componentName}`;
   return `service ${record.id}${from} has ${shown || 'other properties'}`;
 }

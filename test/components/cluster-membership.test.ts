@@ -187,6 +187,15 @@ describe('config set cluster is checked against the running node before it is wr
       } finally {
         holder.close();
       }
+      // The same port on another address, taken by someone else: not this node's own port.
+      const sameport = createServer();
+      await new Promise<void>((resolve) => sameport.listen(port, '127.0.0.2', resolve));
+      try {
+        const taken = await rejectionOf(t.container.config.patch('cluster', { listenIp: '127.0.0.2' }));
+        expect(taken.message).toContain(`component cluster: $.listenIp: cannot listen for cluster connections on 127.0.0.2:${port}: the port is in use`);
+      } finally {
+        sameport.close();
+      }
       expect(await fileNow()).toEqual(written);
       expect(store.getLocalNode()).toEqual({ id: 'a', ip: '127.0.0.1', tcpPort: port });
       expect(t.container.component('cluster').configurationProblem).toBeUndefined();
@@ -197,9 +206,11 @@ describe('config set cluster is checked against the running node before it is wr
       expect(store.getLocalNode().tcpPort).toBe(freePort);
       await new Promise<void>((resolve, reject) => connect(freePort!, '127.0.0.1').on('connect', function (this: Socket) { this.destroy(); resolve(); }).on('error', reject));
       expect(await fileNow()).toMatchObject({ nodes: [{ id: 'a', tcpPort: freePort }] });
-      // Its own port, with other settings changed, is not "in use" by someone else.
+      // Its own port, with other settings changed, or on every address, is not "in use" by someone else.
       await t.container.config.patch('cluster', { heartbeatMs: 150 });
+      await t.container.config.patch('cluster', { listenIp: '0.0.0.0' });
       await t.container.settled();
+      expect(await fileNow()).toMatchObject({ listenIp: '0.0.0.0' });
       expect(t.logs.filter((e) => e.level >= 50)).toEqual([]);
     } finally {
       await t.container.stop();

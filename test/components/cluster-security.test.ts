@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FRAME_MARKER, FrameDecoder, FrameType, type Frame } from '../../components/messaging/FrameCodec.js';
-import { ClusterConfigSchema, maxQueuedBytesOf } from '../../components/cluster/ClusterConfig.js';
+import { ClusterConfigSchema, maxQueuedReplyBytesOf } from '../../components/cluster/ClusterConfig.js';
 import { newNonce } from '../../components/cluster/handshake.js';
 import { freePorts } from '../helpers/ports.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -303,10 +303,14 @@ describe('cluster handshake security (regressions from review)', () => {
 });
 
 describe('backpressure on what a node sends', () => {
-  test('a peer that sends requests and never reads the replies is dropped once maxQueuedBytes wait for it; the node stays up', async () => {
+  test('a peer that sends requests and never reads the replies is dropped once maxQueuedReplyBytes wait for it; the node stays up; the bound changes live', async () => {
     const ports = await freePorts(2);
-    const maxQueuedBytes = 256 * 1024;
-    const a = await startNode('a', { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 60_000, maxFrameBytes: 65_536, maxQueuedBytes });
+    const maxQueuedReplyBytes = 256 * 1024;
+    const settings = { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 60_000, maxFrameBytes: 65_536 };
+    // Set after the start: a bound edited live applies to the connections open and to come.
+    const a = await startNode('a', { ...settings, maxQueuedReplyBytes: 64 * 1024 * 1024 });
+    await a.container.config.update('cluster', { ...settings, maxQueuedReplyBytes });
+    await a.container.settled();
     nodes.push(a);
     const reply = 'r'.repeat(16 * 1024);
     a.messaging.addSubscriber('ask', () => reply);
@@ -319,19 +323,37 @@ describe('backpressure on what a node sends', () => {
     b.socket.pause();
     const requests = Buffer.concat(Array.from({ length: 3000 }, (_, i) => encodeFrame(FrameType.MESSAGE, { s: 'ask', n: 'b', b: i, i: i + 1 })));
     b.socket.write(requests);
-    const warning = await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('does not read what this node sends'), 30_000);
-    expect(warning.msg).toMatch(new RegExp(`^b does not read what this node sends: \\d+ bytes are waiting to go to it, and \\d+ more would pass maxQueuedBytes \\(${maxQueuedBytes}\\); connection dropped$`));
-    expect(warning.waitingBytes as number).toBeLessThanOrEqual(maxQueuedBytes);
+    const warning = await a.logRecorder.next((e) => e.level === 40 && e.msg.includes('does not read the replies'), 30_000);
+    expect(warning.msg).toMatch(new RegExp(`^b does not read the replies to its requests: \\d+ bytes of them are waiting to go to it, and \\d+ more would pass maxQueuedReplyBytes \\(${maxQueuedReplyBytes}\\); connection dropped$`));
+    expect(warning.waitingBytes as number).toBeLessThanOrEqual(maxQueuedReplyBytes);
     await a.whenState('b', 'INACTIVE');
     expect(a.container.component('cluster').state).toBe('active');
     b.socket.destroy();
   });
 
-  test('maxQueuedBytes below maxFrameBytes is refused: one frame must fit', () => {
-    const checked = ClusterConfigSchema.safeParse({ maxFrameBytes: 65_536, maxQueuedBytes: 1024 });
+  test('what a node sends of its own accord is not held to the bound: 8 MiB of sends nobody awaits, in one tick, all arrive', async () => {
+    const ports = await freePorts(2);
+    const settings = { heartbeatMs: 100, failureTimeoutMs: 10_000, maxFrameBytes: 65_536, maxQueuedReplyBytes: 65_536 };
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, { nodes: nodeList(['a', 'b'], ports), ...settings })));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    const got = new Recorder<number>();
+    b!.messaging.addSubscriber('burst', (m) => {
+      got.push((m.body as { i: number }).i);
+    });
+    const body = 'x'.repeat(1024);
+    const sends = Array.from({ length: 8 * 1024 }, (_, i) => a!.messaging.send('burst', { i, body }, 'b'));
+    expect((await Promise.all(sends)).every(Boolean)).toBe(true);
+    await got.waitFor((items) => items.length === 8 * 1024, 30_000);
+    expect(got.items).toEqual(Array.from({ length: 8 * 1024 }, (_, i) => i));
+    expect(a!.logs.filter((e) => e.level >= 40)).toEqual([]);
+  });
+
+  test('maxQueuedReplyBytes below maxFrameBytes is refused: one frame must fit', () => {
+    const checked = ClusterConfigSchema.safeParse({ maxFrameBytes: 65_536, maxQueuedReplyBytes: 1024 });
     expect(checked.success).toBe(false);
-    expect(checked.error?.issues[0]).toMatchObject({ path: ['maxQueuedBytes'], message: 'must be at least maxFrameBytes (65536): one frame of that size must fit' });
-    expect(maxQueuedBytesOf(ClusterConfigSchema.parse({}))).toBe(64 * 1024 * 1024);
-    expect(maxQueuedBytesOf(ClusterConfigSchema.parse({ maxFrameBytes: 100 * 1024 * 1024 }))).toBe(200 * 1024 * 1024);
+    expect(checked.error?.issues[0]).toMatchObject({ path: ['maxQueuedReplyBytes'], message: 'must be at least maxFrameBytes (65536): one frame of that size must fit' });
+    expect(maxQueuedReplyBytesOf(ClusterConfigSchema.parse({}))).toBe(64 * 1024 * 1024);
+    expect(maxQueuedReplyBytesOf(ClusterConfigSchema.parse({ maxFrameBytes: 100 * 1024 * 1024 }))).toBe(200 * 1024 * 1024);
   });
 });

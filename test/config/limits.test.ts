@@ -41,6 +41,14 @@ describe('configuration files the container will not choke on', () => {
     expect(t.container.component('reader').properties.size).toBe('small');
   });
 
+  test('a file whose name is a PID over 200 characters is not read, and the log says why; 200 are read', async () => {
+    const long = 'p'.repeat(230);
+    const t = await startIn({ [`config/${long}.json`]: { a: 1 }, [`config/${'q'.repeat(200)}.json`]: { b: 2 } });
+    expect(t.container.config.list().map((e) => e.pid)).toEqual(['q'.repeat(200)]);
+    const warning = t.logs.find((e) => e.level === 40 && e.msg.includes('is not read'));
+    expect(warning?.msg).toBe(`config/${long}.json is not read: a configuration PID is at most 200 characters (this one has 230); give the file a shorter name`);
+  });
+
   test('maxConfigFileBytes sets the limit', async () => {
     const t = await startIn({ 'config/big.json': { size: 'x'.repeat(200) } }, { maxConfigFileBytes: 100 });
     expect(t.container.config.get('big')?.problem).toContain('over the limit of 100');

@@ -7,10 +7,10 @@ import { testContainer } from '../helpers/container.js';
 
 describe('secrets are masked', () => {
   test('by name: secret, password, passphrase, token, key and names ending in them', () => {
-    for (const name of ['secret', 'Secret', 'clusterSecret', 'password', 'db.password', 'passphrase', 'token', 'apiToken', 'key', 'tls.key', 'private_key', 'apiKey', 'privateKey']) {
-      expect(isSecretName(name), name).toBe(true);
-    }
-    for (const name of ['nodes', 'tokens', 'keys', 'monkey', 'primaryKey', 'routingKey', 'secretive', 'port']) expect(isSecretName(name), name).toBe(false);
+    const secret = ['secret', 'Secret', 'clusterSecret', 'password', 'db.password', 'passphrase', 'token', 'apiToken', 'key', 'tls.key', 'private_key', 'ssh-key', 'apiKey', 'privateKey'];
+    const credentialKeys = ['secretKey', 'accessKey', 'secretAccessKey', 'signingKey', 'encryptionKey', 'hmacKey', 'masterKey', 'authKey', 'sharedKey', 'clientKey', 'sessionKey', 'APIKEY'];
+    for (const name of [...secret, ...credentialKeys]) expect(isSecretName(name), name).toBe(true);
+    for (const name of ['nodes', 'tokens', 'keys', 'monkey', 'primaryKey', 'routingKey', 'sortKey', 'secretive', 'port']) expect(isSecretName(name), name).toBe(false);
   });
 
   test('at any depth, in arrays too; other values and the input stay as they were', () => {
@@ -46,7 +46,7 @@ describe('secrets are masked', () => {
       tree: { name: 'root', pin: '1', children: [{ name: 'leaf', pin: '2', children: [] }] },
       plain: 'p',
     };
-    expect(redactSecrets(values, [marks])).toEqual({
+    expect(redactSecrets(values, marks)).toEqual({
       apiCredential: MASK,
       upstream: { url: 'u', auth: MASK },
       devices: [{ id: 'd1', community: MASK }],
@@ -56,15 +56,24 @@ describe('secrets are masked', () => {
     });
   });
 
+  test('array items and tuple items a schema marks, and marks on the output side of a pipe', () => {
+    const schema = z.object({
+      pins: z.array(z.string().meta({ secret: true })),
+      pair: z.tuple([z.string(), z.string().meta({ writeOnly: true })]),
+      piped: z.string().pipe(z.string().meta({ secret: true })),
+    });
+    expect(redactSecrets({ pins: ['1', '2'], pair: ['user', 'pass'], piped: 'p' }, secretMarksOf(schema))).toEqual({ pins: [MASK, MASK], pair: ['user', MASK], piped: MASK });
+  });
+
   test('a schema library without JSON Schema, or one that cannot express the schema, still masks by name', () => {
     const bare: StandardSchemaV1 = { '~standard': { version: 1, vendor: 'x', validate: (value) => ({ value }) } };
-    expect(secretMarksOf(bare)).toBeUndefined();
+    expect(secretMarksOf(bare)).toEqual([]);
     const throwing = { '~standard': { version: 1, vendor: 'x', validate: (value: unknown) => ({ value }), jsonSchema: { input: () => { throw new Error('cannot'); } } } } as StandardSchemaV1;
-    expect(secretMarksOf(throwing)).toBeUndefined();
-    expect(redactSecrets({ token: 't', other: 1 }, [secretMarksOf(throwing)])).toEqual({ token: MASK, other: 1 });
+    expect(secretMarksOf(throwing)).toEqual([]);
+    expect(redactSecrets({ token: 't', other: 1 }, secretMarksOf(throwing))).toEqual({ token: MASK, other: 1 });
     // A custom zod type is "anything" rather than a reason to give up on the rest.
     const custom = z.object({ when: z.custom<Date>((v) => v instanceof Date), pin: z.string().meta({ secret: true }) });
-    expect(redactSecrets({ when: 'now', pin: '1' }, [secretMarksOf(custom)])).toEqual({ when: 'now', pin: MASK });
+    expect(redactSecrets({ when: 'now', pin: '1' }, secretMarksOf(custom))).toEqual({ when: 'now', pin: MASK });
   });
 
   test('as written: ${env:...} placeholders stay, literal text and defaults are masked', () => {
@@ -84,7 +93,7 @@ describe('secrets are masked', () => {
 describe('in the container: component(name), bound services, service events, target diagnostics', () => {
   test('a provider configured with a schema-marked pin and a token: its consumers, its info and the events show ••••', async () => {
     const Gateway = serviceToken('test.secrets.Gateway');
-    @Component({ name: 'gateway', service: Gateway, configurationPid: 'gateway', configSchema: z.object({ pin: z.string().meta({ secret: true }), token: z.string(), zone: z.string() }) })
+    @Component({ name: 'gateway', service: Gateway, configurationPid: 'gateway', configSchema: z.object({ pin: z.string().meta({ secret: true }), token: z.string(), zone: z.string(), db: z.object({ password: z.string() }) }) })
     class GatewayImpl {}
     @Component({ name: 'user' })
     class User {
@@ -92,27 +101,27 @@ describe('in the container: component(name), bound services, service events, tar
     }
     @Component({ name: 'picky' })
     class Picky {
-      @Reference({ service: Gateway, target: '(token=guess)' }) gateway!: unknown;
+      @Reference({ service: Gateway, target: '(&(token=guess)(pin=1)(db=x))' }) gateway!: unknown;
     }
     const { container, events } = testContainer();
-    await container.config.update('gateway', { pin: '2468', token: 'tok-123', zone: 'eu' });
+    await container.config.update('gateway', { pin: '2468', token: 'tok-123', zone: 'eu', db: { password: 'dbpw-9' } });
     container.register(GatewayImpl, User, Picky);
     await container.start();
     await container.whenActive('user');
     const gateway = container.component('gateway');
     expect(gateway.properties).toMatchObject({ pin: MASK, token: MASK, zone: 'eu' });
-    expect(gateway.configuration).toEqual({ pin: MASK, token: MASK, zone: 'eu' });
+    expect(gateway.configuration).toEqual({ pin: MASK, token: MASK, zone: 'eu', db: { password: MASK } });
     const user = container.component('user');
     expect(user.references[0]?.bound[0]?.properties).toMatchObject({ pin: MASK, token: MASK, zone: 'eu' });
     const picky = container.component('picky');
-    expect(picky.why.join(' ')).toContain(`has token=${MASK}`);
+    expect(picky.why.join(' ')).toContain(`has token="${MASK}", pin="${MASK}", db={"password":"${MASK}"}`);
     const shownEvents = JSON.stringify(events);
     expect(shownEvents).toContain('"zone":"eu"');
     expect(shownEvents).not.toContain('2468');
     expect(shownEvents).not.toContain('tok-123');
-    expect(JSON.stringify(container.components())).not.toMatch(/2468|tok-123/);
+    expect(JSON.stringify(container.components())).not.toMatch(/2468|tok-123|dbpw-9/);
     // What components get is the real thing.
-    expect(container.config.get('gateway')?.values).toEqual({ pin: '2468', token: 'tok-123', zone: 'eu' });
+    expect(container.config.get('gateway')?.values).toEqual({ pin: '2468', token: 'tok-123', zone: 'eu', db: { password: 'dbpw-9' } });
     expect(container.shownConfiguration(container.config.get('gateway') as ConfigurationEntry)).toMatchObject({ values: { pin: MASK, token: MASK, zone: 'eu' } });
     await container.stop();
   });

@@ -264,11 +264,14 @@ describe('the lattice CLI against a running container', () => {
     await shell.seen('feature install slow ');
     shell.child.stdin?.write('--dry-run\r');
     await shell.seen('Would install: slow 1.0.0');
+    // A secret set from the shell is not written to the history file.
+    shell.child.stdin?.write('config set host-store db.password="hunter 2" port=7 apiToken=t0k\r');
+    await shell.seen('host-store set');
     shell.child.stdin?.write('exit\r');
     expect(await shell.exited).toBe(0);
     const history = (await readFile(join(home, 'data', 'shell_history'), 'utf8')).split('\n').filter(Boolean);
-    expect(history.slice(-2).map((line) => line.trim())).toEqual(['component info host-store', 'feature install slow --dry-run']);
-    expect(history).toHaveLength(502);
+    expect(history.slice(-3).map((line) => line.trim())).toEqual(['component info host-store', 'feature install slow --dry-run', 'config set host-store db.password=•••• port=7 apiToken=••••']);
+    expect(history).toHaveLength(503);
     expect(history[0]).toBe('status # 100');
     expect((await stat(join(home, 'data', 'shell_history'))).mode & 0o777).toBe(0o600);
   });
