@@ -270,7 +270,7 @@ async function unreadReplies(requests: number, replyBytes: number): Promise<stri
   client.destroy();
   server.close();
   const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-  return [[`${requests.toLocaleString('en')} requests, ${replyBytes} B replies, never read`, `${mb(waitingAtDrop)} (then the peer is dropped)`, `${mb(most)} (all of them)`, ratio(waitingAtDrop, most)]];
+  return [[`${requests.toLocaleString('en')} requests, ${replyBytes} B replies, never read`, `${mb(waitingAtDrop)} (then it reads no more from the peer)`, `${mb(most)} (all of them)`, ratio(waitingAtDrop, most)]];
 }
 
 /** Node-to-node throughput and request/reply round trips, beside a raw framed net.Socket. */

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { Activate, CheckConfiguration, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
@@ -8,8 +9,10 @@ import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.
 import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
 
-/** Addresses that mean every address of the machine. */
-const ANY_ADDRESS: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+/** Whether an address means every address of the machine (0.0.0.0, ::, ::0, ...). */
+function isAnyAddress(address: string): boolean {
+  return ipaddr.isValid(address) && ipaddr.parse(address).range() === 'unspecified';
+}
 
 /**
  * Cluster membership (the seed's DistributedClusterStore, finished): reads `config/cluster.json`,
@@ -97,8 +100,9 @@ export class ClusterStore implements ClusterService {
     if (samePort && host === currentHost) return [];
     const problem = await cannotListen(host, local.tcpPort);
     // On the port it holds now, and an address that overlaps its own (one of them is every address),
-    // "in use" is this node itself: `modified` lets go of it first.
-    const overlaps = samePort && (ANY_ADDRESS.has(host) || ANY_ADDRESS.has(currentHost));
+    // "in use" may be this node itself, and cannot be told apart without letting go of the port: then
+    // `modified` finds out, and keeps the previous settings if it must.
+    const overlaps = samePort && (isAnyAddress(host) || isAnyAddress(currentHost));
     if (problem === undefined || (overlaps && problem.inUse)) return [];
     const index = config.nodes.findIndex((n) => n.id === local.id);
     return [`${config.listenIp !== undefined ? '$.listenIp' : index < 0 ? '$' : `$.nodes[${index}]`}: ${problem.message}`];

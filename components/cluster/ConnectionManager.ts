@@ -137,6 +137,7 @@ export class ConnectionManager implements MessageTransport {
   update(settings: ConnectionSettings): void {
     const timingChanged = settings.heartbeatMs !== this.settings.heartbeatMs || settings.failureTimeoutMs !== this.settings.failureTimeoutMs;
     this.settings = settings;
+    this.refusals.intervalMs = settings.refusalLogIntervalMs;
     if (timingChanged && this.listening && !this.stopped) this.startTimers();
   }
 
@@ -435,7 +436,12 @@ export class ConnectionManager implements MessageTransport {
   private dropSilent(): void {
     const now = Date.now();
     for (const peer of [...this.bound.values()]) {
-      if (now - peer.lastHeard > this.settings.failureTimeoutMs) {
+      if (now - peer.lastHeard <= this.settings.failureTimeoutMs) continue;
+      if (peer.readingPaused) {
+        const reason = `${peer.nodeId ?? peer.remote} does not read the replies to its requests: ${peer.replyBytesWaiting} bytes of them have waited ${now - peer.lastHeard} ms (over maxQueuedReplyBytes, ${this.settings.maxQueuedReplyBytes}, so its frames were not read meanwhile; failure timeout ${this.settings.failureTimeoutMs} ms)`;
+        this.logger.warn({ node: peer.nodeId, remote: peer.remote, waitingBytes: peer.replyBytesWaiting }, reason);
+        peer.close(reason);
+      } else {
         peer.close(`no heartbeat for ${now - peer.lastHeard} ms (failure timeout ${this.settings.failureTimeoutMs} ms)`);
       }
     }

@@ -75,7 +75,9 @@ export class PeerConnection {
   private retireTimer: NodeJS.Timeout | undefined;
   private corked = false;
   /** Bytes of replies written and not yet handed to the system. */
-  private replyBytesWaiting = 0;
+  replyBytesWaiting = 0;
+  /** Reading from the peer is paused until its replies drain (see writeReply). */
+  readingPaused = false;
   private drained: Promise<boolean> | undefined;
 
   constructor(
@@ -137,8 +139,6 @@ export class PeerConnection {
   send(type: FrameType, payload: FramePayload): Promise<boolean> {
     if (this.state !== 'bound') return Promise.resolve(false);
     const took = type === FrameType.REPLY ? this.writeReply(payload) : this.write(type, payload);
-    // Dropped for replies past their bound.
-    if (this.socket.destroyed) return Promise.resolve(false);
     return took ? Promise.resolve(true) : this.whenDrained();
   }
 
@@ -182,25 +182,34 @@ export class PeerConnection {
   }
 
   /**
-   * Writes a reply, unless the replies already waiting to go to the peer would pass their bound. Replies
-   * do not wait for the socket (the peer asked; nobody awaits them), so a peer that sends requests and
-   * never reads would make them pile up without one. What this node sends of its own accord is not
-   * counted: a sender that awaits `send` waits for the socket.
+   * Writes a reply. Replies do not wait for the socket (the peer asked; nobody awaits them), so a peer
+   * that sends requests faster than it reads the answers would make them pile up: once more than
+   * `maxQueuedReplyBytes` of them wait, this side stops reading from the peer (TCP then holds the peer's
+   * requests back) until half of them have gone. A peer that reads nothing at all is then not heard from,
+   * and the failure detector drops it. What this node sends of its own accord is not counted: a sender
+   * that awaits `send` waits for the socket.
    */
   private writeReply(payload: FramePayload): boolean {
     const frame = this.encode(FrameType.REPLY, payload);
-    const waiting = this.replyBytesWaiting;
-    const limit = this.settings.maxQueuedReplyBytes;
-    if (waiting + frame.length > limit) {
-      const reason = `${this.nodeId ?? this.remote} does not read the replies to its requests: ${waiting} bytes of them are waiting to go to it, and ${frame.length} more would pass maxQueuedReplyBytes (${limit}); connection dropped`;
-      this.settings.logger.warn({ node: this.nodeId, remote: this.remote, waitingBytes: waiting }, reason);
-      this.close(reason);
-      return false;
-    }
     this.replyBytesWaiting += frame.length;
-    return this.writeFrame(frame, () => {
+    const took = this.writeFrame(frame, () => {
       this.replyBytesWaiting -= frame.length;
+      if (!this.readingPaused) return;
+      // The peer takes what it is sent, so it is alive, though what it sends waits while this side does not read.
+      this.lastHeard = Date.now();
+      if (this.replyBytesWaiting <= this.settings.maxQueuedReplyBytes / 2 && this.state !== 'closed') {
+        this.readingPaused = false;
+        // First the frames already read and held back, then the socket again.
+        // (Handling them may pause the reading again, or close the connection.)
+        if (this.handleBuffered()) this.socket.resume();
+      }
     });
+    if (!this.readingPaused && this.replyBytesWaiting > this.settings.maxQueuedReplyBytes) {
+      this.readingPaused = true;
+      this.socket.pause();
+      this.settings.logger.debug({ node: this.nodeId, waitingBytes: this.replyBytesWaiting }, `${this.nodeId ?? this.remote} is slow to read the replies to its requests (${this.replyBytesWaiting} bytes wait, over maxQueuedReplyBytes): not reading its frames until half of them have gone`);
+    }
+    return took;
   }
 
   private encode(type: FrameType, payload: FramePayload): Buffer {
@@ -251,13 +260,25 @@ export class PeerConnection {
     if (this.state === 'closed') return;
     this.lastHeard = Date.now();
     this.decoder.append(chunk);
-    // Frame by frame: the HELLO at the head of a chunk decides what the gate lets through after it.
-    for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
+    this.handleBuffered();
+  }
+
+  /**
+   * Handles the frames read, frame by frame: the HELLO at the head of a chunk decides what the gate lets
+   * through after it, and a reply that passes the bound stops the reading at once (the rest waits in the
+   * decoder), or one small request could be followed by thousands more in the same chunk. Returns
+   * whether reading may go on.
+   */
+  private handleBuffered(): boolean {
+    while (!this.readingPaused) {
+      const frame = this.decoder.next();
+      if (frame === undefined) break;
       this.handle(frame);
-      if (this.isClosed()) return;
+      if (this.isClosed()) return false;
     }
     const error = this.decoder.error;
     if (error !== undefined) this.refuse(`bad input from ${this.nodeId ?? (this.expectedNodeId === undefined ? this.remote : `node ${this.expectedNodeId} at ${this.remote}`)}: ${error}`);
+    return !this.readingPaused && !this.isClosed();
   }
 
   /** A method, not a property test: handling a frame may close the connection. */

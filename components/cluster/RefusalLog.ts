@@ -3,6 +3,7 @@ import type { Logger } from 'lattice';
 interface SourceWindow {
   count: number;
   lastReason: string;
+  readonly intervalMs: number;
   timer: NodeJS.Timeout;
 }
 
@@ -16,7 +17,8 @@ export class RefusalLog {
 
   constructor(
     private readonly logger: Logger,
-    private readonly intervalMs: number,
+    /** May change (cluster.json edited): intervals that begin later use the new one. */
+    public intervalMs: number,
   ) {}
 
   refused(source: string, reason: string, details: Record<string, unknown> = {}): void {
@@ -28,11 +30,12 @@ export class RefusalLog {
       return;
     }
     this.logger.warn({ remote: source, ...details }, reason);
+    const intervalMs = this.intervalMs;
     const timer = setTimeout(() => {
       this.flush(source);
-    }, this.intervalMs);
+    }, intervalMs);
     timer.unref();
-    this.sources.set(source, { count: 0, lastReason: reason, timer });
+    this.sources.set(source, { count: 0, lastReason: reason, intervalMs, timer });
   }
 
   /** Says what is still counted, and forgets it (the node is stopping). */
@@ -48,7 +51,7 @@ export class RefusalLog {
     if (window.count > 0) {
       this.logger.warn(
         { remote: source, refused: window.count },
-        `refused ${window.count} more connection${window.count === 1 ? '' : 's'} from ${source} in the last ${this.intervalMs} ms (the last: ${window.lastReason})`,
+        `refused ${window.count} more connection${window.count === 1 ? '' : 's'} from ${source} in the last ${window.intervalMs} ms (the last: ${window.lastReason})`,
       );
     }
   }

@@ -226,10 +226,13 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     };
     if (outcome === undefined) answer({ e: `no subscriber of "${request.s}" on node ${transport.localNodeId} answered` });
     else if ('error' in outcome) failed(outcome.error);
-    else {
-      Promise.resolve(outcome.value).then((b: unknown) => {
+    else if (isThenable(outcome.value)) {
+      outcome.value.then((b: unknown) => {
         answer({ b });
       }, failed);
+    } else {
+      // At once, not a microtask later: the connection counts this reply before it reads the next request.
+      answer({ b: outcome.value });
     }
   }
 

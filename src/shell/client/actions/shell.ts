@@ -7,7 +7,7 @@ import type { CommandDescription } from '../../Command.js';
 import { addContributedCommands, buildProgram, exitCodeOf, type RunState } from '../../program.js';
 import { ExitCode, type CliContext } from '../CliContext.js';
 import { writeFileAtomic } from '../../../fs/writeFileAtomic.js';
-import { isSecretName, MASK } from '../../../config/secrets.js';
+import { historyLine } from '../historyLine.js';
 import { splitCommandLine } from '../splitCommandLine.js';
 import { contributedCommands } from './contributed.js';
 
@@ -59,19 +59,13 @@ export async function runShell(context: CliContext): Promise<number> {
     const words = splitCommandLine(line);
     if (words.length === 0) continue;
     if (words[0] === 'exit' || words[0] === 'quit') break;
-    if (interactive) await appendFile(historyFile, `${withoutSecrets(line, words)}\n`, { mode: 0o600 }).catch(() => undefined);
+    if (interactive) await appendFile(historyFile, `${historyLine(line, words)}\n`, { mode: 0o600 }).catch(() => undefined);
     if (words[0] === 'help') commands = (await contributedCommands(context)).commands;
     const code = await runLine(words, context, commands, warnOnce);
     worst = Math.max(worst, code);
   }
   rl.close();
   return worst;
-}
-
-/** A line as the history file keeps it: `config set P password=x` is kept as `config set P password=••••`. */
-function withoutSecrets(line: string, words: readonly string[]): string {
-  if (words[0] !== 'config' || words[1] !== 'set') return line;
-  return line.replace(/(^|\s)([^\s='"]+)=("[^"]*"|'[^']*'|\S*)/g, (assignment, before: string, key: string) => (isSecretName(key) ? `${before}${key}=${MASK}` : assignment));
 }
 
 /** The history, newest first; the file is trimmed to HISTORY_SIZE lines and made the owner's only. */
