@@ -7,7 +7,6 @@ import { isSecretName, MASK, redactSecrets } from '../../config/secrets.js';
  */
 export function historyLine(line: string, words: readonly string[]): string {
   if (words[0] !== 'config' || words[1] !== 'set') return line;
-  let changed = false;
   const shown = words.map((word, i) => {
     const eq = word.indexOf('=');
     if (i < 3 || eq <= 0) return word;
@@ -24,11 +23,9 @@ export function historyLine(line: string, words: readonly string[]): string {
         // not JSON: a plain string, not a secret by its name
       }
     }
-    if (masked === undefined) return word;
-    changed = true;
-    return `${key}=${masked}`;
+    return masked === undefined ? word : `${key}=${masked}`;
   });
-  return changed ? shown.map(quoteWord).join(' ') : line;
+  return shown.some((word, i) => word !== words[i]) ? shown.map(quoteWord).join(' ') : line;
 }
 
 /** A word as `splitCommandLine` reads it back. */
