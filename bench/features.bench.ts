@@ -10,7 +10,7 @@ const FEATURE = 1_000;
 
 /** A module of `count` plain-JavaScript components, each using one base service and providing its own. */
 function bulkModule(count: number): string {
-  const lines = ["import { Component, Reference, serviceToken } from 'lattice';"];
+  const lines = ["import { Component, Reference, serviceToken } from '@lattice-scr/lattice';"];
   for (let i = 0; i < count; i++) {
     lines.push(`export class Bulk${i} {}`);
     lines.push(`Reference({ service: serviceToken('bench.features.base.${(i * 7) % BASE}') })(Bulk${i}.prototype, 'base');`);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Activate, CheckConfiguration, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
+import { Activate, CheckConfiguration, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from '@lattice-scr/lattice';
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';

@@ -1,5 +1,5 @@
 import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
-import type { Logger } from 'lattice';
+import type { Logger } from '@lattice-scr/lattice';
 import type { MessageTransport } from '../messaging/api.js';
 import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';

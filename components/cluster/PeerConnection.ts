@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from 'lattice';
+import type { Logger } from '@lattice-scr/lattice';
 import { encodeFrame, FrameDecoder, FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import { NODE_ID, type ControllerNode } from './api.js';
 import { newNonce, proofFor, verifyProof, type HandshakeSession } from './handshake.js';

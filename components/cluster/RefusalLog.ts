@@ -1,4 +1,4 @@
-import type { Logger } from 'lattice';
+import type { Logger } from '@lattice-scr/lattice';
 
 interface SourceWindow {
   count: number;

@@ -1,4 +1,4 @@
-import { serviceToken } from 'lattice';
+import { serviceToken } from '@lattice-scr/lattice';
 
 /** A controller node: its id, and where it listens. */
 export interface ControllerNode {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { CommandService, CommandUsageError, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from 'lattice';
+import { CommandService, CommandUsageError, Component, ConfigurationAdminService, Reference, type Command, type CommandResult, type ConfigurationAdmin } from '@lattice-scr/lattice';
 import { ClusterCommunicationService } from '../messaging/api.js';
 import { ClusterService, DEFAULT_TCP_PORT } from './api.js';
 import { ClusterConfigSchema } from './ClusterConfig.js';

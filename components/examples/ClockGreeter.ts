@@ -1,4 +1,4 @@
-import { Component, Reference } from 'lattice';
+import { Component, Reference } from '@lattice-scr/lattice';
 import { ClockService, GreeterService, type Clock, type Greeter } from './services.js';
 
 /** Greets with the time of day; needs a clock. */

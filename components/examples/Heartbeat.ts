@@ -1,4 +1,4 @@
-import { Activate, Component, Deactivate, Reference, type ComponentContext } from 'lattice';
+import { Activate, Component, Deactivate, Reference, type ComponentContext } from '@lattice-scr/lattice';
 import { GreeterService, type Greeter } from './services.js';
 
 /** Immediate: greets once on activation and then every `intervalMs` until deactivated. */

@@ -1,4 +1,4 @@
-import { Component } from 'lattice';
+import { Component } from '@lattice-scr/lattice';
 import { ClockService, type Clock } from './services.js';
 
 /** Provides the clock; delayed: activated when the greeter first uses it. */

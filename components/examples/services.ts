@@ -1,4 +1,4 @@
-import { serviceToken } from 'lattice';
+import { serviceToken } from '@lattice-scr/lattice';
 
 export interface Clock {
   now(): Date;

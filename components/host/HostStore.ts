@@ -1,4 +1,4 @@
-import { Activate, Component, type ComponentContext, type Logger } from 'lattice';
+import { Activate, Component, type ComponentContext, type Logger } from '@lattice-scr/lattice';
 import { connectPointKey, formatPortAddresses, portAddresses, type ConnectPoint, type PortAddresses } from './addresses.js';
 import { HostAdminService } from './api.js';
 

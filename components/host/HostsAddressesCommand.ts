@@ -1,4 +1,4 @@
-import { CommandService, Component, Reference, type Command, type CommandResult } from 'lattice';
+import { CommandService, Component, Reference, type Command, type CommandResult } from '@lattice-scr/lattice';
 import { connectPointKey } from './addresses.js';
 import { HostAdminService } from './api.js';
 

@@ -1,4 +1,4 @@
-import { serviceToken } from 'lattice';
+import { serviceToken } from '@lattice-scr/lattice';
 import type { ConnectPoint, PortAddresses } from './addresses.js';
 
 /** Address bindings of switch ports (the seed's HostAdminService). */

@@ -1,4 +1,4 @@
-import { Activate, Component, Deactivate, type ComponentContext, type Logger } from 'lattice';
+import { Activate, Component, Deactivate, type ComponentContext, type Logger } from '@lattice-scr/lattice';
 import {
   ClusterCommunicationService,
   ClusterMessagingAdmin,

@@ -1,4 +1,4 @@
-import { serviceToken } from 'lattice';
+import { serviceToken } from '@lattice-scr/lattice';
 import type { FramePayload, FrameType } from './FrameCodec.js';
 
 /** A message as subscribers receive it. */

@@ -1,4 +1,4 @@
-import { Activate, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from 'lattice';
+import { Activate, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from '@lattice-scr/lattice';
 import { connectPointKey, formatPortAddresses, type PortAddresses } from '../host/addresses.js';
 import { HostAdminService } from '../host/api.js';
 import { AddressesConfigSchema, type AddressesConfig } from './AddressesConfig.js';

@@ -32,7 +32,7 @@ interface Imported {
 let hookRegistered = false;
 
 /**
- * Makes `import ... from 'lattice'` in component modules resolve to this very copy of Lattice. Only for
+ * Makes `import ... from '@lattice-scr/lattice'` (or `'lattice'`) in component modules resolve to this very copy of Lattice. Only for
  * the compiled JavaScript: under the test runner the sources are TypeScript, and its resolver (see
  * vitest.config.ts) maps the name instead.
  */

@@ -1,6 +1,7 @@
 /**
  * A Node module resolve hook (registered with `module.register`, so it runs in Node's loader thread).
- * The bare specifier `lattice` resolves to the running container's own copy of the API, wherever the
+ * The package's name, `@lattice-scr/lattice` (or its short form `lattice`), resolves to the running
+ * container's own copy of the API, wherever the
  * importing module sits (a bare folder given as --home, a deploy/ folder, a module with its own
  * node_modules): one copy means one set of decorators and one metadata model. And a module imported
  * with a version query passes it on to its relative imports, so a redeploy reloads all of its files.
@@ -16,6 +17,10 @@ interface ResolveResult {
   readonly shortCircuit?: boolean;
 }
 
+/** The package's name on the registry, and the short name modules may import it by. */
+const PACKAGE_NAME = '@lattice-scr/lattice';
+const SHORT_NAME = 'lattice';
+
 let latticeUrl: string | undefined;
 
 export function initialize(data: { latticeUrl: string }): void {
@@ -28,7 +33,7 @@ export async function resolve(
   context: ResolveContext,
   nextResolve: (specifier: string, context: ResolveContext) => Promise<ResolveResult>,
 ): Promise<ResolveResult> {
-  if (specifier === 'lattice' && latticeUrl !== undefined) return { url: latticeUrl, shortCircuit: true };
+  if ((specifier === PACKAGE_NAME || specifier === SHORT_NAME) && latticeUrl !== undefined) return { url: latticeUrl, shortCircuit: true };
   const resolved = await nextResolve(specifier, context);
   // A module's relative imports are versioned by their own content: a changed file (or one it imports)
   // is loaded afresh, an unchanged one is the same module for every module that imports it.

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { checkPid } from '../config/ConfigAdmin.js';
@@ -9,7 +11,7 @@ import { parseJsonFile } from '../json/parseJsonFile.js';
 import type { FeatureDefinition, FeatureDependency, FeatureModule, FeatureProblem, FeaturesDocument } from './FeatureDefinition.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const TOP_KEYS = new Set(['$schema', 'features', 'boot']);
+const TOP_KEYS = new Set(['$schema', 'include', 'features', 'boot']);
 const FEATURE_KEYS = new Set(['name', 'version', 'description', 'features', 'components', 'config', 'install']);
 
 export interface FeaturesFileOptions {
@@ -17,6 +19,8 @@ export interface FeaturesFileOptions {
   readonly source?: string;
   /** The folder module paths must stay inside (default: the file's folder). */
   readonly root?: string;
+  /** Files that include this one, outermost first (to refuse a circle of includes). */
+  readonly includedBy?: readonly string[];
 }
 
 /** Reads a features file: see `checkFeaturesDocument`. A JSON syntax error is a problem with line and column. */
@@ -69,10 +73,15 @@ export async function checkFeaturesDocument(
     return { document: empty, problems };
   }
   for (const key of Object.keys(data)) {
-    if (!TOP_KEYS.has(key)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, [key], `unknown key "${key}"; expected "features", "boot" or "$schema"`);
+    if (!TOP_KEYS.has(key)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, [key], `unknown key "${key}"; expected "features", "boot", "include" or "$schema"`);
   }
   const features: FeatureDefinition[] = [];
   const rejected: string[] = [];
+  await readIncludes(data.include, file, options.includedBy ?? [], problem, (included) => {
+    features.push(...included.document.features);
+    rejected.push(...(included.document.rejected ?? []));
+    problems.push(...included.problems);
+  });
   const list = data.features ?? [];
   if (!Array.isArray(list)) problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['features'], 'must be an array of features');
   else {
@@ -98,6 +107,55 @@ export async function checkFeaturesDocument(
 }
 
 type Report = (code: ErrorCode, path: (string | number)[], message: string) => void;
+
+/**
+ * The features of the files `include` names: each a path relative to the including file, or a package's
+ * file (`@lattice-scr/lattice/features.json`, found as Node finds packages from the including file's
+ * folder). Their modules are relative to their own folder; their `boot` lists are not used.
+ */
+async function readIncludes(
+  include: unknown,
+  file: string,
+  includedBy: readonly string[],
+  problem: Report,
+  add: (included: { document: FeaturesDocument; problems: FeatureProblem[] }) => void,
+): Promise<void> {
+  if (include === undefined) return;
+  if (!Array.isArray(include)) {
+    problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['include'], 'must be an array of features files: paths such as "./more.features.json", or a package\'s, such as "@lattice-scr/lattice/features.json"');
+    return;
+  }
+  for (const [i, entry] of include.entries()) {
+    if (typeof entry !== 'string' || entry === '') {
+      problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['include', i], 'must be the path of a features file, or a package\'s features file such as "@lattice-scr/lattice/features.json"');
+      continue;
+    }
+    const found = locateInclude(entry, file);
+    if (found === undefined) {
+      problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['include', i], `cannot find "${entry}" (from ${dirname(file)}); install the package that has it (npm install), or fix the path`);
+      continue;
+    }
+    const real = await realpath(found).catch(() => found);
+    if (includedBy.includes(real) || real === (await realpath(file).catch(() => file))) {
+      problem(ErrorCode.FEATURE_DEFINITION_INVALID, ['include', i], `"${entry}" includes this file again (a circle of includes); remove one of them`);
+      continue;
+    }
+    add(await readFeaturesFile(real, { source: entry, root: dirname(real), includedBy: [...includedBy, await realpath(file).catch(() => file)] }));
+  }
+}
+
+/** A relative or absolute path from the including file's folder, or a package specifier resolved from it. */
+function locateInclude(entry: string, file: string): string | undefined {
+  if (entry.startsWith('./') || entry.startsWith('../') || isAbsolute(entry)) {
+    const path = resolve(dirname(file), entry);
+    return existsSync(path) ? path : undefined;
+  }
+  try {
+    return createRequire(file).resolve(entry);
+  } catch {
+    return undefined;
+  }
+}
 
 /** One feature entry; undefined (with problems reported) when it has the wrong shape. */
 async function readFeature(

@@ -5,7 +5,7 @@ export function readPackageVersion(): string {
   for (const relative of ['../../package.json', '../../../package.json']) {
     try {
       const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (parsed.name === 'lattice' && parsed.version) return parsed.version;
+      if (parsed.name === '@lattice-scr/lattice' && parsed.version) return parsed.version;
     } catch {
       // try the next candidate
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentContext } from 'lattice';
+import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentContext } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const Clock = serviceToken<{ now(): number }>('test.order.Clock');

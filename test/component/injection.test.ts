@@ -1,7 +1,7 @@
 import { inject } from 'inversify';
 import { Container as InversifyContainer } from 'inversify';
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken, type ComponentContext } from 'lattice';
+import { Activate, Component, Reference, serviceToken, type ComponentContext } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 interface Clock {

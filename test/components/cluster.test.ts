@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameType } from '../../components/messaging/FrameCodec.js';
 import { newNonce } from '../../components/cluster/handshake.js';
 import { ClusterStatsCommand } from '../../components/cluster/index.js';
-import { CommandService, type CommandResult } from 'lattice';
+import { CommandService, type CommandResult } from '@lattice-scr/lattice';
 import { freePorts } from '../helpers/ports.js';
 import { Recorder } from '../helpers/recorder.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Component, type Container } from 'lattice';
+import { Component, type Container } from '@lattice-scr/lattice';
 import { HostAdminService, HostStore, HostsAddressesCommand, formatPortAddresses, normaliseMac, normalisePrefix, portAddresses, samePortAddresses, type PortAddresses } from '../../components/host/index.js';
 import { AddressesConfigSchema, diffBindings, dpidToDeviceId, NetworkConfigReader } from '../../components/netcfg/index.js';
 import { testContainer } from '../helpers/container.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Container } from 'lattice';
+import type { Container } from '@lattice-scr/lattice';
 import { writeFileAtomic } from '../../src/fs/writeFileAtomic.js';
 import { testContainer } from '../helpers/container.js';
 import { writeFiles } from '../helpers/distribution.js';

@@ -2,7 +2,7 @@ import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { Activate, CheckConfiguration, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, Reference, serviceToken, type ComponentContext, type Container } from 'lattice';
+import { Activate, CheckConfiguration, Component, ConfigAdmin, ErrorCode, LatticeError, Modified, Reference, serviceToken, type ComponentContext, type Container } from '@lattice-scr/lattice';
 
 const ClockToken = serviceToken<unknown>('test.Clock');
 import { testContainer } from '../helpers/container.js';

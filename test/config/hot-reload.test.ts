@@ -2,7 +2,7 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentClass, type ComponentContext, type Container, type DeactivationContext } from 'lattice';
+import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentClass, type ComponentContext, type Container, type DeactivationContext } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { Recorder } from '../helpers/recorder.js';
 import { tempHomes } from '../helpers/tempHome.js';

@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Component, parseFilter, type Container, type LatticeError } from 'lattice';
+import { Component, parseFilter, type Container, type LatticeError } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { Recorder } from '../helpers/recorder.js';
 import { writeFiles } from '../helpers/distribution.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { Component, Reference, serviceToken, type ConfigurationEntry } from 'lattice';
+import { Component, Reference, serviceToken, type ConfigurationEntry } from '@lattice-scr/lattice';
 import { isSecretName, MASK, redactSecrets, secretMarksOf } from '../../src/config/secrets.js';
 import type { StandardSchemaV1 } from '../../src/config/StandardSchema.js';
 import { testContainer } from '../helpers/container.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Component, Container, Reference, serviceToken, type DeployEvent } from 'lattice';
+import { Component, Container, Reference, serviceToken, type DeployEvent } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';

@@ -1,7 +1,7 @@
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Container, DeployEvent } from 'lattice';
+import type { Container, DeployEvent } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -56,7 +56,7 @@ describe('the deploy folder', () => {
 
   test('a module whose component was unregistered by hand is still redeployed when it changes', async () => {
     const { container, deploys, deployDir } = await startWithDeploy();
-    const pair = (edition: number) => `import { Component } from 'lattice';
+    const pair = (edition: number) => `import { Component } from '@lattice-scr/lattice';
 export class Kept {}
 Component({ name: 'kept', properties: { edition: ${edition} } })(Kept);
 export class Dropped {}

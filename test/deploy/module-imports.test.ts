@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { LatticeError, type Container, type DeployEvent } from 'lattice';
+import { LatticeError, type Container, type DeployEvent } from '@lattice-scr/lattice';
 import { ModuleLoader } from '../../src/deploy/ModuleLoader.js';
 import { testContainer } from '../helpers/container.js';
 import { silentLogger } from '../helpers/logs.js';

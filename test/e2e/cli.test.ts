@@ -28,7 +28,7 @@ async function distribution(): Promise<string> {
       ],
       boot: ['api'],
     },
-    'modules/host.js': `import { Activate, Component, Deactivate, Modified, serviceToken } from 'lattice';
+    'modules/host.js': `import { Activate, Component, Deactivate, Modified, serviceToken } from '@lattice-scr/lattice';
 export class HostStore {
   activate(context) { context.logger.info('host-store up'); }
   modified(config, context) { context.logger.info({ config }, 'host-store modified'); }
@@ -39,7 +39,7 @@ Deactivate(HostStore.prototype, 'deactivate');
 Modified(HostStore.prototype, 'modified');
 Component({ name: 'host-store', service: serviceToken('HostAdminService'), immediate: true })(HostStore);
 `,
-    'modules/commands.js': `import { Component, CommandService } from 'lattice';
+    'modules/commands.js': `import { Component, CommandService } from '@lattice-scr/lattice';
 export class EchoCommand {
   scope = 'demo';
   name = 'echo';
@@ -55,7 +55,7 @@ Component({ name: 'demo-echo', service: CommandService })(EchoCommand);
 `,
     'modules/app.js': componentModule({ name: 'app', needs: ['HostAdminService'] }),
     'modules/broken.js': componentModule({ name: 'broken', needs: ['HostAdminService'], activate: "throw new Error('no addresses file')" }),
-    'modules/slow.js': `import { Activate, Component } from 'lattice';
+    'modules/slow.js': `import { Activate, Component } from '@lattice-scr/lattice';
 export class Slow {
   async activate(context) { context.logger.info('slow activation begins'); await new Promise((r) => setTimeout(r, 1500)); }
 }
@@ -67,7 +67,7 @@ Component({ name: 'slow' })(Slow);
 }
 
 /** A component whose deactivation takes a second: a stop under way long enough to act during it. */
-const LINGERING = `import { Component, Deactivate } from 'lattice';
+const LINGERING = `import { Component, Deactivate } from '@lattice-scr/lattice';
 export class Lingering {
   async deactivate(context) { context.logger.info('lingering deactivation begins'); await new Promise((r) => setTimeout(r, 1000)); }
 }
@@ -400,7 +400,7 @@ describe('the lattice CLI: robustness', () => {
   test('contributed commands that clash or are malformed are skipped with a warning; the rest work', async () => {
     const home = await distribution();
     const container = await started(home);
-    const command = (name: string, scope: string, cmd: string, options: string) => `import { Component, CommandService } from 'lattice';
+    const command = (name: string, scope: string, cmd: string, options: string) => `import { Component, CommandService } from '@lattice-scr/lattice';
 export class C { scope = '${scope}'; name = '${cmd}'; description = '${name}'; options = ${options}; run() { return '${name} ran'; } }
 Component({ name: '${name}', service: CommandService })(C);
 `;

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** Deployed on every node: a sequence checker, an echo, a broadcast listener, and commands to drive them. */
-const E2E_MODULE = `import { Activate, CommandService, Component, Deactivate, Reference, serviceToken } from 'lattice';
+const E2E_MODULE = `import { Activate, CommandService, Component, Deactivate, Reference, serviceToken } from '@lattice-scr/lattice';
 const Messaging = serviceToken('ClusterCommunicationService');
 
 export class Listeners {

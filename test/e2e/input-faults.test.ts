@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** Commands that fail: one with the user's input (a usage error), one in its work (a plain Error). */
-const COMMANDS = `import { CommandService, CommandUsageError, Component } from 'lattice';
+const COMMANDS = `import { CommandService, CommandUsageError, Component } from '@lattice-scr/lattice';
 export class Resize {
   scope = 'disk';
   name = 'resize';

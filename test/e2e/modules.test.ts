@@ -14,7 +14,7 @@ afterEach(async () => {
 
 /** A plain JavaScript module that logs through its component's logger when activated. */
 function talkingModule(name: string, importLine: string, said: string): string {
-  return `import { Activate, Component } from 'lattice';
+  return `import { Activate, Component } from '@lattice-scr/lattice';
 ${importLine}
 export class Talker {
   activate(context) { context.logger.info(${said}); }
@@ -25,19 +25,23 @@ Component({ name: ${JSON.stringify(name)} })(Talker);
 }
 
 describe('component modules outside any node_modules tree', () => {
-  test("a module in a bare --home folder imports 'lattice' and gets the running container's own copy, even with another copy beside it", async () => {
+  test("a module in a bare --home folder imports '@lattice-scr/lattice' (or 'lattice') and gets the running container's own copy, even with other copies beside it", async () => {
     const home = await homes.make();
     await writeFiles(home, {
-      'features.json': { features: [{ name: 'talk', components: ['modules/talker.js'] }], boot: ['talk'] },
+      'features.json': { features: [{ name: 'talk', components: ['modules/talker.js', 'modules/short.js'] }], boot: ['talk'] },
       'modules/talker.js': talkingModule('talker', '', "'hello from a bare folder'"),
-      // A stray copy that Node would pick without the loader's resolve hook.
+      'modules/short.js': talkingModule('short', '', "'hello by the short name'").replace("from '@lattice-scr/lattice'", "from 'lattice'"),
+      // Stray copies that Node would pick without the loader's resolve hook.
+      'node_modules/@lattice-scr/lattice/package.json': { name: '@lattice-scr/lattice', type: 'module', exports: './index.js' },
+      'node_modules/@lattice-scr/lattice/index.js': "throw new Error('the wrong copy of lattice was loaded');\n",
       'node_modules/lattice/package.json': { name: 'lattice', type: 'module', exports: './index.js' },
       'node_modules/lattice/index.js': "throw new Error('the wrong copy of lattice was loaded');\n",
     });
     const lattice = spawnLattice(['start', '--home', home]);
     running.push(lattice);
     const started = await lattice.waitForLine((l) => l.msg === 'container started');
-    expect(started.components).toEqual(['talker=active']);
+    expect(started.components).toEqual(['talker=active', 'short=active']);
+    expect(lattice.lines.some((l) => l.component === 'short' && l.msg === 'hello by the short name')).toBe(true);
     expect(lattice.lines.some((l) => l.component === 'talker' && l.msg === 'hello from a bare folder')).toBe(true);
     lattice.child.kill('SIGTERM');
     expect(await lattice.exited).toBe(0);
@@ -118,7 +122,7 @@ describe('component modules outside any node_modules tree', () => {
   test('a module that failed for a missing npm package deploys once the package is installed and the module touched, its code unchanged', async () => {
     const home = await homes.make();
     await writeFiles(home, {
-      'deploy/needy.js': `import { Component } from 'lattice';\nimport pad from 'no-such-package-for-lattice';\nexport class Needy { value = pad; }\nComponent({ name: 'needy' })(Needy);\n`,
+      'deploy/needy.js': `import { Component } from '@lattice-scr/lattice';\nimport pad from 'no-such-package-for-lattice';\nexport class Needy { value = pad; }\nComponent({ name: 'needy' })(Needy);\n`,
     });
     const lattice = spawnLattice(['start', '--home', home]);
     running.push(lattice);

@@ -22,7 +22,7 @@ const CREDENTIAL = 'hunter2-credential';
  * A component whose configuration schema (hand-written Standard Schema with a JSON Schema, as zod
  * gives one) marks `credential` as writeOnly: the name alone would not say it is a secret.
  */
-const UPSTREAM = `import { Activate, Component } from 'lattice';
+const UPSTREAM = `import { Activate, Component } from '@lattice-scr/lattice';
 const schema = {
   '~standard': {
     version: 1,

@@ -41,7 +41,7 @@ describe('lattice start', () => {
     const home = await homes.make();
     await writeFiles(home, {
       'deploy/leaky.js': `import { createServer } from 'node:net';
-import { Activate, Component } from 'lattice';
+import { Activate, Component } from '@lattice-scr/lattice';
 export class Leaky {
   activate() { setInterval(() => undefined, 60_000); createServer().listen(0, '127.0.0.1'); }
 }

@@ -62,7 +62,7 @@ describe('the lattice command, against what used to wedge it or lose work', () =
   test('an exception thrown from a component\'s timer, and a promise it leaves rejected, are logged; the container goes on', async () => {
     const home = await homes.make();
     await writeFiles(home, {
-      'deploy/careless.js': `import { Activate, Component } from 'lattice';
+      'deploy/careless.js': `import { Activate, Component } from '@lattice-scr/lattice';
 export class Careless {
   activate() {
     setTimeout(() => { throw new Error('boom in a timer'); }, 0);

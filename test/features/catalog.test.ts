@@ -1,7 +1,7 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ErrorCode } from 'lattice';
+import { ErrorCode } from '@lattice-scr/lattice';
 import { FeatureCatalog } from '../../src/features/FeatureCatalog.js';
 import { formatProblem } from '../../src/features/FeatureDefinition.js';
 import { readFeaturesFile } from '../../src/features/readFeaturesFile.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Component, ErrorCode, LatticeError, type Container } from 'lattice';
+import { Component, ErrorCode, LatticeError, type Container } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';

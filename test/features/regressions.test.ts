@@ -1,7 +1,7 @@
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ErrorCode, type Container, type DeployEvent } from 'lattice';
+import { ErrorCode, type Container, type DeployEvent } from '@lattice-scr/lattice';
 import { FeatureCatalog } from '../../src/features/FeatureCatalog.js';
 import { formatProblem } from '../../src/features/FeatureDefinition.js';
 import { readFeaturesFile } from '../../src/features/readFeaturesFile.js';
@@ -94,7 +94,7 @@ describe('features and deploy: regressions', () => {
     await container.start();
     await writeFile(
       join(dir, 'deploy', 'x.js'),
-      "import { Component } from 'lattice';\nexport class A {}\nexport class B {}\nComponent({ name: 'dup' })(A);\nComponent({ name: 'dup' })(B);\n",
+      "import { Component } from '@lattice-scr/lattice';\nexport class A {}\nexport class B {}\nComponent({ name: 'dup' })(A);\nComponent({ name: 'dup' })(B);\n",
     );
     const failed = await deploys.next((e) => e.action === 'failed');
     expect(failed.error).toContain('declares component name dup twice; nothing changed');

@@ -1,4 +1,4 @@
-import { Container, type ContainerEvent, type ContainerOptions } from 'lattice';
+import { Container, type ContainerEvent, type ContainerOptions } from '@lattice-scr/lattice';
 import { captureLogger, type LogEntry } from './logs.js';
 import type { Recorder } from './recorder.js';
 

@@ -23,7 +23,7 @@ export function componentModule(options: {
   properties?: Record<string, unknown>;
 }): string {
   const needs = options.needs ?? [];
-  return `import { Activate, Component, Deactivate, Reference, serviceToken } from 'lattice';
+  return `import { Activate, Component, Deactivate, Reference, serviceToken } from '@lattice-scr/lattice';
 export class Impl {
   activate(context) {
     globalThis.__latticeTestLog?.push('activate ${options.name}');

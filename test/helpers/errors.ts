@@ -1,4 +1,4 @@
-import { LatticeError } from 'lattice';
+import { LatticeError } from '@lattice-scr/lattice';
 
 /** The LatticeError a promise rejects with; fails the test if it resolves or rejects with something else. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<LatticeError> {

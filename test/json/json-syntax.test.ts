@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, LatticeError } from 'lattice';
+import { ErrorCode, LatticeError } from '@lattice-scr/lattice';
 import { parseJsonFile } from '../../src/json/parseJsonFile.js';
 import { locateJsonSyntaxError } from '../../src/json/locateJsonSyntaxError.js';
 

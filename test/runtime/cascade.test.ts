@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Deactivate, Reference, serviceToken, type DeactivationContext } from 'lattice';
+import { Activate, Component, Deactivate, Reference, serviceToken, type DeactivationContext } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const Bottom = serviceToken('test.cascade.Bottom');

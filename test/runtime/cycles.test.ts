@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken } from 'lattice';
+import { Activate, Component, Reference, serviceToken } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const AService = serviceToken<{ name: string }>('test.cycles.A');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Container, ErrorCode, LatticeError, Reference, serviceToken } from 'lattice';
+import { Activate, Component, Container, ErrorCode, LatticeError, Reference, serviceToken } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { silentLogger } from '../helpers/logs.js';

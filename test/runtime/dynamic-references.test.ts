@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken, type ServiceProperties } from 'lattice';
+import { Activate, Component, Reference, serviceToken, type ServiceProperties } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 interface Sink {

@@ -16,7 +16,7 @@ import {
   type ReferencePolicyOption,
   type ServiceRegistration,
   type ServiceToken,
-} from 'lattice';
+} from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const A = serviceToken<{ name: string }>('test.orders.A');

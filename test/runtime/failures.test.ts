@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Deactivate, ErrorCode, Reference, serviceToken } from 'lattice';
+import { Activate, Component, Deactivate, ErrorCode, Reference, serviceToken } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, LatticeError, matchFilter, parseFilter } from 'lattice';
+import { ErrorCode, LatticeError, matchFilter, parseFilter } from '@lattice-scr/lattice';
 
 const props = {
   role: 'primary',

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Deactivate, Reference, serviceToken, type Container } from 'lattice';
+import { Activate, Component, Deactivate, Reference, serviceToken, type Container } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const T1 = serviceToken<{ name: string }>('test.letgo.T1');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Component, Reference, serviceToken } from 'lattice';
+import { Component, Reference, serviceToken } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 
 const Named = serviceToken<{ name: string }>('test.ranking.Named');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Reference, serviceToken, type ServiceRegistration, type ServiceToken } from 'lattice';
+import { Activate, Component, Reference, serviceToken, type ServiceRegistration, type ServiceToken } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
 

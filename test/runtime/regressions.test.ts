@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Activate, Component, Deactivate, Reference, serviceToken, type DeactivationContext } from 'lattice';
+import { Activate, Component, Deactivate, Reference, serviceToken, type DeactivationContext } from '@lattice-scr/lattice';
 import { CANCELLED, WaitGraph } from '../../src/runtime/WaitGraph.js';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
