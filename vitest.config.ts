@@ -7,6 +7,7 @@ export default defineConfig({
     // (and component modules written by tests may use its short name, as deploy/ modules may)
     alias: [
       { find: /^@lattice-scr\/lattice$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^@lattice-scr\/lattice\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
       { find: /^lattice$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },

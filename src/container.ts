@@ -458,11 +458,12 @@ export class Container {
     return this.whenState(name, 'active', timeoutMs);
   }
 
-  /** Resolves when the component is in `state`. @throws LatticeError WAIT_TIMEOUT */
-  whenState(name: string, state: ComponentState, timeoutMs = 10_000): Promise<ComponentInfo> {
+  /** Resolves when the component is in `state` (or one of the states). @throws LatticeError WAIT_TIMEOUT */
+  whenState(name: string, state: ComponentState | readonly ComponentState[], timeoutMs = 10_000): Promise<ComponentInfo> {
+    const states: readonly ComponentState[] = typeof state === 'string' ? [state] : state;
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
-        if (!this.runtime.has(name) || this.runtime.get(name).state !== state) return false;
+        if (!this.runtime.has(name) || !states.includes(this.runtime.get(name).state)) return false;
         stop();
         resolve(this.component(name));
         return true;
@@ -470,7 +471,7 @@ export class Container {
       const timer = setTimeout(() => {
         stop();
         const why = this.runtime.has(name) ? this.component(name).why.join(' ') : 'it is not registered.';
-        reject(new LatticeError(ErrorCode.WAIT_TIMEOUT, `Component ${name} did not become ${state} within ${timeoutMs} ms: ${why}`, { component: name }));
+        reject(new LatticeError(ErrorCode.WAIT_TIMEOUT, `Component ${name} did not become ${states.join(' or ')} within ${timeoutMs} ms: ${why}`, { component: name }));
       }, timeoutMs);
       const unsubscribe = this.on((event) => {
         if (event.type === 'component' && event.name === name) check();

@@ -24,6 +24,7 @@ export const ErrorCode = {
   REACTIVATION_LOOP: 'REACTIVATION_LOOP',
   /** `whenActive` gave up waiting. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  SERVICE_NOT_FOUND: 'SERVICE_NOT_FOUND',
   /** An operation on a container that is not running (or is stopping). */
   CONTAINER_STOPPED: 'CONTAINER_STOPPED',
   /** A JSON file that does not parse (the error gives file, line and column). */
