@@ -18,7 +18,7 @@ export interface RunState {
 }
 
 /** Names of the built-in top-level commands. */
-export const BUILT_IN = ['start', 'status', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
+export const BUILT_IN = ['init', 'start', 'status', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
 
 interface GlobalOptions {
   home?: string;
@@ -84,6 +84,19 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
         reportError(context, error, state.exitCode);
       }
     });
+
+  program
+    .command('init')
+    .argument('[dir]', 'the folder (default: the current one)')
+    .description('write a new app: package.json, features.json, config/, deploy/, an example component and its test')
+    .option('--js', 'plain JavaScript, no build (default: TypeScript)')
+    .option('--force', 'write into a folder that is not empty (files of the same names are replaced)')
+    .action(
+      action(async (c, dir: string | undefined, o: { js?: boolean; force?: boolean }) => {
+        const { initApp } = await import('./commands/init.js');
+        await initApp(c, dir, o);
+      }),
+    );
 
   program.command('status').description('node, pid, uptime, installed features, components by state, failures').action(action(status));
   program.command('stop').description('stop the container gracefully and wait until it has exited').action(action((c) => stop(c)));
