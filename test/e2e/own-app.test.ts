@@ -39,8 +39,8 @@ function startApp(dir: string): { child: ChildProcess; exited: Promise<number | 
     output += chunk.toString('utf8');
     for (const waiter of [...waiters]) waiter();
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const messages = (): string[] =>
     output.split('\n').flatMap((line) => {
       try {
