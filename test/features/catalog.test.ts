@@ -132,7 +132,7 @@ describe('features.json: reading and resolution', () => {
     const lines = problems.map(formatProblem);
     expect(lines).toEqual(
       expect.arrayContaining([
-        'features.json $.extra: unknown key "extra"; expected "features", "boot" or "$schema"',
+        'features.json $.extra: unknown key "extra"; expected "features", "boot", "include" or "$schema"',
         expect.stringMatching(/^features\.json \$\.features\[7\]\.components\[0\]: module "missing\/index\.js" does not exist/),
         expect.stringMatching(/^features\.json \$\.features\[7\]\.components\[1\]: "\.\.\/outside\.js" is outside the distribution folder/),
         'features.json $.features[8].name: a feature needs a "name" of letters, digits, ".", "_" and "-"',

@@ -51,7 +51,8 @@ describe('the reactivation guard', () => {
     }
     container.register(P, C);
     await container.start();
-    const info = container.component('c');
+    // The configuration writes c starts are not the container's to wait for: wait for the guard instead.
+    const info = await container.whenState('c', 'failed-activation', 20_000);
     expect(info.failure?.code).toBe('REACTIVATION_LOOP');
     expect(info.failure?.message).toContain('(reference-unsatisfied, a=none), so it was stopped: c → p → c keep changing each other.');
     await container.stop();
