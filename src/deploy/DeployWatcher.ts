@@ -27,13 +27,15 @@ export interface DeployHost {
 export interface DeployEvent {
   /** The entry's name in deploy/ (a file, or a folder module). */
   readonly entry: string;
-  readonly action: 'deployed' | 'redeployed' | 'undeployed' | 'failed' | 'skipped' | 'features-added' | 'features-removed';
+  readonly action: 'deployed' | 'redeployed' | 'undeployed' | 'failed' | 'skipped' | 'features-added' | 'features-removed' | 'waiting';
   readonly components?: readonly string[];
   readonly features?: readonly string[];
   readonly error?: string;
 }
 
 interface Deployment {
+  /** The module file imported (its real path). */
+  readonly file: string;
   readonly classes: readonly ComponentClass[];
   readonly components: readonly string[];
   /** Size and time of the file, or of everything in the folder, as deployed: unchanged, nothing to redo. */
@@ -51,11 +53,17 @@ interface Deployment {
  */
 export class DeployWatcher {
   private readonly deployments = new Map<string, Deployment>();
-  private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Entries are processed one at a time, in the order their events came: a module and the features file
+   * that names it, dropped in together, are then seen in a known order (see addFeatures and process).
+   */
+  private queue: Promise<void> = Promise.resolve();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<(event: DeployEvent) => void>();
   /** Entries left alone because a feature uses them, or features files refused: looked at again when features change. */
   private readonly waiting = new Set<string>();
+  /** Features files that name modules not in deploy/ yet, and those modules: added once they are there. */
+  private readonly waitingForModules = new Map<string, readonly string[]>();
   private watcher: FSWatcher | undefined;
   private closed = false;
 
@@ -107,7 +115,12 @@ export class DeployWatcher {
     for (const timer of this.timers.values()) clearTimeout(timer);
     await this.watcher?.close();
     this.watcher = undefined;
-    await Promise.all(this.chains.values());
+    await this.queue;
+  }
+
+  /** Features files that wait for modules not in deploy/ yet (`status` shows them). */
+  waitingFeatures(): { entry: string; modules: readonly string[] }[] {
+    return [...this.waitingForModules].map(([entry, modules]) => ({ entry: `deploy/${entry}`, modules: modules.map((m) => `deploy/${m}`) }));
   }
 
   onDeploy(listener: (event: DeployEvent) => void): () => void {
@@ -140,8 +153,8 @@ export class DeployWatcher {
   }
 
   private enqueue(entry: string, options: { install?: boolean } = {}): Promise<void> {
-    const next = (this.chains.get(entry) ?? Promise.resolve()).then(() => this.process(entry, options.install ?? true));
-    this.chains.set(entry, next);
+    const next = this.queue.then(() => this.process(entry, options.install ?? true));
+    this.queue = next;
     return next;
   }
 
@@ -158,6 +171,8 @@ export class DeployWatcher {
           if (!folder.settled) this.logger.warn(`deploy/${entry} is still changing after a minute; deploying it as it is`);
           content = folder.key;
         }
+        // A features file that waits for this module takes it, rather than it deploying on its own.
+        await this.addWaitingFeatures(install);
         const file = await moduleFile(path, info.isDirectory());
         if (file === undefined) {
           await this.undeploy(entry);
@@ -197,6 +212,7 @@ export class DeployWatcher {
     if (previous?.content === content) return;
     // A folder module is new when any file in it is (a data file read at import, say), not just its code.
     const module = await this.loader.load(file, isFolder ? { key: content } : {});
+    const real = await realpath(file);
     if (module.classes.length === 0) {
       throw new Error(
         `exports no @Component class, so there is nothing to deploy${previous ? ' (the version before stays deployed)' : ''}. ` +
@@ -222,7 +238,7 @@ export class DeployWatcher {
       if (previous) this.host.register(...previous.classes);
       throw error;
     }
-    this.deployments.set(entry, { classes: module.classes, components: registered, content });
+    this.deployments.set(entry, { file: real, classes: module.classes, components: registered, content });
     await this.host.settled();
     this.emit({ entry, action: previous ? 'redeployed' : 'deployed', components: registered });
     this.logger.info(`deploy/${entry} ${previous ? 'redeployed' : 'deployed'}: ${registered.join(', ') || 'no components'}`);
@@ -242,6 +258,20 @@ export class DeployWatcher {
     if (!this.features) throw new Error('this container has no feature service; features files in deploy/ are ignored');
     const source = `deploy/${entry}`;
     const { document, problems } = await readFeaturesFile(file, { source, root: this.folder });
+    // Modules not there yet are waited for (the module and its features file may come in either order).
+    const missing = problems.filter((p) => p.code === ErrorCode.FEATURE_MODULE_MISSING);
+    if (missing.length > 0 && missing.length === problems.length) {
+      const modules = missing.map((p) => /^(?:module|folder) "([^"]+)"/.exec(p.message)?.[1] ?? p.path);
+      const before = this.waitingForModules.get(entry);
+      this.waitingForModules.set(entry, modules);
+      this.waiting.delete(entry);
+      if (before === undefined || before.join() !== modules.join()) {
+        this.logger.info(`${source} waits for ${modules.map((m) => `deploy/${m}`).join(', ')}, not in deploy/ yet: its features are added once ${modules.length === 1 ? 'it is' : 'they are'}`);
+      }
+      this.emit({ entry, action: 'waiting' });
+      return;
+    }
+    this.waitingForModules.delete(entry);
     try {
       this.features.setDocument(document, problems);
     } catch (error) {
@@ -249,6 +279,14 @@ export class DeployWatcher {
       throw error;
     }
     this.waiting.delete(entry);
+    // A module deployed on its own that these features name is theirs now: handed over, not a name clash.
+    const claimed = this.features.moduleFiles();
+    for (const [deployed, deployment] of [...this.deployments]) {
+      if (!claimed.has(deployment.file)) continue;
+      await this.undeploy(deployed);
+      this.waiting.add(deployed);
+      this.logger.info(`deploy/${deployed} is used by a feature of ${source} now; handed over to it`);
+    }
     const auto = document.features.filter((f) => f.install === 'auto').map((f) => f.name);
     if (install && auto.length > 0) await this.features.install(auto);
     this.emit({ entry, action: 'features-added', features: document.features.map(featureId) });
@@ -256,8 +294,21 @@ export class DeployWatcher {
     this.revisitWaiting(entry);
   }
 
+  /** Features files that waited for modules: added now if their modules are there (one may have just come). */
+  private async addWaitingFeatures(install: boolean): Promise<void> {
+    for (const entry of [...this.waitingForModules.keys()]) {
+      try {
+        await this.addFeatures(entry, join(this.folder, entry), install);
+      } catch (error) {
+        this.emit({ entry, action: 'failed', error: (error as Error).message });
+        this.logger.error({ entry, err: error }, (error as Error).message);
+      }
+    }
+  }
+
   private async removeFeatures(entry: string): Promise<void> {
     this.waiting.delete(entry);
+    this.waitingForModules.delete(entry);
     if (!this.features) return;
     const { uninstalled, kept } = await this.features.removeDocument(`deploy/${entry}`);
     this.emit({ entry, action: 'features-removed', features: uninstalled });

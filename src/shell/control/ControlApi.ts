@@ -123,6 +123,7 @@ export class ControlApi {
         .filter((c) => c.state !== 'active' && c.state !== 'satisfied')
         .map((c) => ({ name: c.name, state: c.state, why: c.why[0] ?? '', ...(c.failure && { failure: c.failure.message }) })),
       importing: this.container.unsettledImports().map((file) => (relative(this.options.home, file).startsWith('..') ? file : relative(this.options.home, file))),
+      waiting: this.container.deployFolder?.waitingFeatures() ?? [],
     };
   }
 

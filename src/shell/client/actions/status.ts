@@ -16,6 +16,8 @@ interface Status {
   notActive: { name: string; state: string; why: string; failure?: string }[];
   /** Module files whose import has not finished (going on, or given up on). */
   importing: string[];
+  /** Features files in deploy/ that wait for their modules. */
+  waiting: { entry: string; modules: string[] }[];
 }
 
 export async function status(context: CliContext): Promise<void> {
@@ -31,6 +33,7 @@ export async function status(context: CliContext): Promise<void> {
       `Components: ${s.components.total}${states ? ` (${states})` : ''}`,
     ];
     if (s.importing.length > 0) lines.push(`Importing:  ${s.importing.join(', ')} (not finished)`);
+    for (const w of s.waiting) lines.push(`Waiting:    ${w.entry} for ${w.modules.join(', ')} (not in deploy/ yet)`);
     if (s.notActive.length > 0) {
       lines.push('Not active:');
       for (const c of s.notActive) lines.push(`  ${paint(c.name, 'bold', context.colour)} ${paint(c.state, stateColour(c.state), context.colour)}: ${c.why}`);
