@@ -14,9 +14,21 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lattice.js');
 const IDS = ['a', 'b', 'c'];
 
+/** `--base-port N` (or `npm run demo:cluster -- --base-port N`): the first port to try, default ONOS's 9876. */
+function basePort(args: readonly string[]): number {
+  const at = args.indexOf('--base-port');
+  if (at < 0) return 9876;
+  const port = Number(args[at + 1]);
+  if (!Number.isInteger(port) || port < 1 || port > 65533) {
+    process.stderr.write(`demo:cluster: --base-port needs a port number from 1 to 65533, not ${JSON.stringify(args[at + 1] ?? '')}\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
+const firstPort = basePort(process.argv.slice(2));
 const base = await mkdtemp(join(tmpdir(), 'lattice-demo-'));
-// From ONOS's 9876 up.
-const ports = await freePortsFrom(9876, IDS.length);
+const ports = await freePortsFrom(firstPort, IDS.length);
 const nodes = IDS.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: ports[i] as number }));
 const children: ChildProcess[] = [];
 for (const id of IDS) {

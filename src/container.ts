@@ -81,6 +81,13 @@ export interface ContainerOptions {
 }
 
 /** What the container reports: component state changes and service registry changes. */
+/** A component that refused a configuration, and the values it runs on instead (none: it waits for good ones). */
+export interface RejectedConfiguration {
+  readonly component: string;
+  readonly problem: string;
+  readonly inForce?: ConfigurationValues;
+}
+
 export type ContainerEvent =
   | {
       readonly type: 'component';
@@ -396,13 +403,22 @@ export class Container {
    * A configuration as people may see it (`config get`, the control API): secrets masked, by name or
    * as the schemas of the components that read it mark them; `raw` (as written) keeps its placeholders.
    */
-  shownConfiguration(entry: ConfigurationEntry): ConfigurationEntry & { raw?: ConfigurationValues } {
-    const secrets = this.readersOf(entry.pid).flatMap((m) => secretMarksOf(m.description.configSchema));
+  shownConfiguration(entry: ConfigurationEntry): ConfigurationEntry & { raw?: ConfigurationValues; rejectedBy?: RejectedConfiguration[] } {
+    const readers = this.readersOf(entry.pid);
+    const secrets = readers.flatMap((m) => secretMarksOf(m.description.configSchema));
     const raw = this.config.raw(entry.pid);
+    // A component's schema may refuse what the file holds: it then runs on the values it had before.
+    const rejectedBy = readers.flatMap((m): RejectedConfiguration[] => {
+      const problem = m.configProblem;
+      if (problem === undefined) return [];
+      const inForce = m.delivered?.present === true ? redactSecrets(m.delivered.raw, secretMarksOf(m.description.configSchema)) : undefined;
+      return [{ component: m.name, problem, ...(inForce !== undefined && { inForce }) }];
+    });
     return {
       ...entry,
       ...(entry.values && { values: redactSecrets(entry.values, secrets) }),
       ...(raw && { raw: redactSecrets(raw, secrets, true) }),
+      ...(rejectedBy.length > 0 && { rejectedBy }),
     };
   }
 

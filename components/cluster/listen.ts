@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:net';
 export function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      const why = error.code === 'EADDRINUSE' ? 'the port is in use (another node on this machine?)' : error.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : error.message;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use (another node on this machine?); give this node a free tcpPort in config/cluster.json'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'this machine has no such address; give this node its own ip (or a listenIp) in config/cluster.json'
+            : error.message;
       reject(new Error(`cannot listen for cluster connections on ${host}:${port}: ${why}`, { cause: error }));
     };
     server.once('error', onError);

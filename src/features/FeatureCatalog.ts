@@ -164,6 +164,12 @@ export class FeatureCatalog {
     return `no version satisfies ${request.range ?? '*'} (defined: ${versions.join(', ')}); change the range, or define a version that fits`;
   }
 
+  /** Why a feature asked for by name cannot be found, with a "did you mean"; undefined if it is defined. */
+  unknown(name: string): string | undefined {
+    if (this.byName.has(name.split('@')[0] ?? name)) return undefined;
+    return `no feature "${name}" is defined${this.suggest(name)}; known: ${[...this.byName.keys()].sort().join(', ') || 'none'}`;
+  }
+
   private suggest(name: string): string {
     const close = [...this.byName.keys()].filter((known) => editDistance(known, name) <= 2);
     return close.length > 0 ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)` : '';

@@ -53,6 +53,8 @@ const UP_STATES = new Set(['active', 'satisfied']);
  * installed. Operations run one at a time.
  */
 export class FeatureService {
+  /** What restore() could not install, and why. */
+  private notInstalledAtStart: { name: string; error: string }[] = [];
   private catalog = new FeatureCatalog([]);
   private readonly documents = new Map<string, FeaturesDocument>();
   private readonly installed = new Map<string, InstalledFeature>();
@@ -143,10 +145,20 @@ export class FeatureService {
   }
 
   /** Installs the boot features, then those the user installed before the last stop, each on its own. */
+  /** Features that should have been installed at start and were not, and why, until they are installed. */
+  failedAtStart(): { name: string; error: string }[] {
+    return this.notInstalledAtStart.filter((f) => !this.installed.has(f.name.split('@')[0] ?? f.name));
+  }
+
   async restore(extra: readonly string[] = []): Promise<{ installed: string[]; failed: { name: string; error: string }[] }> {
+    // Asked for at this start (--features): a name that is nowhere is a mistake to say before anything starts.
+    const unknown = extra.map((name) => this.catalog.unknown(name)).filter((why) => why !== undefined);
+    if (unknown.length > 0) throw new LatticeError(ErrorCode.FEATURE_NOT_FOUND, `Cannot start: the features to install at start name ${unknown.join('; ')}.`, { features: [...extra] });
     for (const r of (await this.state?.read()) ?? []) this.pending.set(r.name, r.version);
     const installed: string[] = [];
     const failed: { name: string; error: string }[] = [];
+    // Shown by status while it is going on, too.
+    this.notInstalledAtStart = failed;
     const attempt = async (request: string, reason: Reason): Promise<void> => {
       try {
         await this.serialise(() => this.doInstall([request], {}, reason));
@@ -306,8 +318,9 @@ export class FeatureService {
         throw new LatticeError(
           ErrorCode.FEATURE_INSTALL_FAILED,
           `Cannot install ${names.join(', ')}: ${down.length} component${down.length === 1 ? ' did' : 's did'} not come up, so the install was undone:\n${down
-            .map((c) => `  - ${c.name} is ${c.state}: ${c.why.join(' ')}`)
-            .join('\n')}`,
+            // The component's own advice (enable or restart it) does not apply: it is gone with the install.
+            .map((c) => `  - ${c.name} is ${c.state}: ${c.state === 'failed-activation' ? (c.why[0] ?? '') : c.why.join(' ')}`)
+            .join('\n')}\nFix the cause, then install ${names.length === 1 ? 'it' : 'them'} again.`,
           { features: [...names], components: down.map((c) => ({ name: c.name, state: c.state, why: c.why, ...(c.failure && { failure: c.failure }) })) },
         );
       }

@@ -5,7 +5,7 @@ import { NoContainerError } from './client/ControlClient.js';
 import { addContributedCommands, BUILT_IN, buildProgram, exitCodeOf, type RunState } from './program.js';
 
 /** The `lattice` command. Exit codes: 0 ok, 1 command failed, 2 usage error, 3 no container running. */
-const state: RunState = { exitCode: 0 };
+const state: RunState = { exitCode: 0, json: process.argv.slice(2).includes('--json') };
 const argv = process.argv.slice(2);
 const program = buildProgram(state);
 const first = firstOperand(argv);
@@ -22,8 +22,9 @@ if (first !== undefined && !builtIn && first !== 'help' && unreachable instanceo
     await program.parseAsync(process.argv);
   } catch (error) {
     state.exitCode = exitCodeOf(error);
-    // Commander has printed its own errors (usage, --help, --version); anything else is said here.
+    // Commander has printed its own errors (usage, --help, --version), but not as JSON; anything else is said here.
     if (!(error instanceof CommanderError)) process.stderr.write(`lattice: ${error instanceof Error ? error.message : String(error)}\n`);
+    else if (state.json === true && state.exitCode !== 0) process.stderr.write(`${JSON.stringify({ error: state.usageError ?? error.message, exitCode: state.exitCode })}\n`);
   }
   process.exitCode = state.exitCode;
 }

@@ -15,6 +15,9 @@ import { readPackageVersion } from './packageVersion.js';
 /** The exit code of the last command run (the shell runs many). */
 export interface RunState {
   exitCode: number;
+  /** `--json` was given: commander's own errors (usage) are held back here, and said as JSON. */
+  json?: boolean;
+  usageError?: string;
 }
 
 /** Names of the built-in top-level commands. */
@@ -36,7 +39,17 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--home <dir>', 'the container\'s home (default: $LATTICE_HOME or the current folder)', defaults.home)
     .option('--json', 'print JSON, for scripts')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({
+      // With --json, the usage text shown after an error is left out too: stderr is one JSON line.
+      writeErr: (text) => {
+        if (state.json !== true) process.stderr.write(text);
+      },
+      outputError: (text, write) => {
+        if (state.json === true) state.usageError ??= text.trim().replace(/^error: /, '');
+        else write(text);
+      },
+    });
 
   /** Wraps a client action: builds its context, and turns failures into exit codes. */
   const action =

@@ -112,7 +112,9 @@ describe('the lattice CLI against a running container', () => {
     const broken = await cli('feature', 'install', 'broken');
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('Cannot install broken: 1 component did not come up, so the install was undone:');
-    expect(broken.stderr).toContain('broken is failed-activation: Activation failed (ACTIVATION_FAILED): no addresses file.');
+    expect(broken.stderr).toContain('broken is failed-activation: Activation failed (ACTIVATION_FAILED): no addresses file.\nFix the cause, then install it again.\n');
+    // The component is gone with the install: enabling or restarting it is no advice.
+    expect(broken.stderr).not.toContain('enable or restart');
     const afterRollback = JSON.parse((await cli('component', 'list', '--json')).stdout) as { name: string }[];
     expect(afterRollback.map((c) => c.name).sort()).toEqual(['demo-echo', 'host-store']);
 

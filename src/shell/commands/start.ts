@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Container } from '../../container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 import { ControlApi } from '../control/ControlApi.js';
@@ -29,6 +30,11 @@ export interface StartOptions {
 export async function startContainer(options: StartOptions): Promise<number> {
   const home = resolve(options.home);
   const logger = createLogger({ level: options.logLevel });
+  // A home with none of what a home holds is most often a mistyped --home: worth a word before it fills.
+  const known = ['features.json', 'config', 'deploy', 'data'].filter((name) => existsSync(join(home, name)));
+  if (known.length === 0 && options.featuresFile === undefined) {
+    logger.warn({ home }, `${home} ${existsSync(home) ? 'has no features.json, config/, deploy/ or data/' : 'does not exist'}: starting an empty container there (is --home right?)`);
+  }
   const lock = await lockHome(home);
   if (!lock.ok) {
     process.stderr.write(`lattice: ${lock.message}\n`);

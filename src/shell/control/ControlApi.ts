@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Container } from '../../container.js';
 import { checkPid } from '../../config/ConfigAdmin.js';
 import { LatticeError } from '../../errors/LatticeError.js';
+import { serviceToken } from '../../component/ServiceToken.js';
 import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
 import { errorResponse, HttpError } from './ControlServer.js';
@@ -104,13 +105,33 @@ export class ControlApi {
     throw new HttpError(404, 'NOT_FOUND', `No route ${method} /${path.join('/')}.`);
   }
 
-  private status(): unknown {
+  /**
+   * This node's id: --node-id, else the one the cluster store worked out (the only node of cluster.json,
+   * say), if it runs; the core knows it only by its service's name.
+   */
+  private async nodeId(): Promise<string | null> {
+    if (this.options.nodeId !== undefined) return this.options.nodeId;
+    // Not while booting: status must answer at once, and the store may be activating.
+    if (this.phase !== 'running') return null;
+    const token = serviceToken<{ getLocalNode?: () => { id?: unknown } }>('ClusterService');
+    const cluster = await this.container.getService(token).catch(() => undefined);
+    try {
+      const id = cluster?.getLocalNode?.().id;
+      return typeof id === 'string' ? id : null;
+    } catch {
+      return null;
+    } finally {
+      if (cluster !== undefined) this.container.ungetService(cluster);
+    }
+  }
+
+  private async status(): Promise<unknown> {
     const components = this.container.components();
     const byState: Partial<Record<ComponentState, number>> = {};
     for (const c of components) byState[c.state] = (byState[c.state] ?? 0) + 1;
     return {
       version: this.options.version,
-      nodeId: this.options.nodeId ?? null,
+      nodeId: await this.nodeId(),
       pid: process.pid,
       phase: this.phase,
       home: this.options.home,
@@ -124,6 +145,7 @@ export class ControlApi {
         .map((c) => ({ name: c.name, state: c.state, why: c.why[0] ?? '', ...(c.failure && { failure: c.failure.message }) })),
       importing: this.container.unsettledImports().map((file) => (relative(this.options.home, file).startsWith('..') ? file : relative(this.options.home, file))),
       waiting: this.container.deployFolder?.waitingFeatures() ?? [],
+      failedAtStart: this.container.features.failedAtStart(),
     };
   }
 

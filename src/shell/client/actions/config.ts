@@ -1,27 +1,42 @@
 import type { ConfigurationEntry } from '../../../config/ConfigurationEntry.js';
+import type { RejectedConfiguration } from '../../../container.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from '../../../json/nestingDepth.js';
 import { paint } from '../../format/colour.js';
 import { table } from '../../format/table.js';
 import { print, type CliContext } from '../CliContext.js';
 
+type ShownEntry = ConfigurationEntry & { raw?: Record<string, unknown>; rejectedBy?: RejectedConfiguration[] };
+
+/** Why the values shown are not the ones in force: the file's latest version could not be used, or a component refused it. */
+function problemsOf(entry: ShownEntry): string[] {
+  return [
+    ...(entry.problem === undefined ? [] : [entry.problem]),
+    ...(entry.rejectedBy ?? []).map((r) => `component ${r.component} refused it (${r.problem}) and runs on ${r.inForce ? `its earlier values ${JSON.stringify(r.inForce)}` : 'none: it waits for good ones'}`),
+  ];
+}
+
 export async function configList(context: CliContext): Promise<void> {
-  const entries = await (await context.client()).get<ConfigurationEntry[]>('config');
+  const entries = await (await context.client()).get<ShownEntry[]>('config');
   print(context, entries, () =>
     table(
       ['PID', 'FILE', 'KEYS', 'PROBLEM'],
-      entries.map((e) => [e.pid, e.file ?? '(in memory)', Object.keys(e.values ?? {}).join(', '), e.problem ? paint(e.problem, 'red', context.colour) : '']),
+      entries.map((e) => [e.pid, e.file ?? '(in memory)', Object.keys(e.values ?? {}).join(', '), problemsOf(e).map((p) => paint(p, 'red', context.colour)).join('; ')]),
     ),
   );
 }
 
 export async function configGet(context: CliContext, pid: string): Promise<void> {
-  const entry = await (await context.client()).get<ConfigurationEntry & { raw?: Record<string, unknown> }>(`config/${encodeURIComponent(pid)}`);
+  const entry = await (await context.client()).get<ShownEntry>(`config/${encodeURIComponent(pid)}`);
   print(context, entry, () => {
     const lines = [`${entry.pid}${entry.file ? ` (${entry.file})` : ''}`, JSON.stringify(entry.values ?? {}, null, 2)];
     // Placeholders such as ${env:NAME} are substituted in the values: show them as written too.
     const written = JSON.stringify(entry.raw ?? {}, null, 2);
     if (entry.raw && written !== lines[1]) lines.push('As written:', written);
-    if (entry.problem) lines.push(paint(`Not applied: ${entry.problem}`, 'red', context.colour));
+    if (entry.problem) lines.push(paint(`Not applied: ${entry.problem} (the values above, the last good ones, stay in force)`, 'red', context.colour));
+    for (const r of entry.rejectedBy ?? []) {
+      lines.push(paint(`Not applied by component ${r.component}: ${r.problem}`, 'red', context.colour));
+      lines.push(r.inForce ? `It runs on its earlier values: ${JSON.stringify(r.inForce)}` : 'It has no earlier values: it waits for good ones.');
+    }
     return lines.join('\n');
   });
 }

@@ -18,6 +18,8 @@ interface Status {
   importing: string[];
   /** Features files in deploy/ that wait for their modules. */
   waiting: { entry: string; modules: string[] }[];
+  /** Features that should have been installed at start (boot, remembered) and were not. */
+  failedAtStart: { name: string; error: string }[];
 }
 
 export async function status(context: CliContext): Promise<void> {
@@ -34,6 +36,7 @@ export async function status(context: CliContext): Promise<void> {
     ];
     if (s.importing.length > 0) lines.push(`Importing:  ${s.importing.join(', ')} (not finished)`);
     for (const w of s.waiting) lines.push(`Waiting:    ${w.entry} for ${w.modules.join(', ')} (not in deploy/ yet)`);
+    for (const f of s.failedAtStart) lines.push(paint(`Not installed at start: ${f.name}: ${f.error}`, 'red', context.colour));
     if (s.notActive.length > 0) {
       lines.push('Not active:');
       for (const c of s.notActive) lines.push(`  ${paint(c.name, 'bold', context.colour)} ${paint(c.state, stateColour(c.state), context.colour)}: ${c.why}`);
