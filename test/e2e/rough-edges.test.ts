@@ -94,3 +94,36 @@ describe('rough edges a new user hit', () => {
     expect(result.stderr).toBe('{"error":"missing required argument \'pid\'","exitCode":2}\n');
   });
 });
+
+describe('npm run demo:cluster -- --base-port N', () => {
+  const DEMO = new URL('../../dist/scripts/demoCluster.js', import.meta.url);
+
+  test('starts its nodes from the port given; a port that is not one is a usage error', async () => {
+    const [first] = await freePorts(1);
+    const { spawn } = await import('node:child_process');
+    const demo = spawn(process.execPath, [DEMO.pathname, '--base-port', String(first)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        demo.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('Three nodes:')) resolve(out);
+        });
+        demo.once('exit', () => reject(new Error(`the demo exited: ${out}`)));
+      });
+      const ports = [...said.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+      expect(ports).toHaveLength(3);
+      expect(Math.min(...ports)).toBeGreaterThanOrEqual(first as number);
+    } finally {
+      demo.kill('SIGTERM');
+      await new Promise((resolve) => demo.once('exit', resolve));
+    }
+    const bad = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [DEMO.pathname, '--base-port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(bad).toEqual({ code: 2, stderr: 'demo:cluster: --base-port needs a port number from 1 to 65533, not "abc"\n' });
+  }, 60_000);
+});
