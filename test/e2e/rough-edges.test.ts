@@ -109,7 +109,7 @@ describe('npm run demo:cluster -- --base-port N', () => {
           out += chunk;
           if (out.includes('Three nodes:')) resolve(out);
         });
-        demo.once('exit', () => reject(new Error(`the demo exited: ${out}`)));
+        demo.once('exit', () => { reject(new Error(`the demo exited: ${out}`)); });
       });
       const ports = [...said.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       expect(ports).toHaveLength(3);
@@ -122,7 +122,7 @@ describe('npm run demo:cluster -- --base-port N', () => {
       const child = spawn(process.execPath, [DEMO.pathname, '--base-port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.once('exit', (code) => resolve({ code, stderr }));
+      child.once('exit', (code) => { resolve({ code, stderr }); });
     });
     expect(bad).toEqual({ code: 2, stderr: 'demo:cluster: --base-port needs a port number from 1 to 65533, not "abc"\n' });
   }, 60_000);
