@@ -52,6 +52,9 @@ const UP_STATES = new Set(['active', 'satisfied']);
  * configuration, registers components and waits for them, all or nothing. Remembers what the user
  * installed. Operations run one at a time.
  */
+/** States whose explanation ends with advice for a component that stays registered. */
+const ADVISING_STATES: ReadonlySet<string> = new Set(['failed-activation', 'unsatisfied-configuration']);
+
 export class FeatureService {
   /** What restore() could not install, and why. */
   private notInstalledAtStart: { name: string; error: string }[] = [];
@@ -171,6 +174,14 @@ export class FeatureService {
     for (const name of [...new Set([...this.catalog.boot(), ...extra])]) {
       if (this.host.running) await attempt(name, 'boot');
     }
+    // Remembered, but defined nowhere now: its features file went while the container was stopped (as if
+    // removed while running, which uninstalls it), so it is forgotten rather than failing every start.
+    const gone = [...this.pending.keys()].filter((name) => this.catalog.unknown(name) !== undefined);
+    for (const name of gone) {
+      this.pending.delete(name);
+      this.logger.warn(`feature ${name} was installed before, but no features file defines it now (was its file removed?): forgotten; install it again once a features file defines it`);
+    }
+    if (gone.length > 0) await this.remember();
     for (const [name, version] of [...this.pending]) {
       if (!this.host.running || this.installed.get(name)?.remembered) continue;
       await attempt(this.catalog.find(name, version) ? `${name}@${version}` : name, 'user');
@@ -318,8 +329,9 @@ export class FeatureService {
         throw new LatticeError(
           ErrorCode.FEATURE_INSTALL_FAILED,
           `Cannot install ${names.join(', ')}: ${down.length} component${down.length === 1 ? ' did' : 's did'} not come up, so the install was undone:\n${down
-            // The component's own advice (enable or restart it) does not apply: it is gone with the install.
-            .map((c) => `  - ${c.name} is ${c.state}: ${c.state === 'failed-activation' ? (c.why[0] ?? '') : c.why.join(' ')}`)
+            // The component's own advice (enable or restart it, fix its configuration and it picks it up) does
+            // not apply: it is gone with the install.
+            .map((c) => `  - ${c.name} is ${c.state}: ${ADVISING_STATES.has(c.state) ? sentence(c.why[0] ?? '') : c.why.join(' ')}`)
             .join('\n')}\nFix the cause, then install ${names.length === 1 ? 'it' : 'them'} again.`,
           { features: [...names], components: down.map((c) => ({ name: c.name, state: c.state, why: c.why, ...(c.failure && { failure: c.failure }) })) },
         );
@@ -346,7 +358,7 @@ export class FeatureService {
     }
     await this.remember();
     const added = features.filter((f) => toInstall.includes(f));
-    this.logger.info(`installed ${added.map(featureId).join(', ') || 'nothing new'} (${registered.length} components)`);
+    this.logger.info(`installed ${added.map(featureId).join(', ') || 'nothing new'} (${registered.length} component${registered.length === 1 ? '' : 's'})`);
     return { ...plan, configs: [...createdConfigs.keys()], components: registered.map((name) => ({ name, state: this.host.component(name).state })) };
   }
 
@@ -418,7 +430,7 @@ export class FeatureService {
     const ids = removed.map((name) => featureId((this.installed.get(name) as InstalledFeature).definition));
     for (const name of removed) this.installed.delete(name);
     await this.remember();
-    this.logger.info(`uninstalled ${[...ids, ...forgotten].join(', ')} (${components.length} components)`);
+    this.logger.info(`uninstalled ${[...ids, ...forgotten].join(', ')} (${components.length} component${components.length === 1 ? '' : 's'})`);
     return { uninstalled: [...ids, ...forgotten], components };
   }
 

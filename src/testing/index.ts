@@ -23,7 +23,7 @@ export interface TestContainer {
   readonly container: Container;
   /** The service, for as long as the test holds it (activating a delayed component). @throws when there is none */
   service<T>(token: ServiceToken<T>, filter?: string): Promise<T>;
-  /** Sets a configuration (as `lattice config set` would) and waits until the container is quiet again. */
+  /** Sets some keys of a configuration, keeping the others (as `lattice config set` does), and waits until the container is quiet again. */
   configure(pid: string, values: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function startTestContainer(classes: readonly ComponentClass[], opt
       return found;
     },
     async configure(pid, values) {
-      await container.config.update(pid, values);
+      await container.config.patch(pid, values);
       await container.settled();
     },
     stop: () => container.stop(),

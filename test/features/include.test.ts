@@ -1,4 +1,4 @@
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ErrorCode, LatticeError, type Container } from '@lattice-scr/lattice';
@@ -55,5 +55,49 @@ describe('a features file includes others: a path, or a package\'s features file
     expect(message).toContain('./a.features.json $.include[0]: "./features.json" includes this file again (a circle of includes); remove one of them');
     expect(message).toContain(`features.json $.include[1]: cannot find "no-such-package/features.json" (from ${home}); install the package that has it (npm install), or fix the path`);
     expect(message).toContain('features.json $.include[2]: must be the path of a features file');
+  });
+});
+
+describe('a remembered feature that no features file defines any more', () => {
+  test('is forgotten at start with a warning (its file went while the container was stopped), not a failure at every start', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'kept', components: ['kept.js'] }] },
+      'kept.js': componentModule({ name: 'kept' }),
+      'data/features.json': { installed: [{ name: 'kept', version: '0.0.0' }, { name: 'ext', version: '0.0.0' }] },
+    });
+    const { container, logs } = testContainer({ home, deploy: false });
+    running.push(container);
+    await container.start();
+    expect(container.features.list().filter((f) => f.installed).map((f) => f.name)).toEqual(['kept']);
+    expect(container.features.failedAtStart()).toEqual([]);
+    expect(logs.filter((e) => e.level >= 40).map((e) => e.msg)).toEqual([
+      'feature ext was installed before, but no features file defines it now (was its file removed?): forgotten; install it again once a features file defines it',
+    ]);
+    expect(JSON.parse(await readFile(join(home, 'data', 'features.json'), 'utf8'))).toEqual({ installed: [{ name: 'kept', version: '0.0.0' }] });
+  });
+});
+
+describe('an install undone because a component did not come up', () => {
+  test('says why without the component\'s own advice (it is gone with the install), and how to go on', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'needs-config', components: ['strict.js'] }] },
+      'strict.js': `import { Component } from '@lattice-scr/lattice';
+const schema = { '~standard': { version: 1, vendor: 'test', validate: (v) => (typeof v.name === 'string' ? { value: v } : { issues: [{ message: 'must be a string', path: ['name'] }] }) } };
+export class Strict {}
+Component({ name: 'strict', configurationPolicy: 'require', configSchema: schema })(Strict);
+`,
+      'config/strict.json': { name: 42 },
+    });
+    const { container } = testContainer({ home, deploy: false });
+    running.push(container);
+    await container.start();
+    const error = await container.install('needs-config').then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toBe(
+      'Cannot install needs-config: 1 component did not come up, so the install was undone:\n' +
+        '  - strict is unsatisfied-configuration: Configuration "strict" cannot be used: config/strict.json: $.name: must be a string.\n' +
+        'Fix the cause, then install it again.',
+    );
   });
 });

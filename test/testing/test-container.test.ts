@@ -36,12 +36,14 @@ class GreeterImpl implements Greeter {
 
 describe('startTestContainer: a container for a test, from the package', () => {
   test('starts the classes with their configurations, waits until they are ready, gives services, reconfigures, stops', async () => {
-    const t = await startTestContainer([FixedClock, GreeterImpl], { config: { greeter: { greeting: 'Hi' } } });
+    const t = await startTestContainer([FixedClock, GreeterImpl], { config: { greeter: { greeting: 'Hi', tone: 'warm' } } });
     try {
       const greeter = await t.service(GreeterService);
       expect(greeter.greet('Ada')).toBe('Hi, Ada (12:00)');
+      // Some keys set, the others kept, as config set does.
       await t.configure('greeter', { greeting: 'Bonjour' });
       expect(greeter.greet('Ada')).toBe('Bonjour, Ada (12:00)');
+      expect(t.container.config.get('greeter')?.values).toEqual({ greeting: 'Bonjour', tone: 'warm' });
     } finally {
       await t.stop();
     }
