@@ -1,116 +1,104 @@
-import { Container as InversifyContainer, decorate, inject, injectable } from 'inversify';
-import { pino } from 'pino';
-import { Component, Container, Reference, serviceToken, type ComponentClass, type ServiceToken } from '../src/index.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { dependentsOf, generateGraph, type Graph } from './graph.js';
-import { heapUsed, kib, ms, printTable, ratio } from './table.js';
+import { generateModule, VARIANTS, type Variant } from './runtime/generateModule.js';
+import type { VariantResult } from './runtime/variant.js';
+import { kib, ms, printTable } from './table.js';
 
-function tokensFor(graph: Graph, prefix: string): ServiceToken[] {
-  return Array.from({ length: graph.size }, (_, i) => serviceToken(`${prefix}.${i}`));
+const run = promisify(execFile);
+const VARIANT_SCRIPT = fileURLToPath(new URL('./runtime/variant.js', import.meta.url));
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const x = (value: number): string => `${value.toFixed(2)}x`;
+
+/** The provider whose removal touches the number of components nearest to `share` of the graph. */
+function churnProvider(graph: Graph, share: number): number {
+  let best = 0;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < graph.size; i += Math.max(1, Math.floor(graph.size / 500))) {
+    const distance = Math.abs(dependentsOf(graph, i).size - share * graph.size);
+    if (distance < bestDistance) [best, bestDistance] = [i, distance];
+  }
+  return best;
 }
 
-/** One immediate component per node, providing its token and referencing its dependencies' tokens. */
-function componentClasses(graph: Graph, tokens: readonly ServiceToken[]): ComponentClass[] {
-  return graph.dependencies.map((deps, i) => {
-    const Node = class {};
-    deps.forEach((d, k) => {
-      Reference({ service: tokens[d]! })(Node.prototype, `dep${k}`);
-    });
-    Component({ name: `node-${i}`, service: tokens[i]!, immediate: true })(Node);
-    return Node;
-  });
-}
-
-/** The same graph in plain inversify: singleton classes with constructor injection, bound and resolved. */
-async function rawInversify(graph: Graph, tokens: readonly ServiceToken[]): Promise<number> {
-  const classes = graph.dependencies.map((deps) => {
-    const Node = class {
-      readonly deps: unknown[];
-      constructor(...deps: unknown[]) {
-        this.deps = deps;
-      }
-    };
-    decorate(injectable(), Node);
-    deps.forEach((d, k) => {
-      decorate(inject(tokens[d]!), Node, k);
-    });
-    return Node;
-  });
-  const started = performance.now();
-  const container = new InversifyContainer({ defaultScope: 'Singleton' });
-  classes.forEach((Node, i) => container.bind(tokens[i]!).to(Node));
-  for (const token of tokens) await container.getAsync(token);
-  return performance.now() - started;
-}
-
-/** The same graph as a bare topological loop: `new` in dependency order. */
-function bareLoop(graph: Graph): number {
-  const started = performance.now();
-  const instances: object[] = [];
-  graph.dependencies.forEach((deps) => {
-    const args = deps.map((d) => instances[d]);
-    instances.push({ args });
-  });
-  return performance.now() - started;
-}
-
+/**
+ * Lattice beside bare inversify, NestJS and a bare loop, on the same generated module of N distinct
+ * classes (constructor injection, each referencing up to 3 earlier ones): every variant in a fresh
+ * process of its own, the variants interleaved round after round (each round in another order), medians
+ * and the median of each round's ratios.
+ */
 export async function benchRuntime(sizes: readonly number[]): Promise<void> {
-  const rows: string[][] = [];
-  const churn: string[][] = [];
-  for (const size of sizes) {
-    const graph = generateGraph(size);
-    const tokens = tokensFor(graph, `bench.runtime.${size}`);
-    const classes = componentClasses(graph, tokens);
-
-    const heapBefore = heapUsed();
-    const container = new Container({ logger: pino({ level: 'silent' }) });
-    container.register(...classes);
-    let started = performance.now();
-    await container.start();
-    const startMs = performance.now() - started;
-    const active = container.components().filter((c) => c.state === 'active').length;
-    if (active !== size) throw new Error(`only ${active} of ${size} components became active`);
-    const heapPerComponent = (heapUsed() - heapBefore) / size;
-
-    // Take one root provider away and bring it back: only its dependents may move.
-    const root = Math.floor(graph.size / 200);
-    const affected = dependentsOf(graph, root);
-    const touched = new Set<string>();
-    const unsubscribe = container.on((e) => {
-      if (e.type === 'component') touched.add(e.name);
-    });
-    started = performance.now();
-    await container.disable(`node-${root}`);
-    const disableMs = performance.now() - started;
-    const strays = (step: string): void => {
-      const stray = [...touched].filter((name) => !affected.has(Number(name.slice('node-'.length))));
-      if (stray.length > 0) throw new Error(`components outside the affected set changed on ${step}: ${stray.slice(0, 5).join(', ')}`);
-    };
-    strays('remove');
-    const touchedByDisable = touched.size;
-    touched.clear();
-    started = performance.now();
-    await container.enable(`node-${root}`);
-    const enableMs = performance.now() - started;
-    unsubscribe();
-    strays('re-add');
-
-    started = performance.now();
-    await container.stop();
-    const stopMs = performance.now() - started;
-
-    const inversifyMs = await rawInversify(graph, tokensFor(graph, `bench.raw.${size}`));
-    const loopMs = bareLoop(graph);
-    rows.push([String(size), ms(startMs), ms(inversifyMs), ratio(startMs, inversifyMs), ms(loopMs), ms(stopMs), kib(heapPerComponent)]);
-    churn.push([String(size), `node-${root}`, String(affected.size), String(touchedByDisable), String(touched.size), ms(disableMs), ms(enableMs)]);
+  const dir = await mkdtemp(join(tmpdir(), 'lattice-bench-runtime-'));
+  const urls = {
+    lattice: new URL('../src/index.js', import.meta.url).href,
+    inversify: import.meta.resolve('inversify'),
+    nestCommon: import.meta.resolve('@nestjs/common'),
+  };
+  const activation: string[][] = [];
+  const costs: string[][] = [];
+  const churns: string[][] = [];
+  try {
+    for (const size of sizes) {
+      const graph = generateGraph(size);
+      const files = Object.fromEntries(VARIANTS.map((v) => [v, join(dir, `${v}-${size}.mjs`)])) as Record<Variant, string>;
+      for (const v of VARIANTS) await writeFile(files[v], generateModule(graph, v, urls));
+      const provider = churnProvider(graph, 0.2);
+      const rounds = size >= 10_000 ? 3 : 5;
+      const results: Record<Variant, VariantResult[]> = { bare: [], inversify: [], nestjs: [], lattice: [] };
+      for (let round = 0; round < rounds; round++) {
+        const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
+        for (const v of order) {
+          const { stdout } = await run(process.execPath, ['--expose-gc', VARIANT_SCRIPT, v, files[v], String(size), String(provider)], { maxBuffer: 1 << 20 });
+          results[v].push(JSON.parse(stdout.trim().split('\n').pop() as string) as VariantResult);
+        }
+      }
+      const med = (v: Variant, pick: (r: VariantResult) => number): number => median(results[v].map(pick));
+      const perRound = (base: Variant): number => median(results.lattice.map((r, i) => r.activationMs / (results[base][i] as VariantResult).activationMs));
+      activation.push([
+        String(size),
+        ms(med('bare', (r) => r.activationMs)),
+        ms(med('inversify', (r) => r.activationMs)),
+        ms(med('nestjs', (r) => r.activationMs)),
+        ms(med('lattice', (r) => r.activationMs)),
+        x(perRound('inversify')),
+        x(perRound('nestjs')),
+      ]);
+      for (const v of VARIANTS) {
+        costs.push([
+          `${size} ${v}`,
+          ms(med(v, (r) => r.importMs)),
+          kib(med(v, (r) => r.heapPerComponent)),
+          `${ms(med(v, (r) => r.gcMs))} (${Math.round(100 * med(v, (r) => r.gcMs / r.activationMs))}%)`,
+          v === 'bare' ? '' : ms(med(v, (r) => r.stopMs)),
+        ]);
+      }
+      const churn = results.lattice.map((r) => r.churn).filter((c) => c !== undefined);
+      churns.push([
+        String(size),
+        `node-${provider}`,
+        String(churn[0]?.affected ?? ''),
+        String(churn[0]?.touched ?? ''),
+        ms(median(churn.map((c) => c.removeMs))),
+        ms(median(churn.map((c) => c.readdMs))),
+      ]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   printTable(
-    'Activation of a generated DAG (each component references up to 3 earlier ones; seed 7)',
-    ['components', 'start → all active', 'raw inversify (bind + get all)', 'ratio', 'bare loop', 'stop', 'heap / component'],
-    rows,
+    'Activation of a generated module of N distinct classes (constructor injection, up to 3 references each; seed 7; each variant in a fresh process, interleaved; medians)',
+    ['components', 'bare loop', 'inversify (bind + get all)', 'NestJS (createApplicationContext)', 'Lattice (register + start)', 'Lattice ÷ inversify', 'Lattice ÷ NestJS'],
+    activation,
   );
-  printTable(
-    'Remove and re-add one provider near the bottom of the graph',
-    ['components', 'provider', 'affected (it + dependents)', 'touched on remove', 'touched on re-add', 'remove', 're-add'],
-    churn,
-  );
+  printTable('What each costs (medians): importing its module, retained heap per component after GC, GC during activation, stop', ['', 'import', 'heap / component', 'GC (share of activation)', 'stop'], costs);
+  printTable('Lattice: remove and re-add one provider (only it and its dependents may change state)', ['components', 'provider', 'affected', 'touched on re-add', 'remove', 're-add'], churns);
 }

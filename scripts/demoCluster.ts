@@ -73,6 +73,10 @@ const stopAll = (): void => {
   if (stopping) process.exit(1);
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
+  // A node that has not stopped within 10 s (one signalled in the middle of starting, say) is not left behind.
+  setTimeout(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, 10_000).unref();
 };
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);

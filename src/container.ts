@@ -192,9 +192,11 @@ export class Container {
         : undefined;
     this.registerService(ConfigurationAdminService, this.config, { 'service.description': 'configuration admin' });
     this.runtime.onStateChange((change) => {
-      this.emit({ type: 'component', ...change });
+      if (this.listeners.size > 0) this.emit({ type: 'component', ...change });
     });
     this.runtime.registry.observe((event) => {
+      // Built only for someone listening: thousands of registrations at a start are not worth the garbage.
+      if (this.listeners.size === 0) return;
       const { record } = event;
       this.emit({
         type: 'service',

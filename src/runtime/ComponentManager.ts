@@ -86,7 +86,8 @@ let nextComponentId = 1;
  */
 export class ComponentManager implements ServiceProvider, ServiceUser {
   readonly id = nextComponentId++;
-  readonly logger: Logger;
+  /** The component's child logger, made when first used: most components of a big graph never log. */
+  private loggerValue: Logger | undefined;
   readonly references: readonly ReferenceManager[];
   private readonly builder: ComponentBuilder;
   private stateValue: ComponentState = 'disabled';
@@ -142,7 +143,6 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     private readonly host: ComponentHost,
   ) {
     this.enabled = description.enabled;
-    this.logger = host.logger.child({ component: description.name });
     this.references = description.references.map(
       (d) =>
         new ReferenceManager(
@@ -167,6 +167,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
 
   get componentName(): string {
     return this.description.name;
+  }
+
+  get logger(): Logger {
+    return (this.loggerValue ??= this.host.logger.child({ component: this.description.name }));
   }
 
   get propertySchema(): StandardSchemaV1 | undefined {
@@ -855,7 +859,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     work.then(
       async (orphan) => {
         this.logger.warn(`activate() of ${this.name} finished after its timeout; deactivating that late instance`);
-        await this.callLifecycle(orphan, 'deactivate', { ...this.context(late), reason: 'activation-timeout' }).catch((error: unknown) => {
+        await this.callLifecycle(orphan, 'deactivate', this.context(late, 'activation-timeout')).catch((error: unknown) => {
           this.logger.error({ err: error }, `deactivate() of the late instance of ${this.name} threw`);
         });
       },
@@ -1016,7 +1020,7 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     try {
       await this.host.runComponentCode(() =>
         withTimeout(
-          this.callLifecycle(instance.object, 'deactivate', { ...this.context(instance.bindings), reason }),
+          this.callLifecycle(instance.object, 'deactivate', this.context(instance.bindings, reason)),
           timeoutMs,
           () => new Error(`deactivate() did not finish within ${timeoutMs} ms; going on without it`),
         ),
@@ -1126,7 +1130,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
     }
   }
 
-  private context(bindings: Map<ReferenceManager, BoundService[]>): ComponentContext {
+  /** What lifecycle methods get; with a reason, the deactivation context (its logger made only if used). */
+  private context(bindings: Map<ReferenceManager, BoundService[]>): ComponentContext;
+  private context(bindings: Map<ReferenceManager, BoundService[]>, reason: DeactivationReason): DeactivationContext;
+  private context(bindings: Map<ReferenceManager, BoundService[]>, reason?: DeactivationReason): ComponentContext | DeactivationContext {
     const services = (name: string): unknown[] => {
       const ref = this.references.find((r) => r.name === name);
       if (!ref) {
@@ -1134,15 +1141,19 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
       }
       return (bindings.get(ref) ?? []).map((b) => b.service);
     };
+    const logger = (): Logger => this.logger;
     return {
       name: this.name,
       properties: this.properties,
       config: this.configuration?.values ?? {},
       configuration: { pid: this.description.configurationPid, present: this.configuration?.present ?? false },
       container: this.host.facts,
-      logger: this.logger,
+      get logger() {
+        return logger();
+      },
       locateService: <T>(name: string) => services(name)[0] as T | undefined,
       locateServices: <T>(name: string) => services(name) as T[],
+      ...(reason !== undefined && { reason }),
     };
   }
 }

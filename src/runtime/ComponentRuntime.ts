@@ -193,7 +193,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void {
     const change: ComponentStateChange = { name: manager.name, state: manager.state, previous, ...(reason && { reason }) };
-    manager.logger.debug(change, `${manager.name}: ${previous} → ${manager.state}${reason ? ` (${reason})` : ''}`);
+    if (this.logger.isLevelEnabled('debug')) manager.logger.debug(change, `${manager.name}: ${previous} → ${manager.state}${reason ? ` (${reason})` : ''}`);
     for (const listener of [...this.listeners]) listener(change);
   }
 

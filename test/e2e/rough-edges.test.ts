@@ -102,6 +102,7 @@ describe('npm run demo:cluster -- --base-port N', () => {
     const [first] = await freePorts(1);
     const { spawn } = await import('node:child_process');
     const demo = spawn(process.execPath, [DEMO.pathname, '--base-port', String(first)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let homesOfNodes = '';
     try {
       const said = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -111,6 +112,7 @@ describe('npm run demo:cluster -- --base-port N', () => {
         });
         demo.once('exit', () => { reject(new Error(`the demo exited: ${out}`)); });
       });
+      homesOfNodes = /homes under (\S+)\./.exec(said)?.[1] ?? '';
       const ports = [...said.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       expect(ports).toHaveLength(3);
       expect(Math.min(...ports)).toBeGreaterThanOrEqual(first as number);
@@ -118,6 +120,11 @@ describe('npm run demo:cluster -- --base-port N', () => {
       demo.kill('SIGTERM');
       await new Promise((resolve) => demo.once('exit', resolve));
     }
+    // Its nodes went with it.
+    const { execSync } = await import('node:child_process');
+    expect(homesOfNodes).not.toBe('');
+    const left = execSync('ps -eo args').toString().split('\n').filter((line) => line.includes('lattice.js start') && line.includes(`${homesOfNodes}/`));
+    expect(left).toEqual([]);
     const bad = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [DEMO.pathname, '--base-port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
