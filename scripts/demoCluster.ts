@@ -31,7 +31,21 @@ const base = await mkdtemp(join(tmpdir(), 'lattice-demo-'));
 const ports = await freePortsFrom(firstPort, IDS.length);
 const nodes = IDS.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: ports[i] as number }));
 const children: ChildProcess[] = [];
+// Before any node starts: a signal that comes while they start must stop them too.
+let stopping = false;
+const stopAll = (): void => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  // A node that has not stopped within 10 s (one signalled in the middle of starting, say) is not left behind.
+  setTimeout(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, 10_000).unref();
+};
+process.on('SIGINT', stopAll);
+process.on('SIGTERM', stopAll);
 for (const id of IDS) {
+  if (stopping) break;
   const home = join(base, id);
   await mkdir(join(home, 'config'), { recursive: true });
   await writeFile(join(home, 'config', 'cluster.json'), `${JSON.stringify({ nodes, heartbeatMs: 500, failureTimeoutMs: 2000 }, null, 2)}\n`);
@@ -68,17 +82,6 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-const stopAll = (): void => {
-  if (stopping) process.exit(1);
-  stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  // A node that has not stopped within 10 s (one signalled in the middle of starting, say) is not left behind.
-  setTimeout(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, 10_000).unref();
-};
-process.on('SIGINT', stopAll);
-process.on('SIGTERM', stopAll);
+
 await Promise.all(children.map((child) => new Promise((resolve) => child.on('exit', resolve))));
 await rm(base, { recursive: true, force: true });
