@@ -33,6 +33,8 @@ const nodes = IDS.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: ports[i] as nu
 const children: ChildProcess[] = [];
 // Before any node starts: a signal that comes while they start must stop them too.
 let stopping = false;
+/** Whether a signal came (a function: the loop below awaits, and a signal may come meanwhile). */
+const stopped = (): boolean => stopping;
 const stopAll = (): void => {
   if (stopping) process.exit(1);
   stopping = true;
@@ -45,7 +47,7 @@ const stopAll = (): void => {
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 for (const id of IDS) {
-  if (stopping) break;
+  if (stopped()) break;
   const home = join(base, id);
   await mkdir(join(home, 'config'), { recursive: true });
   await writeFile(join(home, 'config', 'cluster.json'), `${JSON.stringify({ nodes, heartbeatMs: 500, failureTimeoutMs: 2000 }, null, 2)}\n`);
