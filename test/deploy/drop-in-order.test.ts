@@ -21,8 +21,8 @@ afterEach(async () => {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A module folder and the features file that names it, dropped into a running container's deploy/. */
-async function dropIn(order: 'folder first' | 'features first', delayMs: number) {
+/** A running container with a home, and what its deploy folder did. */
+async function started() {
   const home = await homes.make();
   const t = testContainer({ home, deploy: { settleMs: 50 } });
   running.push(t.container);
@@ -31,6 +31,13 @@ async function dropIn(order: 'folder first' | 'features first', delayMs: number)
     deploys.push(event);
   });
   await t.container.start();
+  return { ...t, home, deploys };
+}
+
+/** A module folder and the features file that names it, dropped into a running container's deploy/. */
+async function dropIn(order: 'folder first' | 'features first', delayMs: number) {
+  const t = await started();
+  const { home, deploys } = t;
   const deployDir = join(home, 'deploy');
   // Each written beside deploy/ and moved in, as a copy tool that writes whole files does.
   const folder = async (): Promise<void> => {
@@ -48,7 +55,7 @@ async function dropIn(order: 'folder first' | 'features first', delayMs: number)
   await second();
   await deploys.next((e) => e.entry === 'ext.features.json' && e.action === 'features-added', 20_000);
   await t.container.settled();
-  return { ...t, deploys };
+  return t;
 }
 
 describe('a module folder and its features file dropped into deploy/, in either order, end installed exactly once', () => {
@@ -74,14 +81,8 @@ describe('a module folder and its features file dropped into deploy/, in either 
   }
 
   test('status names a features file that waits for its module', async () => {
-    const home = await homes.make();
-    const t = testContainer({ home, deploy: { settleMs: 50 } });
-    running.push(t.container);
-    const deploys = new Recorder<DeployEvent>();
-    t.container.deployFolder?.onDeploy((event) => {
-      deploys.push(event);
-    });
-    await t.container.start();
+    const t = await started();
+    const { home, deploys } = t;
     await writeFile(join(home, 'deploy', 'lonely.features.json'), JSON.stringify({ features: [{ name: 'lonely', components: ['lonely/index.js', 'other.js'] }] }));
     await deploys.next((e) => e.entry === 'lonely.features.json' && e.action === 'waiting');
     expect(t.container.deployFolder?.waitingFeatures()).toEqual([{ entry: 'deploy/lonely.features.json', modules: ['deploy/lonely/index.js', 'deploy/other.js'] }]);
