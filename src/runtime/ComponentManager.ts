@@ -597,18 +597,10 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   private async instanceProblems(config: ConfigurationValues): Promise<string[]> {
     const instance = this.state === 'active' ? this.currentInstance : undefined;
     const method = this.description.checkConfiguration;
-    const fn = method === undefined || !instance ? undefined : (instance.object as Record<string, unknown>)[method];
-    if (typeof fn !== 'function' || !instance) return [];
-    const context = this.context(instance.bindings);
-    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
+    const call = instance && this.callWithConfig(instance, method, config);
+    if (call === undefined) return [];
     try {
-      const problems = await this.host.runComponentCode(() =>
-        withTimeout(
-          Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, config, context)),
-          timeoutMs,
-          () => new Error(`did not finish within ${timeoutMs} ms`),
-        ),
-      );
+      const problems = await call;
       if (problems === undefined) return [];
       if (!Array.isArray(problems)) return [`${method ?? ''}() returned ${typeof problems}, not a list of problems`];
       return problems.map(String);
@@ -642,22 +634,30 @@ export class ComponentManager implements ServiceProvider, ServiceUser {
   /** Delivers a new configuration to the live instance; if @Modified throws, the instance stays active. */
   private async callModified(instance: ComponentInstance): Promise<void> {
     instance.configVersion = this.configVersion;
-    const method = this.description.modified;
-    const fn = method === undefined ? undefined : (instance.object as Record<string, unknown>)[method];
-    if (typeof fn !== 'function') return;
-    const context = this.context(instance.bindings);
-    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
     try {
-      await this.host.runComponentCode(() =>
-        withTimeout(
-          Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, context.config, context)),
-          timeoutMs,
-          () => new Error(`did not finish within ${timeoutMs} ms`),
-        ),
-      );
+      await this.callWithConfig(instance, this.description.modified);
     } catch (error) {
       this.logger.error({ err: error }, `modified() of ${this.name} threw: ${(error as Error).message}; it stays active`);
     }
+  }
+
+  /**
+   * Calls a method of the live instance that takes a configuration (@Modified, @CheckConfiguration):
+   * `config` (default: the one in force) and the context, within the activation timeout. Undefined when
+   * the class has no such method. @throws what the method throws, or the timeout
+   */
+  private callWithConfig(instance: ComponentInstance, method: string | undefined, config?: ConfigurationValues): Promise<unknown> | undefined {
+    const fn = method === undefined ? undefined : (instance.object as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') return undefined;
+    const context = this.context(instance.bindings);
+    const timeoutMs = this.description.activationTimeoutMs ?? this.host.activationTimeoutMs;
+    return this.host.runComponentCode(() =>
+      withTimeout(
+        Promise.resolve().then(() => (fn as (config: ConfigurationValues, c: ComponentContext) => unknown).call(instance.object, config ?? context.config, context)),
+        timeoutMs,
+        () => new Error(`did not finish within ${timeoutMs} ms`),
+      ),
+    );
   }
 
   /** Takes the service away, then waits until every component using it has let go. */

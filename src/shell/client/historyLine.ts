@@ -1,4 +1,5 @@
 import { isSecretName, MASK, redactSecrets } from '../../config/secrets.js';
+import { shellWord } from '../format/shellWord.js';
 
 /**
  * A line as the history file keeps it: the values of `config set` assignments to names like secrets are
@@ -25,10 +26,5 @@ export function historyLine(line: string, words: readonly string[]): string {
     }
     return masked === undefined ? word : `${key}=${masked}`;
   });
-  return shown.some((word, i) => word !== words[i]) ? shown.map(quoteWord).join(' ') : line;
-}
-
-/** A word as `splitCommandLine` reads it back. */
-function quoteWord(word: string): string {
-  return /^[\w.,:@%+=/•-]+$/u.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return shown.some((word, i) => word !== words[i]) ? shown.map(shellWord).join(' ') : line;
 }

@@ -1,6 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { print, type CliContext } from '../client/CliContext.js';
+import { shellWord } from '../format/shellWord.js';
 import { appFiles } from '../init/appTemplate.js';
 import { readPackageManifest } from '../packageVersion.js';
 
@@ -35,7 +36,7 @@ export async function initApp(context: CliContext, dir: string | undefined, opti
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, content);
   }
-  const shownDir = dir === undefined || dir === '.' ? '.' : /^[\w./@-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, "'\\''")}'`;
+  const shownDir = dir === undefined ? '.' : shellWord(dir);
   print(context, { created: target, files: Object.keys(files).sort() }, () =>
     [
       `Created a Lattice app in ${target}${options.js === true ? ' (plain JavaScript)' : ''}:`,
