@@ -1,24 +1,23 @@
 import type { Logger } from 'pino';
 import type { ComponentClass } from '../component/ComponentDescription.js';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
+import type { CodeHost } from './ComponentCode.js';
 import type { ContainerFacts } from './ComponentContext.js';
-import type { ComponentManager } from './ComponentManager.js';
+import type { ComponentNode } from './ComponentNode.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { InstanceFactory } from './InstanceFactory.js';
 import type { ServiceRegistry } from './ServiceRegistry.js';
 import type { WaitGraph } from './WaitGraph.js';
 
-/** What a ComponentManager needs from the runtime that owns it. */
-export interface ComponentHost {
+/** What a component's manager needs from the runtime that owns it. */
+export interface ComponentHost extends CodeHost {
   readonly registry: ServiceRegistry;
   readonly facts: ContainerFacts;
   readonly config: ConfigurationSource;
-  readonly waits: WaitGraph<ComponentManager>;
+  readonly waits: WaitGraph<ComponentNode>;
   readonly logger: Logger;
   readonly instances: InstanceFactory;
-  readonly activationTimeoutMs: number;
-  readonly deactivationTimeoutMs: number;
-  stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void;
+  stateChanged(component: ComponentNode, previous: ComponentState, reason: DeactivationReason | undefined): void;
   /** Counts work in flight, so that `settled()` knows when the container is quiet. */
   track(work: Promise<unknown>): void;
   /** How many times one cause may reactivate a component while the runtime settles before it is a loop. */
@@ -29,8 +28,6 @@ export interface ComponentHost {
   readonly forcedTurnCount: number;
   /** Counts changes that came from outside the components (the guard starts afresh on each). */
   readonly outsideChangeCount: number;
-  /** Runs a piece of component code, counted while it lasts. */
-  runComponentCode<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Called before every reconcile step: after a run of steps, a promise that resolves on the next turn of
    * the event loop (so timers and I/O run even while components keep changing); otherwise undefined.

@@ -7,6 +7,7 @@ import { LatticeError } from '../errors/LatticeError.js';
 import type { ContainerFacts } from './ComponentContext.js';
 import type { ComponentHost } from './ComponentHost.js';
 import { ComponentManager } from './ComponentManager.js';
+import type { ComponentNode } from './ComponentNode.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentDirectory } from './explainComponent.js';
 import { InstanceFactory } from './InstanceFactory.js';
@@ -42,7 +43,7 @@ export interface ComponentStateChange {
 /** The component managers by name, and what they share: registry, wait graph, settings. */
 export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   readonly registry = new ServiceRegistry();
-  readonly waits = new WaitGraph<ComponentManager>((m) => m.name);
+  readonly waits = new WaitGraph<ComponentNode>((m) => m.name);
   readonly logger: Logger;
   readonly config: ConfigurationSource;
   readonly facts: ContainerFacts;
@@ -191,9 +192,9 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return () => this.listeners.delete(listener);
   }
 
-  stateChanged(manager: ComponentManager, previous: ComponentState, reason: DeactivationReason | undefined): void {
-    const change: ComponentStateChange = { name: manager.name, state: manager.state, previous, ...(reason && { reason }) };
-    if (this.logger.isLevelEnabled('debug')) manager.logger.debug(change, `${manager.name}: ${previous} → ${manager.state}${reason ? ` (${reason})` : ''}`);
+  stateChanged(component: ComponentNode, previous: ComponentState, reason: DeactivationReason | undefined): void {
+    const change: ComponentStateChange = { name: component.name, state: component.state, previous, ...(reason && { reason }) };
+    if (this.logger.isLevelEnabled('debug')) component.logger.debug(change, `${component.name}: ${previous} → ${component.state}${reason ? ` (${reason})` : ''}`);
     for (const listener of [...this.listeners]) listener(change);
   }
 

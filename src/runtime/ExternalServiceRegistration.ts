@@ -1,4 +1,4 @@
-import { ComponentManager } from './ComponentManager.js';
+import { isComponentNode, type ComponentNode } from './ComponentNode.js';
 import type { ServiceProperties, ServiceProvider, ServiceRecord, ServiceUser } from './ServiceRecord.js';
 import type { ServiceRegistry } from './ServiceRegistry.js';
 import { UseCounter } from './UseCounter.js';
@@ -66,7 +66,7 @@ export class ExternalServiceRegistration<T> implements ServiceRegistration<T>, S
     this.record.status = 'unregistered';
   }
 
-  private componentUsers(): ComponentManager[] {
-    return this.users.users().filter((u): u is ComponentManager => u instanceof ComponentManager);
+  private componentUsers(): ComponentNode[] {
+    return this.users.users().filter(isComponentNode);
   }
 }

@@ -2,6 +2,7 @@ import { tokenName } from '../component/ServiceToken.js';
 import type { ConfigurationSource } from '../config/ConfigurationEntry.js';
 import { redactSecrets, secretMarksOf } from '../config/secrets.js';
 import type { ComponentManager } from './ComponentManager.js';
+import type { ComponentNode } from './ComponentNode.js';
 import type { FilterNode } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
 import { parseFilter } from './filter/parseFilter.js';
@@ -13,7 +14,7 @@ import type { WaitGraph } from './WaitGraph.js';
 export interface ComponentDirectory {
   readonly started: boolean;
   readonly config: ConfigurationSource;
-  readonly waits: WaitGraph<ComponentManager>;
+  readonly waits: WaitGraph<ComponentNode>;
   managers(): Iterable<ComponentManager>;
   /** Where a missing service could come from outside the registered components (e.g. a feature to install). */
   providerHint?(service: string): string | undefined;

@@ -132,6 +132,8 @@ describe('configuration files, hot reloaded', () => {
     const { container, file, reloads, logRecorder } = await startIn([Tuned], { tuned: '{ "colour": "red" }' }, undefined);
     await writeFile(file('tuned'), '{\n  "colour": "blue",\n  "size": \n}\n');
     await reloads.next((r) => r.outcome === 'problem');
+    // The component reads the change in its next reconcile.
+    await container.settled();
     const info = container.component('tuned');
     expect(info.state).toBe('active');
     expect(info.configuration).toEqual({ colour: 'red' });
@@ -269,6 +271,7 @@ describe('configuration files, hot reloaded', () => {
     expect(seen.items[0]?.config).toMatchObject({ url: 'http://example.org:8080/x', plain: '$notaplaceholder', empty: 'fallback' });
     await writeFile(file('tuned'), '{ "url": "${env:LATTICE_TEST_MISSING}" }');
     await reloads.next((r) => r.outcome === 'problem');
+    await container.settled();
     expect(container.component('tuned').configurationProblem).toBe(
       'config/tuned.json: $.url: environment variable LATTICE_TEST_MISSING is not set; set it, or give a default as ${env:LATTICE_TEST_MISSING:-value}',
     );

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { ComponentDescription } from '../component/ComponentDescription.js';
+import type { ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
+import { validateConfiguration } from '../config/validateConfiguration.js';
+import { deepEqual } from '../json/deepEqual.js';
+import { parseFilter } from './filter/parseFilter.js';
+import type { ReferenceManager } from './ReferenceManager.js';
+
+/** The configuration delivered to a component: validated, placeholders substituted. */
+export interface DeliveredConfiguration {
+  /** What the schema produced (defaults filled in, values transformed), without the `<reference>.target` keys. */
+  readonly values: ConfigurationValues;
+  /** The configuration as written (placeholders substituted), without the target keys: the properties. */
+  readonly raw: ConfigurationValues;
+  /** `<reference>.target` keys, by reference name. */
+  readonly targets: Readonly<Record<string, string>>;
+  /** From a configuration that exists (rather than defaults for a missing one). */
+  readonly present: boolean;
+}
+
+/** What a component would make of some values: the problems (`$.path: reason` each), and what the schema made of them. */
+export interface CheckedConfiguration {
+  readonly problems: readonly string[];
+  /** Present when the schema took the values (even if a target was refused). */
+  readonly delivered?: DeliveredConfiguration;
+}
+
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
+/**
+ * Takes in one component's configuration: follows its PID, validates each version (schema, and
+ * `<reference>.target` filters, which retarget the references) and keeps the last good one in force.
+ */
+export class ConfigurationIntake {
+  private deliveredValue: DeliveredConfiguration | undefined;
+  private versionValue = 0;
+  private problemValue: string | undefined;
+  private dirty = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly description: ComponentDescription,
+    private readonly references: readonly ReferenceManager[],
+    private readonly source: ConfigurationSource,
+    private readonly logger: () => Logger,
+  ) {}
+
+  /** The configuration in force, if any. */
+  get delivered(): DeliveredConfiguration | undefined {
+    return this.deliveredValue;
+  }
+
+  /** Bumped by each new configuration delivered. */
+  get version(): number {
+    return this.versionValue;
+  }
+
+  /** Why the latest configuration was not delivered (invalid, missing), if it was not. */
+  get problem(): string | undefined {
+    return this.problemValue;
+  }
+
+  /** A change came that `read()` has not looked at yet. */
+  get stale(): boolean {
+    return this.dirty;
+  }
+
+  /** Follows the PID (not with policy `ignore`): `changed` is told of every change, to be read later. */
+  open(changed: () => void): void {
+    if (this.description.configurationPolicy === 'ignore' || this.unsubscribe) return;
+    this.unsubscribe = this.source.subscribe(this.description.configurationPid, () => {
+      this.dirty = true;
+      changed();
+    });
+    this.dirty = true;
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /**
+   * Reads the configuration and delivers it if it changed; true when it did. An invalid version is not
+   * delivered: the last good one stays (or, with none, there is none), and the problem is logged and kept.
+   */
+  async read(): Promise<boolean> {
+    this.dirty = false;
+    const { configurationPid: pid, configurationPolicy: policy } = this.description;
+    if (policy === 'ignore') return false;
+    const entry = this.source.get(pid);
+    let next = this.deliveredValue;
+    let problem = entry?.problem;
+    if (entry?.values) {
+      const checked = await this.check(entry.values);
+      if (checked.problems.length > 0) problem = `${entry.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`;
+      else next = checked.delivered;
+    } else if (problem === undefined) {
+      // No configuration: a required one is missing; an optional one runs on the schema's defaults.
+      next = undefined;
+      if (policy === 'optional') {
+        const defaults = await validateConfiguration(this.description.configSchema, NONE);
+        if (defaults.ok) next = { values: defaults.values, raw: NONE, targets: NONE, present: false };
+        else problem = `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`;
+      }
+    }
+    if (problem !== undefined && problem !== this.problemValue && entry?.problem === undefined) {
+      const kept = this.deliveredValue?.present ? 'keeping the last good one' : 'and there is no good one before it';
+      this.logger().error({ configPid: pid, file: entry?.file }, `configuration of ${this.description.name} not applied, ${kept}: ${problem} (fix it: the component picks the change up at once)`);
+    }
+    this.problemValue = problem;
+    if (deepEqual(next, this.deliveredValue)) return false;
+    this.deliveredValue = next;
+    this.versionValue++;
+    for (const ref of this.references) ref.setTarget(next?.targets[ref.name]);
+    return true;
+  }
+
+  /** What the component makes of `all` (the one check for reading a file and for refusing a write). */
+  async check(all: ConfigurationValues): Promise<CheckedConfiguration> {
+    const values: Record<string, unknown> = {};
+    const targets: Record<string, string> = {};
+    const problems: string[] = [];
+    for (const [key, value] of Object.entries(all)) {
+      const ref = key.endsWith('.target') ? this.references.find((r) => `${r.name}.target` === key) : undefined;
+      if (!ref) {
+        values[key] = value;
+        continue;
+      }
+      try {
+        if (typeof value !== 'string') throw new Error('a target must be a filter string such as "(role=primary)"');
+        parseFilter(value);
+        targets[ref.name] = value;
+      } catch (error) {
+        problems.push(`$["${key}"]: ${(error as Error).message}`);
+      }
+    }
+    const result = await validateConfiguration(this.description.configSchema, values);
+    if (!result.ok) return { problems: [...problems, ...result.problems] };
+    return { problems, delivered: { values: result.values, raw: values, targets, present: true } };
+  }
+}
