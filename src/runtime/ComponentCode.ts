@@ -1,6 +1,7 @@
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import type { MaybePromise } from './MaybePromise.js';
 import { withTimeout } from './withTimeout.js';
 
 /**
@@ -14,7 +15,7 @@ export interface CodeHost {
   readonly activationTimeoutMs: number;
   readonly deactivationTimeoutMs: number;
   /** Runs a piece of component code, counted while it lasts. */
-  runComponentCode<T>(work: () => Promise<T>): Promise<T>;
+  runComponentCode<T>(work: () => MaybePromise<T>): MaybePromise<T>;
 }
 
 type Method = (...args: unknown[]) => unknown;
@@ -30,10 +31,17 @@ export class ComponentCode {
     private readonly description: ComponentDescription,
   ) {}
 
-  /** Waits for code that `start` sets going, within the timeout of `kind`. @throws what it throws, or the timeout */
-  invoke<T>(kind: CodeKind, start: () => Promise<T>): Promise<T> {
-    const ms = this.timeoutOf(kind);
-    return this.host.runComponentCode(() => withTimeout(start(), ms, () => this.timeoutError(kind, ms)));
+  /**
+   * Runs code that `start` sets going; what did not finish at once is waited for within the timeout of
+   * `kind`. @throws what it throws, or the timeout
+   */
+  invoke<T>(kind: CodeKind, start: () => MaybePromise<T>): MaybePromise<T> {
+    return this.host.runComponentCode(() => {
+      const result = start();
+      if (!(result instanceof Promise)) return result;
+      const ms = this.timeoutOf(kind);
+      return withTimeout(result, ms, () => this.timeoutError(kind, ms));
+    });
   }
 
   /**
@@ -43,7 +51,7 @@ export class ComponentCode {
   call(kind: CodeKind, object: object, method: string | undefined, args: () => unknown[]): Promise<unknown> | undefined {
     const fn = methodOf(object, method);
     if (!fn) return undefined;
-    return this.invoke(kind, () => Promise.resolve().then(() => fn.apply(object, args())));
+    return Promise.resolve(this.invoke(kind, () => Promise.resolve().then(() => fn.apply(object, args()))));
   }
 
   private timeoutOf(kind: CodeKind): number {

@@ -13,6 +13,7 @@ import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import { ConfigurationIntake, type DeliveredConfiguration } from './ConfigurationIntake.js';
 import type { ComponentBuilder } from './InstanceFactory.js';
 import { InstanceBinding, type BoundInstance } from './InstanceBinding.js';
+import { andThen, type MaybePromise } from './MaybePromise.js';
 import { findPath } from './findPath.js';
 import { REST_MS, ReactivationGuard } from './ReactivationGuard.js';
 import { ReferenceManager } from './ReferenceManager.js';
@@ -317,6 +318,12 @@ export class ComponentManager implements ComponentNode {
     return record === this.registration && record.isRegistered() && this.state === 'active' && this.instance !== undefined;
   }
 
+  serveAtOnce(record: ServiceRecord, user: ServiceUser): unknown {
+    if (!this.servesAtOnce(record)) throw new Error(`internal: ${this.name} cannot serve service ${record.id} at once`);
+    this.users.add(user);
+    return (this.instance as ComponentInstance).object;
+  }
+
   ungetService(record: ServiceRecord, user: ServiceUser): void {
     if (record !== this.registration || !this.users.remove(user)) return;
     if (this.users.size === 0 && !this.description.immediate) void this.requestReconcile();
@@ -475,7 +482,8 @@ export class ComponentManager implements ComponentNode {
 
   /** The live instance follows its references; true when that changed something. */
   private async followReferences(instance: ComponentInstance): Promise<boolean> {
-    const update = await this.binding.update(instance);
+    const pending = this.binding.update(instance);
+    const update = pending instanceof Promise ? await pending : pending;
     if (update.kind === 'rebuild') await this.deactivateInstance('reference-changed', true);
     else if (update.kind === 'unsatisfied') {
       this.blockedValue = update.blocked;
@@ -552,7 +560,8 @@ export class ComponentManager implements ComponentNode {
     const epoch = this.holder.epoch;
     const bindings: Bindings = new Map();
     for (const ref of this.references) {
-      const { bound, reason } = await this.holder.acquireFor(ref, ref.candidates(), epoch);
+      const acquiring = this.holder.acquireFor(ref, ref.candidates(), epoch);
+      const { bound, reason } = acquiring instanceof Promise ? await acquiring : acquiring;
       bindings.set(ref, bound);
       if (ref.mandatory && bound.length === 0) {
         this.holder.releaseAll(bindings);
@@ -568,20 +577,22 @@ export class ComponentManager implements ComponentNode {
     }
     this.activation = bindings;
     let created: object | undefined;
-    const build = async (): Promise<object> => {
-      const object = await this.builder.create();
-      created = object;
-      await this.binding.bindAll(object, bindings);
-      await methodOf(object, this.description.activate)?.call(object, this.context(bindings));
-      return object;
-    };
-    let work: Promise<object> | undefined;
+    // Constructor, bind methods, activate: each goes on at once when the one before did not wait.
+    const build = (): MaybePromise<object> =>
+      andThen(this.builder.create(), (object) => {
+        created = object;
+        return andThen(this.binding.bindAll(object, bindings), () =>
+          andThen(methodOf(object, this.description.activate)?.call(object, this.context(bindings)), () => object),
+        );
+      });
+    let work: MaybePromise<object> | undefined;
     let object: object;
     try {
-      object = await this.code.invoke('activate', () => (work = build()));
+      const built = this.code.invoke('activate', () => (work = build()));
+      object = built instanceof Promise ? await built : built;
     } catch (error) {
       this.activation = undefined;
-      if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT) && work) this.cleanUpLateActivation(work, bindings);
+      if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT) && work instanceof Promise) this.cleanUpLateActivation(work, bindings);
       else if (created) await this.binding.unbindAll(created, bindings);
       this.holder.releaseAll(bindings);
       this.recordFailure(error);

@@ -16,6 +16,8 @@ export interface ComponentNode extends ServiceProvider, ServiceUser {
   readonly logger: Logger;
   /** True when `getService(record)` would hand the instance over without waiting for anything. */
   servesAtOnce(record: ServiceRecord): boolean;
+  /** The instance, for `user`, when `servesAtOnce(record)`: counted as getService counts it. */
+  serveAtOnce(record: ServiceRecord, user: ServiceUser): unknown;
   /** True when this component lets go of `record` without its reconcile (see ComponentManager). */
   releasesOnItsOwn(record: ServiceRecord): boolean;
   /** The components whose services this one holds or could bind now. */

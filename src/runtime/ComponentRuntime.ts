@@ -11,6 +11,7 @@ import type { ComponentNode } from './ComponentNode.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
 import type { ComponentDirectory } from './explainComponent.js';
 import { InstanceFactory } from './InstanceFactory.js';
+import type { MaybePromise } from './MaybePromise.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
 import { WaitGraph } from './WaitGraph.js';
 
@@ -226,14 +227,26 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
     return this.componentCode > 0;
   }
 
-  /** Runs a piece of component code, counted while it lasts (bound it with its timeout: a hung one would count forever). */
-  async runComponentCode<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a piece of component code, counted while it lasts (bound it with its timeout: a hung one would
+   * count forever). Code that finished at once is done at once.
+   */
+  runComponentCode<T>(work: () => MaybePromise<T>): MaybePromise<T> {
     this.componentCode++;
+    let result: MaybePromise<T>;
     try {
-      return await work();
-    } finally {
+      result = work();
+    } catch (error) {
       this.componentCode--;
+      throw error;
     }
+    if (!(result instanceof Promise)) {
+      this.componentCode--;
+      return result;
+    }
+    return result.finally(() => {
+      this.componentCode--;
+    });
   }
 
   /**

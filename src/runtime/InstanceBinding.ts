@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ComponentCode } from './ComponentCode.js';
+import type { MaybePromise } from './MaybePromise.js';
 import type { ReferenceManager } from './ReferenceManager.js';
 import type { BoundService, Bindings, ServiceHolder } from './ServiceHolder.js';
 import { compareRecords, type ServiceRecord } from './ServiceRecord.js';
@@ -40,10 +41,15 @@ export class InstanceBinding {
     private readonly usesOwner: (record: ServiceRecord) => boolean,
   ) {}
 
-  /** Fills the fields of a new instance and calls its bind methods, in reference order. */
-  async bindAll(object: object, bindings: Bindings): Promise<void> {
+  /** Fills the fields of a new instance and calls its bind methods, in reference order (done at once without any). */
+  bindAll(object: object, bindings: Bindings): MaybePromise<void> {
     for (const ref of this.references) this.setField(object, ref, bindings.get(ref) ?? []);
+    if (this.references.some((ref) => ref.description.bind !== undefined)) return this.callBindMethods(object, bindings);
+  }
+
+  private async callBindMethods(object: object, bindings: Bindings): Promise<void> {
     for (const ref of this.references) {
+      if (ref.description.bind === undefined) continue;
       for (const bound of bindings.get(ref) ?? []) await this.callReferenceMethod(object, ref, 'bind', bound);
     }
   }
@@ -53,16 +59,33 @@ export class InstanceBinding {
     for (let r = this.references.length - 1; r >= 0; r--) {
       const ref = this.references[r] as ReferenceManager;
       const list = bindings.get(ref) ?? [];
-      for (let b = list.length - 1; b >= 0; b--) await this.callReferenceMethod(object, ref, 'unbind', list[b] as BoundService);
+      if (ref.description.unbind !== undefined) {
+        for (let b = list.length - 1; b >= 0; b--) await this.callReferenceMethod(object, ref, 'unbind', list[b] as BoundService);
+      }
       this.setField(object, ref, []);
     }
   }
 
-  /** Applies reference changes to the live instance. */
-  async update(instance: BoundInstance): Promise<BindingUpdate> {
+  /** Applies reference changes to the live instance (without a wait when there are none: the common case). */
+  update(instance: BoundInstance): BindingUpdate | Promise<BindingUpdate> {
+    let work = false;
     for (const ref of this.references) {
-      if (!ref.dynamic && this.needsNewInstance(ref, instance.bindings.get(ref) ?? [])) return REBUILD;
+      const bound = instance.bindings.get(ref) ?? [];
+      if (!ref.dynamic && this.needsNewInstance(ref, bound)) return REBUILD;
+      if ((ref.dynamic && this.mayRebind(ref, bound)) || bound.some((b) => b.properties !== b.record.properties)) work = true;
     }
+    return work ? this.apply(instance) : SAME;
+  }
+
+  /** True when a dynamic reference has something to rebind: a bound service it lost, or one it could add or prefer. */
+  private mayRebind(ref: ReferenceManager, bound: readonly BoundService[]): boolean {
+    if (bound.some((b) => !ref.isTracked(b.record))) return true;
+    const candidates = ref.candidates();
+    if (ref.multiple || bound.length === 0) return candidates.length > bound.length;
+    return ref.greedy && candidates[0] !== bound[0]?.record;
+  }
+
+  private async apply(instance: BoundInstance): Promise<BindingUpdate> {
     let result = SAME;
     for (const ref of this.references) {
       if (ref.dynamic) {

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { isComponentNode, type ComponentNode } from './ComponentNode.js';
+import type { MaybePromise } from './MaybePromise.js';
 import type { ReferenceManager } from './ReferenceManager.js';
 import type { ServiceProperties, ServiceRecord } from './ServiceRecord.js';
 import { CANCELLED, type WaitGraph, type WaitStrength } from './WaitGraph.js';
@@ -11,6 +12,12 @@ export interface BoundService {
   readonly service: unknown;
   /** The properties the instance last saw (bind or updated). */
   properties: ServiceProperties;
+}
+
+/** What an acquisition got, and why it got no more (the last refusal), if it did not. */
+export interface Acquisition {
+  readonly bound: BoundService[];
+  readonly reason?: string;
 }
 
 /** Services bound to an instance (or chosen for one), by reference. */
@@ -75,23 +82,46 @@ export class ServiceHolder {
     });
   }
 
-  /** Gets services for a reference from `candidates`, best first: one for a single reference, all for a multiple one. */
-  async acquireFor(ref: ReferenceManager, candidates: readonly ServiceRecord[], epoch: number, alreadyBound = 0): Promise<{ bound: BoundService[]; reason?: string }> {
-    const bound: BoundService[] = [];
-    let reason: string | undefined;
+  /**
+   * Gets services for a reference from `candidates`, best first: one for a single reference, all for a
+   * multiple one. Done at once when every provider serves at once; a promise from the first wait on.
+   */
+  acquireFor(ref: ReferenceManager, candidates: readonly ServiceRecord[], epoch: number, alreadyBound = 0): MaybePromise<Acquisition> {
+    const acquisition: { bound: BoundService[]; reason?: string } = { bound: [] };
     for (let i = 0; i < candidates.length; i++) {
+      const record = candidates[i] as ServiceRecord;
+      if (!ref.multiple && acquisition.bound.length > 0) break;
+      if (this.isUnavailable(ref, record)) continue;
+      const got = this.acquireAtOnce(record);
+      if (!got) return this.acquireFrom(ref, candidates, i, epoch, alreadyBound, acquisition);
+      acquisition.bound.push({ record, service: got.service, properties: record.properties });
+    }
+    return acquisition;
+  }
+
+  /** acquireFor, from candidate `start` on, waiting where it must. */
+  private async acquireFrom(
+    ref: ReferenceManager,
+    candidates: readonly ServiceRecord[],
+    start: number,
+    epoch: number,
+    alreadyBound: number,
+    acquisition: { bound: BoundService[]; reason?: string },
+  ): Promise<Acquisition> {
+    const { bound } = acquisition;
+    for (let i = start; i < candidates.length; i++) {
       const record = candidates[i] as ServiceRecord;
       if (!ref.multiple && bound.length > 0) break;
       if (this.isUnavailable(ref, record)) continue;
-      const got = await this.acquire(record, this.strengthFor(ref, candidates, i, bound.length + alreadyBound));
+      const got = this.acquireAtOnce(record) ?? (await this.acquire(record, this.strengthFor(ref, candidates, i, bound.length + alreadyBound)));
       if (got.ok) bound.push({ record, service: got.service, properties: record.properties });
       else {
-        reason = got.reason;
+        acquisition.reason = got.reason;
         // A record that went away is forgotten anyway; a failure under changed inputs may be stale.
         if (record.isRegistered() && this.epochValue === epoch) this.markUnavailable(ref, record);
       }
     }
-    return reason === undefined ? { bound } : { bound, reason };
+    return acquisition;
   }
 
   /**
@@ -107,6 +137,20 @@ export class ServiceHolder {
       if (other.isRegistered() && !this.isUnavailable(ref, other)) return 'fallback';
     }
     return 'mandatory';
+  }
+
+  /** From an active provider, the service without waiting (most acquisitions); undefined when it needs a wait. */
+  private acquireAtOnce(record: ServiceRecord): { ok: true; service: unknown } | undefined {
+    const provider = record.provider;
+    if (!isComponentNode(provider) || !provider.servesAtOnce(record)) return undefined;
+    const service = provider.serveAtOnce(record, this.owner);
+    this.hold(record);
+    return { ok: true, service };
+  }
+
+  private hold(record: ServiceRecord): void {
+    const held = (this.held ??= new Map<ServiceRecord, number>());
+    held.set(record, (held.get(record) ?? 0) + 1);
   }
 
   private async acquire(record: ServiceRecord, strength: WaitStrength): Promise<Acquired> {
@@ -144,8 +188,7 @@ export class ServiceHolder {
       provider.ungetService(record, this.owner);
       return { ok: false, reason: `service ${record.id} went away while activating` };
     }
-    const held = (this.held ??= new Map<ServiceRecord, number>());
-    held.set(record, (held.get(record) ?? 0) + 1);
+    this.hold(record);
     return { ok: true, service };
   }
 
