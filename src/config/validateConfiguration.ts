@@ -1,14 +1,20 @@
 import { jsonPath } from '../json/jsonPath.js';
 import type { ConfigurationValues } from './ConfigurationEntry.js';
-import type { StandardIssue, StandardSchemaV1 } from './StandardSchema.js';
+import type { StandardIssue, StandardResult, StandardSchemaV1 } from './StandardSchema.js';
 
 export type ValidationResult = { ok: true; values: ConfigurationValues } | { ok: false; problems: string[] };
 
-/** Runs a component's schema over configuration values; problems read `$.path: reason`. */
-export async function validateConfiguration(schema: StandardSchemaV1 | undefined, values: ConfigurationValues): Promise<ValidationResult> {
+/**
+ * Runs a component's schema over configuration values; problems read `$.path: reason`. The result is
+ * there at once unless the schema validates asynchronously (most do not).
+ */
+export function validateConfiguration(schema: StandardSchemaV1 | undefined, values: ConfigurationValues): ValidationResult | Promise<ValidationResult> {
   if (!schema) return { ok: true, values };
-  let result = schema['~standard'].validate(values);
-  if (result instanceof Promise) result = await result;
+  const result = schema['~standard'].validate(values);
+  return result instanceof Promise ? result.then(toValidation) : toValidation(result);
+}
+
+function toValidation(result: StandardResult<unknown>): ValidationResult {
   if (result.issues) return { ok: false, problems: result.issues.map(describeIssue) };
   const output = result.value;
   if (typeof output !== 'object' || output === null || Array.isArray(output)) {

@@ -435,7 +435,10 @@ export class ComponentManager implements ComponentNode {
 
   /** One move towards the goal; true when it changed something and the goal must be looked at again. */
   private async step(): Promise<boolean> {
-    if (this.configIntake.stale) await this.configIntake.read();
+    if (this.configIntake.stale) {
+      const read = this.configIntake.read();
+      if (read instanceof Promise) await read;
+    }
     const goal = this.goal();
     if (goal === 'active' || goal === 'satisfied') {
       if (!this.registration) this.registerServices();

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
-import type { ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
+import type { ConfigurationEntry, ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
 import { validateConfiguration } from '../config/validateConfiguration.js';
 import { deepEqual } from '../json/deepEqual.js';
 import { parseFilter } from './filter/parseFilter.js';
+import { andThen, type MaybePromise } from './MaybePromise.js';
 import type { ReferenceManager } from './ReferenceManager.js';
 
 /** The configuration delivered to a component: validated, placeholders substituted. */
@@ -81,32 +82,40 @@ export class ConfigurationIntake {
   }
 
   /**
-   * Reads the configuration and delivers it if it changed; true when it did. An invalid version is not
-   * delivered: the last good one stays (or, with none, there is none), and the problem is logged and kept.
+   * Reads the configuration and delivers it if it changed; true when it did (at once, unless the schema
+   * validates asynchronously). An invalid version is not delivered: the last good one stays (or, with
+   * none, there is none), and the problem is logged and kept.
    */
-  async read(): Promise<boolean> {
+  read(): MaybePromise<boolean> {
     this.dirty = false;
     const { configurationPid: pid, configurationPolicy: policy } = this.description;
     if (policy === 'ignore') return false;
     const entry = this.source.get(pid);
-    let next = this.deliveredValue;
-    let problem = entry?.problem;
     if (entry?.values) {
-      const checked = await this.check(entry.values);
-      if (checked.problems.length > 0) problem = `${entry.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`;
-      else next = checked.delivered;
-    } else if (problem === undefined) {
-      // No configuration: a required one is missing; an optional one runs on the schema's defaults.
-      next = undefined;
-      if (policy === 'optional') {
-        const defaults = await validateConfiguration(this.description.configSchema, NONE);
-        if (defaults.ok) next = { values: defaults.values, raw: NONE, targets: NONE, present: false };
-        else problem = `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`;
-      }
+      return andThen(this.check(entry.values), (checked) =>
+        checked.problems.length > 0
+          ? this.take(this.deliveredValue, `${entry.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`, entry)
+          : this.take(checked.delivered, entry.problem, entry),
+      );
     }
+    if (entry?.problem !== undefined) return this.take(this.deliveredValue, entry.problem, entry);
+    // No configuration: a required one is missing; an optional one runs on the schema's defaults.
+    if (policy !== 'optional') return this.take(undefined, undefined, entry);
+    return andThen(validateConfiguration(this.description.configSchema, NONE), (defaults) =>
+      defaults.ok
+        ? this.take({ values: defaults.values, raw: NONE, targets: NONE, present: false }, undefined, entry)
+        : this.take(undefined, `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`, entry),
+    );
+  }
+
+  /** Puts `next` in force if it differs from the one in force, and keeps `problem` (logged when it is new). */
+  private take(next: DeliveredConfiguration | undefined, problem: string | undefined, entry: ConfigurationEntry | undefined): boolean {
     if (problem !== undefined && problem !== this.problemValue && entry?.problem === undefined) {
       const kept = this.deliveredValue?.present ? 'keeping the last good one' : 'and there is no good one before it';
-      this.logger().error({ configPid: pid, file: entry?.file }, `configuration of ${this.description.name} not applied, ${kept}: ${problem} (fix it: the component picks the change up at once)`);
+      this.logger().error(
+        { configPid: this.description.configurationPid, file: entry?.file },
+        `configuration of ${this.description.name} not applied, ${kept}: ${problem} (fix it: the component picks the change up at once)`,
+      );
     }
     this.problemValue = problem;
     if (deepEqual(next, this.deliveredValue)) return false;
@@ -117,7 +126,7 @@ export class ConfigurationIntake {
   }
 
   /** What the component makes of `all` (the one check for reading a file and for refusing a write). */
-  async check(all: ConfigurationValues): Promise<CheckedConfiguration> {
+  check(all: ConfigurationValues): MaybePromise<CheckedConfiguration> {
     const values: Record<string, unknown> = {};
     const targets: Record<string, string> = {};
     const problems: string[] = [];
@@ -135,8 +144,8 @@ export class ConfigurationIntake {
         problems.push(`$["${key}"]: ${(error as Error).message}`);
       }
     }
-    const result = await validateConfiguration(this.description.configSchema, values);
-    if (!result.ok) return { problems: [...problems, ...result.problems] };
-    return { problems, delivered: { values: result.values, raw: values, targets, present: true } };
+    return andThen(validateConfiguration(this.description.configSchema, values), (result) =>
+      result.ok ? { problems, delivered: { values: result.values, raw: values, targets, present: true } } : { problems: [...problems, ...result.problems] },
+    );
   }
 }
