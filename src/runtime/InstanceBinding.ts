@@ -54,8 +54,13 @@ export class InstanceBinding {
     }
   }
 
-  /** Calls unbind methods in reverse order and empties the fields, so a dead instance holds no service. */
-  async unbindAll(object: object, bindings: Bindings): Promise<void> {
+  /** Calls unbind methods in reverse order and empties the fields, so a dead instance holds no service (at once without unbind methods). */
+  unbindAll(object: object, bindings: Bindings): MaybePromise<void> {
+    if (this.references.some((ref) => ref.description.unbind !== undefined)) return this.callUnbindMethods(object, bindings);
+    for (const ref of this.references) this.setField(object, ref, []);
+  }
+
+  private async callUnbindMethods(object: object, bindings: Bindings): Promise<void> {
     for (let r = this.references.length - 1; r >= 0; r--) {
       const ref = this.references[r] as ReferenceManager;
       const list = bindings.get(ref) ?? [];
