@@ -73,7 +73,8 @@ export class InstanceFactory {
         { cause: error },
       );
     }
-    return new Builder(this, description, valueOf, ids);
+    // The class, and whatever else (rare) in an array of its own: `push` leaves an array room for 16.
+    return new Builder(this, description, valueOf, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
   }
 
   /** @internal Builds an instance of the component (Builder.create). */
@@ -125,7 +126,9 @@ class Builder implements ComponentBuilder {
     private readonly factory: InstanceFactory,
     private readonly description: ComponentDescription,
     private readonly valueOf: Building['valueOf'],
-    private readonly ids: readonly BindingIdentifier[],
+    private readonly classId: BindingIdentifier,
+    /** Bindings of this component besides its class's. */
+    private readonly extraIds: readonly BindingIdentifier[] | undefined,
   ) {}
 
   create(): Promise<object> {
@@ -133,6 +136,6 @@ class Builder implements ComponentBuilder {
   }
 
   dispose(): void {
-    this.factory.unbind(this.ids);
+    this.factory.unbind([this.classId, ...(this.extraIds ?? [])]);
   }
 }
