@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import type { ServiceUser } from '../../src/runtime/ServiceRecord.js';
+import { ConfigAdmin } from '../../src/config/ConfigAdmin.js';
+import { serviceToken } from '../../src/component/ServiceToken.js';
+import type { ServiceProvider, ServiceUser } from '../../src/runtime/ServiceRecord.js';
+import { ServiceRegistry, type ServiceListener } from '../../src/runtime/ServiceRegistry.js';
+import { silentLogger } from '../helpers/logs.js';
 import { UseCounter } from '../../src/runtime/UseCounter.js';
 
 const user = (userName: string): ServiceUser => ({ userName });
@@ -39,5 +43,57 @@ describe('UseCounter', () => {
     expect(counter.remove(a)).toBe(true);
     expect(counter.size).toBe(0);
     expect(counter.remove(a)).toBe(false);
+  });
+});
+
+describe('listeners added or removed while an event is told', () => {
+  test('registry: a listener removed during an event still hears it, one added does not; both hear the next', () => {
+    const registry = new ServiceRegistry();
+    const T = serviceToken('test.internals.T');
+    const heard: string[] = [];
+    const provider: ServiceProvider = { componentName: undefined, getService: () => Promise.resolve(undefined), ungetService: () => undefined };
+    const late: ServiceListener = { serviceChanged: (e) => heard.push(`late ${e.type}`) };
+    const second: ServiceListener = { serviceChanged: (e) => heard.push(`second ${e.type}`) };
+    const first: ServiceListener = {
+      serviceChanged: (e) => {
+        heard.push(`first ${e.type}`);
+        registry.removeListener(T, second);
+        registry.addListener(T, late);
+      },
+    };
+    registry.addListener(T, first);
+    registry.addListener(T, second);
+    registry.addListener(T, second);
+    const record = registry.register([T], provider, {});
+    expect(heard).toEqual(['first registered', 'second registered']);
+    expect(registry.find(T)).toEqual([record]);
+    expect(record.properties.objectClass).toEqual(['test.internals.T']);
+    heard.length = 0;
+    registry.unregister(record);
+    expect(heard).toEqual(['first unregistering', 'late unregistering']);
+    expect(registry.find(T)).toEqual([]);
+  });
+
+  test('config admin: the same', () => {
+    const admin = new ConfigAdmin({ logger: silentLogger(), env: {} });
+    const heard: string[] = [];
+    const second = (): void => {
+      heard.push('second');
+    };
+    const late = (): void => {
+      heard.push('late');
+    };
+    let unsubscribeSecond = (): void => undefined;
+    admin.subscribe('p', () => {
+      heard.push('first');
+      unsubscribeSecond();
+      admin.subscribe('p', late);
+    });
+    unsubscribeSecond = admin.subscribe('p', second);
+    admin.set('p', { a: 1 });
+    expect(heard).toEqual(['first', 'second']);
+    heard.length = 0;
+    admin.set('p', { a: 2 });
+    expect(heard).toEqual(['first', 'late']);
   });
 });
