@@ -5,6 +5,7 @@ import type { ServiceProvider, ServiceUser } from '../../src/runtime/ServiceReco
 import { ServiceRegistry, type ServiceListener } from '../../src/runtime/ServiceRegistry.js';
 import { silentLogger } from '../helpers/logs.js';
 import { UseCounter } from '../../src/runtime/UseCounter.js';
+import { CANCELLED, WaitGraph } from '../../src/runtime/WaitGraph.js';
 
 const user = (userName: string): ServiceUser => ({ userName });
 
@@ -95,5 +96,22 @@ describe('listeners added or removed while an event is told', () => {
     heard.length = 0;
     admin.set('p', { a: 2 });
     expect(heard).toEqual(['first', 'late']);
+  });
+});
+
+describe('WaitGraph', () => {
+  test('waiting for oneself is a cycle; waiting for one who waits for nobody is not', async () => {
+    const graph = new WaitGraph<string>((s) => s);
+    const never = new Promise<number>(() => undefined);
+    expect(await graph.wait('A', 'A', 'breakable', never)).toBe(CANCELLED);
+    expect(await graph.wait('A', 'A', 'fallback', never)).toBe(CANCELLED);
+    expect(() => graph.wait('A', 'A', 'mandatory', never)).toThrow(/Circular activation: A → A/);
+    expect(await graph.wait('A', 'B', 'mandatory', Promise.resolve(7))).toBe(7);
+    await expect(graph.wait('A', 'B', 'mandatory', Promise.reject(new Error('no')))).rejects.toThrow('no');
+    expect(graph.waitingFor('A')).toEqual([]);
+    void graph.wait('A', 'B', 'mandatory', never);
+    void graph.wait('A', 'C', 'mandatory', never);
+    expect(graph.waitingFor('A')).toEqual(['B', 'C']);
+    expect(await graph.wait('B', 'A', 'breakable', never)).toBe(CANCELLED);
   });
 });
