@@ -99,6 +99,24 @@ describe('listeners added or removed while an event is told', () => {
   });
 });
 
+describe('ServiceRegistry properties', () => {
+  test('copied as a spread would: own enumerable keys in order, "__proto__" as a key, plus the standard ones, frozen', () => {
+    const registry = new ServiceRegistry();
+    const T = serviceToken('test.internals.props');
+    const provider: ServiceProvider = { componentName: undefined, getService: () => Promise.resolve(undefined), ungetService: () => undefined };
+    const S = Symbol('s');
+    const given = JSON.parse('{"b": 1, "__proto__": {"x": 1}, "2": "two", "a": [1]}') as Record<string | symbol, unknown>;
+    given[S] = 's';
+    Object.defineProperty(given, 'hidden', { value: 1, enumerable: false });
+    const { properties } = registry.register([T], provider, given);
+    const expected = { ...given, 'service.id': 1, objectClass: ['test.internals.props'] };
+    expect(Reflect.ownKeys(properties)).toEqual(Reflect.ownKeys(expected));
+    expect(properties).toEqual(expected);
+    expect(Object.getPrototypeOf(properties)).toBe(Object.prototype);
+    expect(Object.isFrozen(properties)).toBe(true);
+  });
+});
+
 describe('WaitGraph', () => {
   test('waiting for oneself is a cycle; waiting for one who waits for nobody is not', async () => {
     const graph = new WaitGraph<string>((s) => s);
