@@ -22,7 +22,10 @@ export interface ReferenceDescription {
   readonly field?: string;
   /** The constructor parameter the service is injected into. */
   readonly parameterIndex?: number;
-  /** The identifier inversify resolves this reference under, unique to it. */
+  /**
+   * The identifier inversify resolves this reference under: for a constructor parameter, the one of its
+   * index, shared by all components (the runtime knows which component it is building).
+   */
   readonly injectionId: symbol;
 }
 

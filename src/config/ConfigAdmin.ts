@@ -45,7 +45,8 @@ type Origin = 'outside' | 'component';
  */
 export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
-  private readonly listeners = new Map<string, Set<(entry: ConfigurationEntry | undefined) => void>>();
+  /** Copy on write: a change goes to the listeners there were when it came, without a copy per change. Mostly one per PID. */
+  private readonly listeners = new Map<string, readonly ((entry: ConfigurationEntry | undefined) => void)[]>();
   private persistence: ConfigPersistence | undefined;
   private check: ConfigurationCheck | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -89,13 +90,19 @@ export class ConfigAdmin implements ConfigurationSource {
   }
 
   subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
-    let set = this.listeners.get(pid);
-    if (!set) this.listeners.set(pid, (set = new Set()));
-    set.add(listener);
+    const list = this.listeners.get(pid);
+    if (!list) this.listeners.set(pid, [listener]);
+    else if (!list.includes(listener)) this.listeners.set(pid, [...list, listener]);
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(pid);
+      this.unsubscribe(pid, listener);
     };
+  }
+
+  private unsubscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): void {
+    const list = this.listeners.get(pid);
+    if (!list?.includes(listener)) return;
+    if (list.length === 1) this.listeners.delete(pid);
+    else this.listeners.set(pid, list.filter((l) => l !== listener));
   }
 
   /**
@@ -285,7 +292,7 @@ export class ConfigAdmin implements ConfigurationSource {
   private notify(pid: string): void {
     if (this.applyingOrigin === 'outside') this.origins?.outsideChange();
     const entry = this.get(pid);
-    for (const listener of [...(this.listeners.get(pid) ?? [])]) listener(entry);
+    for (const listener of this.listeners.get(pid) ?? []) listener(entry);
   }
 }
 

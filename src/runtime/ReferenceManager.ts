@@ -5,6 +5,14 @@ import { parseFilter } from './filter/parseFilter.js';
 import { compareRecords, type ServiceProvider, type ServiceRecord } from './ServiceRecord.js';
 import type { ServiceEvent, ServiceListener, ServiceRegistry } from './ServiceRegistry.js';
 
+/** The empty tracked set, shared. */
+const NONE = Object.freeze([]) as unknown as ServiceRecord[];
+
+/** A frozen copy of exactly its length (`filter` and friends leave spare capacity, kept as long as the array). */
+function frozen(list: ServiceRecord[]): ServiceRecord[] {
+  return list.length === 0 ? NONE : (Object.freeze(list.slice()) as ServiceRecord[]);
+}
+
 /**
  * Tracks the services one reference could bind: registered, of its token, matching its target.
  * It decides nothing; it tells its component that the set changed, and the component decides.
@@ -13,7 +21,11 @@ export class ReferenceManager implements ServiceListener {
   readonly mandatory: boolean;
   readonly multiple: boolean;
   private filter: Filter | undefined;
-  private readonly tracked = new Set<ServiceRecord>();
+  /**
+   * The tracked services, best first, frozen: `candidates()` hands out this very array, and a change
+   * replaces it. Few per reference, so an array costs less than a Set and is sorted once per change.
+   */
+  private tracked: ServiceRecord[] = NONE;
   private listening = false;
 
   constructor(
@@ -56,7 +68,7 @@ export class ReferenceManager implements ServiceListener {
     if (!this.listening) return;
     this.listening = false;
     this.registry.removeListener(this.description.service, this);
-    this.tracked.clear();
+    this.tracked = NONE;
   }
 
   /**
@@ -75,34 +87,34 @@ export class ReferenceManager implements ServiceListener {
 
   serviceChanged(event: ServiceEvent): void {
     const { record } = event;
-    const was = this.tracked.has(record);
+    const was = this.tracked.includes(record);
     const now = event.type !== 'unregistering' && record.isRegistered() && this.matches(record);
-    if (now) this.tracked.add(record);
-    else this.tracked.delete(record);
+    // A modified record may have a new ranking: re-sort even when it stays.
+    if (now) this.tracked = frozen((was ? [...this.tracked] : [...this.tracked, record]).sort(compareRecords));
+    else if (was) this.tracked = frozen(this.tracked.filter((r) => r !== record));
     if (was || now) this.onChange(this);
   }
 
   isSatisfied(): boolean {
-    return !this.mandatory || this.tracked.size > 0;
+    return !this.mandatory || this.tracked.length > 0;
   }
 
   isTracked(record: ServiceRecord): boolean {
-    return this.tracked.has(record);
+    return this.tracked.includes(record);
   }
 
-  /** Services this reference could bind, best first. */
+  /** Services this reference could bind, best first: a frozen array, the same one until the set changes. */
   candidates(): ServiceRecord[] {
-    return [...this.tracked].sort(compareRecords);
+    return this.tracked;
   }
 
   /** Registered services of the token that the target filter turns away (for diagnostics). */
   rejected(): ServiceRecord[] {
-    return this.registry.find(this.description.service).filter((r) => !this.tracked.has(r) && r.provider !== this.owner);
+    return this.registry.find(this.description.service).filter((r) => !this.tracked.includes(r) && r.provider !== this.owner);
   }
 
   private rescan(): void {
-    this.tracked.clear();
-    for (const record of this.registry.find(this.description.service, this.filter)) if (record.provider !== this.owner) this.tracked.add(record);
+    this.tracked = frozen(this.registry.find(this.description.service, this.filter).filter((r) => r.provider !== this.owner));
   }
 
   private matches(record: ServiceRecord): boolean {

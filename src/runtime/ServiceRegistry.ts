@@ -26,17 +26,19 @@ export interface ServiceListener {
  */
 export class ServiceRegistry {
   private nextId = 1;
-  private readonly byToken = new Map<ServiceToken, Set<ServiceRecord>>();
-  private readonly listeners = new Map<ServiceToken, Set<ServiceListener>>();
-  private readonly observers = new Set<(event: ServiceEvent) => void>();
+  /** Arrays, not Sets: most tokens have one service and a few listeners, and an array is a fraction of a Set's size. */
+  private readonly byToken = new Map<ServiceToken, ServiceRecord[]>();
+  /** Replaced, never changed in place (copy on write): an event goes to the listeners there were when it began, without a copy per event. */
+  private readonly listeners = new Map<ServiceToken, readonly ServiceListener[]>();
+  private observers: readonly ((event: ServiceEvent) => void)[] = [];
 
   register(tokens: readonly ServiceToken[], provider: ServiceProvider, properties: ServiceProperties): ServiceRecord {
     const id = this.nextId++;
     const record = new ServiceRecord(id, tokens, this.withStandardProperties(id, tokens, properties), provider);
     for (const token of tokens) {
-      let set = this.byToken.get(token);
-      if (!set) this.byToken.set(token, (set = new Set()));
-      set.add(record);
+      const list = this.byToken.get(token);
+      if (!list) this.byToken.set(token, [record]);
+      else if (!list.includes(record)) list.push(record);
     }
     this.emit({ type: 'registered', record });
     return record;
@@ -53,52 +55,91 @@ export class ServiceRegistry {
   unregister(record: ServiceRecord): void {
     if (!record.isRegistered()) return;
     record.status = 'unregistering';
-    for (const token of record.tokens) this.byToken.get(token)?.delete(record);
+    for (const token of record.tokens) {
+      const list = this.byToken.get(token);
+      const at = list?.indexOf(record) ?? -1;
+      if (at < 0) continue;
+      if (list?.length === 1) this.byToken.delete(token);
+      else list?.splice(at, 1);
+    }
     this.emit({ type: 'unregistering', record });
   }
 
   /** Registered services of `token` matching `filter`, best first (ranking, then age). */
   find(token: ServiceToken, filter?: Filter): ServiceRecord[] {
-    const set = this.byToken.get(token);
-    if (!set) return [];
-    const found = filter ? [...set].filter((r) => matchFilter(filter, r.properties)) : [...set];
+    const list = this.byToken.get(token);
+    if (!list) return [];
+    const found = filter ? list.filter((r) => matchFilter(filter, r.properties)) : list.slice();
     return found.sort(compareRecords);
   }
 
   /** Every registered service. */
   all(): ServiceRecord[] {
     const unique = new Set<ServiceRecord>();
-    for (const set of this.byToken.values()) for (const r of set) unique.add(r);
+    for (const list of this.byToken.values()) for (const r of list) unique.add(r);
     return [...unique].sort((a, b) => a.id - b.id);
   }
 
   addListener(token: ServiceToken, listener: ServiceListener): void {
-    let set = this.listeners.get(token);
-    if (!set) this.listeners.set(token, (set = new Set()));
-    set.add(listener);
+    const list = this.listeners.get(token);
+    if (!list) this.listeners.set(token, [listener]);
+    else if (!list.includes(listener)) this.listeners.set(token, [...list, listener]);
   }
 
   removeListener(token: ServiceToken, listener: ServiceListener): void {
-    const set = this.listeners.get(token);
-    set?.delete(listener);
-    if (set?.size === 0) this.listeners.delete(token);
+    const list = this.listeners.get(token);
+    if (!list?.includes(listener)) return;
+    if (list.length === 1) this.listeners.delete(token);
+    else this.listeners.set(token, list.filter((l) => l !== listener));
   }
 
   /** Sees every event, after the listeners (for the container's event stream). */
   observe(observer: (event: ServiceEvent) => void): () => void {
-    this.observers.add(observer);
-    return () => this.observers.delete(observer);
+    if (!this.observers.includes(observer)) this.observers = [...this.observers, observer];
+    return () => {
+      const had = this.observers.includes(observer);
+      this.observers = this.observers.filter((o) => o !== observer);
+      return had;
+    };
   }
 
   private emit(event: ServiceEvent): void {
     for (const token of event.record.tokens) {
-      const set = this.listeners.get(token);
-      if (set) for (const listener of [...set]) listener.serviceChanged(event);
+      const list = this.listeners.get(token);
+      if (list) for (const listener of list) listener.serviceChanged(event);
     }
-    for (const observer of [...this.observers]) observer(event);
+    for (const observer of this.observers) observer(event);
   }
 
   private withStandardProperties(id: number, tokens: readonly ServiceToken[], properties: ServiceProperties): ServiceProperties {
-    return Object.freeze({ ...properties, [SERVICE_ID]: id, [OBJECT_CLASS]: tokens.map(tokenName) });
+    const copy = copyOwn(properties);
+    copy[SERVICE_ID] = id;
+    copy[OBJECT_CLASS] = objectClassOf(tokens);
+    return Object.freeze(copy);
   }
+}
+
+/**
+ * `{ ...properties }`, built key by key: objects built alike then share one hidden class. (V8 gives the
+ * spread of an object from `Object.fromEntries` a hidden class of its own, over 200 bytes per service.)
+ */
+function copyOwn(properties: ServiceProperties): Record<string | symbol, unknown> {
+  const copy: Record<string | symbol, unknown> = {};
+  for (const key of Reflect.ownKeys(properties)) {
+    if (!Object.prototype.propertyIsEnumerable.call(properties, key)) continue;
+    const value = (properties as Record<string | symbol, unknown>)[key];
+    // Assigning "__proto__" would set the prototype; the spread defines an own property.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+    else copy[key] = value;
+  }
+  return copy;
+}
+
+/** The `objectClass` of each list of tokens, made once and shared (frozen) by every record and version of its properties. */
+const objectClasses = new WeakMap<readonly ServiceToken[], readonly string[]>();
+
+function objectClassOf(tokens: readonly ServiceToken[]): readonly string[] {
+  let names = objectClasses.get(tokens);
+  if (!names) objectClasses.set(tokens, (names = Object.freeze(tokens.map(tokenName))));
+  return names;
 }

@@ -14,14 +14,30 @@ export type WaitKind = 'acquire' | 'release';
  */
 export type WaitStrength = 'breakable' | 'fallback' | 'mandatory';
 
-interface Edge<N> {
-  readonly from: N;
-  readonly to: N;
-  readonly strength: WaitStrength;
-  readonly kind: WaitKind;
-  cancel(): void;
+/** One wait: settled by the promise waited for, or ended early by `cancel` or `abandon`. */
+class Edge<N> {
+  constructor(
+    readonly from: N,
+    readonly to: N,
+    readonly strength: WaitStrength,
+    readonly kind: WaitKind,
+    private readonly graph: WaitGraph<N>,
+    private readonly settle: (value: unknown) => void,
+  ) {}
+
+  cancel(): void {
+    this.end(CANCELLED);
+  }
+
   /** Ends the wait with nothing: what it waited for will not come. */
-  abandon(): void;
+  abandon(): void {
+    this.end(undefined);
+  }
+
+  end(value: unknown): void {
+    this.graph.remove(this);
+    this.settle(value);
+  }
 }
 
 /**
@@ -44,42 +60,32 @@ export class WaitGraph<N> {
   wait<T>(from: N, to: N, strength: WaitStrength, promise: Promise<T>, kind: WaitKind = 'acquire'): Promise<T | typeof CANCELLED | undefined> {
     // Break every path back, not just the first found: several consumers may wait on one provider. Choose
     // first, break after: a wait that ends up refused (or a cycle that is an error) breaks nothing.
-    const chosen = new Set<Edge<N>>();
-    for (let path = from === to ? [] : this.findPath(to, from, chosen); path; path = from === to ? undefined : this.findPath(to, from, chosen)) {
-      if (strength === 'breakable') return Promise.resolve(CANCELLED);
-      const weak = path.find((e) => e.strength === 'breakable') ?? (strength === 'mandatory' ? path.find((e) => e.strength === 'fallback') : undefined);
-      if (!weak && strength === 'fallback') return Promise.resolve(CANCELLED);
-      if (!weak) {
-        const names = [from, to, ...path.map((e) => e.to)].map(this.describe);
-        throw new LatticeError(
-          ErrorCode.REFERENCE_CYCLE,
-          `Circular activation: ${names.join(' → ')}. Every reference in this circle is mandatory; make one of them optional (cardinality 0..1 or 0..n) so that it can be bound late.`,
-          { cycle: names },
-        );
+    // No path back when `to` waits for nobody (the usual case): nothing to look for then. Waiting for
+    // oneself is a cycle of its own.
+    if (from === to || this.edges.has(to)) {
+      const chosen = new Set<Edge<N>>();
+      for (let path = from === to ? [] : this.findPath(to, from, chosen); path; path = from === to ? undefined : this.findPath(to, from, chosen)) {
+        if (strength === 'breakable') return Promise.resolve(CANCELLED);
+        const weak = path.find((e) => e.strength === 'breakable') ?? (strength === 'mandatory' ? path.find((e) => e.strength === 'fallback') : undefined);
+        if (!weak && strength === 'fallback') return Promise.resolve(CANCELLED);
+        if (!weak) {
+          const names = [from, to, ...path.map((e) => e.to)].map(this.describe);
+          throw new LatticeError(
+            ErrorCode.REFERENCE_CYCLE,
+            `Circular activation: ${names.join(' → ')}. Every reference in this circle is mandatory; make one of them optional (cardinality 0..1 or 0..n) so that it can be bound late.`,
+            { cycle: names },
+          );
+        }
+        chosen.add(weak);
       }
-      chosen.add(weak);
+      for (const edge of chosen) edge.cancel();
     }
-    for (const edge of chosen) edge.cancel();
     return new Promise<T | typeof CANCELLED | undefined>((resolve, reject) => {
-      const edge: Edge<N> = {
-        from,
-        to,
-        strength,
-        kind,
-        cancel: () => {
-          this.remove(edge);
-          resolve(CANCELLED);
-        },
-        abandon: () => {
-          this.remove(edge);
-          resolve(undefined);
-        },
-      };
+      const edge = new Edge<N>(from, to, strength, kind, this, resolve as (value: unknown) => void);
       this.add(edge);
       promise.then(
         (value) => {
-          this.remove(edge);
-          resolve(value);
+          edge.end(value);
         },
         (error: unknown) => {
           this.remove(edge);
@@ -123,24 +129,19 @@ export class WaitGraph<N> {
   }
 
   private add(edge: Edge<N>): void {
-    for (const [index, node] of [
-      [this.edges, edge.from],
-      [this.incoming, edge.to],
-    ] as const) {
-      let set = index.get(node);
-      if (!set) index.set(node, (set = new Set()));
-      set.add(edge);
-    }
+    const out = this.edges.get(edge.from);
+    if (out) out.add(edge);
+    else this.edges.set(edge.from, new Set([edge]));
+    const into = this.incoming.get(edge.to);
+    if (into) into.add(edge);
+    else this.incoming.set(edge.to, new Set([edge]));
   }
 
-  private remove(edge: Edge<N>): void {
-    for (const [index, node] of [
-      [this.edges, edge.from],
-      [this.incoming, edge.to],
-    ] as const) {
-      const set = index.get(node);
-      set?.delete(edge);
-      if (set?.size === 0) index.delete(node);
-    }
+  /** @internal Takes a wait out (Edge.end). */
+  remove(edge: Edge<N>): void {
+    const out = this.edges.get(edge.from);
+    if (out?.delete(edge) && out.size === 0) this.edges.delete(edge.from);
+    const into = this.incoming.get(edge.to);
+    if (into?.delete(edge) && into.size === 0) this.incoming.delete(edge.to);
   }
 }

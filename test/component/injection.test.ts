@@ -78,6 +78,46 @@ describe('instances are built by inversify', () => {
     await container.stop();
   });
 
+  test('constructor references of many components share inversify ids per parameter index, yet each gets its own services', async () => {
+    const Slow = Symbol('test.inject.Slow');
+    const A = serviceToken<{ id: string }>('test.inject.shared.A');
+    const B = serviceToken<{ id: string }>('test.inject.shared.B');
+    const built: Record<string, string[]> = {};
+    @Component({ name: 'first' })
+    class First {
+      constructor(@Reference({ service: A }) a: { id: string }, @Reference({ service: B }) b: { id: string }) {
+        built.first = [a.id, b.id];
+      }
+    }
+    @Component({ name: 'second' })
+    class Second {
+      // An argument from the parent that comes asynchronously, before the references.
+      constructor(@inject(Slow) slow: string, @Reference({ service: B }) b: { id: string }, @Reference({ service: A }) a: { id: string }) {
+        built.second = [slow, b.id, a.id];
+      }
+    }
+    const parent = new InversifyContainer();
+    parent.bind(Slow).toDynamicValue(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return 'slow';
+    });
+    const { container } = testContainer({ injector: parent });
+    container.register(First, Second);
+    container.registerService(A, { id: 'a' });
+    container.registerService(B, { id: 'b' });
+    await container.start();
+    expect(built).toEqual({ first: ['a', 'b'], second: ['slow', 'b', 'a'] });
+    // Registered again (its bindings removed and made anew), and restarted: built with its own services again.
+    await container.unregister('first');
+    delete built.first;
+    container.register(First);
+    await container.whenActive('first');
+    await container.restart('second');
+    await container.settled();
+    expect(built).toEqual({ first: ['a', 'b'], second: ['slow', 'b', 'a'] });
+    await container.stop();
+  });
+
   test('the activate context locates bound services and hides nothing but private properties from the service', async () => {
     const located: unknown[] = [];
     @Component({ name: 'locator', service: serviceToken('test.inject.Locator'), immediate: true, properties: { visible: 1, '.secret': 'x' } })

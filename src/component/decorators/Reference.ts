@@ -97,8 +97,24 @@ function describeReference(
     ...(options.unbind !== undefined && { unbind: options.unbind }),
     ...(options.updated !== undefined && { updated: options.updated }),
     ...injection,
-    injectionId: Symbol(`lattice.reference:${where}`),
+    injectionId: 'parameterIndex' in injection ? parameterInjectionId(injection.parameterIndex) : FIELD_INJECTION_ID,
   };
+}
+
+// Global symbols, one per parameter index, shared by every component (and every copy of this package):
+// the instance factory answers each for the component it is building, with one inversify binding.
+const PARAMETER_PREFIX = 'lattice.parameter:';
+/** Fields are set by the runtime, not inversify: one id, never bound, for all of them. */
+const FIELD_INJECTION_ID = Symbol.for('lattice.field');
+
+/** The id inversify injects constructor parameter `index` of a component under. */
+export function parameterInjectionId(index: number): symbol {
+  return Symbol.for(PARAMETER_PREFIX + String(index));
+}
+
+/** True for an id made by `parameterInjectionId`: bound once for all components, not per reference. */
+export function isSharedInjectionId(id: symbol): boolean {
+  return Symbol.keyFor(id)?.startsWith(PARAMETER_PREFIX) ?? false;
 }
 
 function fail(where: string, problem: string): never {
