@@ -5,10 +5,12 @@ import { isSharedInjectionId } from '../component/decorators/Reference.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import type { MaybePromise } from './MaybePromise.js';
 
 /** Builds one component's instances; `dispose` removes its bindings. */
 export interface ComponentBuilder {
-  create(): Promise<object>;
+  /** A new instance: at once when the class needs nothing but its references (see buildsAtOnce). */
+  create(): MaybePromise<object>;
   dispose(): void;
 }
 
@@ -47,6 +49,7 @@ export class InstanceFactory {
   add(description: ComponentDescription, valueOf: (reference: ReferenceDescription) => unknown): ComponentBuilder {
     const implementation = description.implementation as Newable<object>;
     const ids: BindingIdentifier[] = [];
+    const byToken = this.referencesInjectedByToken(description, implementation);
     try {
       ids.push(this.container.bind(implementation).toSelf().getIdentifier());
       for (const ref of description.references) {
@@ -60,7 +63,7 @@ export class InstanceFactory {
           this.sharedIds.add(id);
         }
       }
-      for (const ref of this.referencesInjectedByToken(description, implementation)) {
+      for (const ref of byToken) {
         ids.push(this.container.bind(ref.service).toDynamicValue(() => valueOf(ref)).whenParentIs(implementation).getIdentifier());
       }
     } catch (error) {
@@ -74,18 +77,37 @@ export class InstanceFactory {
       );
     }
     // The class, and whatever else (rare) in an array of its own: `push` leaves an array room for 16.
-    return new Builder(this, description, valueOf, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
+    const atOnce = this.buildsAtOnce(description, implementation, byToken);
+    return new Builder(this, description, valueOf, atOnce, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
   }
 
   /** @internal Builds an instance of the component (Builder.create). */
-  build(description: ComponentDescription, valueOf: Building['valueOf']): Promise<object> {
+  build(description: ComponentDescription, valueOf: Building['valueOf'], atOnce: boolean): MaybePromise<object> {
     const outer = this.building;
     this.building = { description, valueOf };
+    const implementation = description.implementation as Newable<object>;
     try {
-      return this.container.getAsync(description.implementation as Newable<object>);
+      return atOnce ? this.container.get(implementation) : this.container.getAsync(implementation);
     } finally {
       this.building = outer;
     }
+  }
+
+  /**
+   * True when inversify can build the class without a wait, so `get` rather than `getAsync`: it injects
+   * nothing but its references (whose values are there at once) and has no @postConstruct (which may
+   * return a promise). A class that injects anything else, from the user's container say, is built with
+   * `getAsync`, which waits for whatever is asynchronous.
+   */
+  private buildsAtOnce(description: ComponentDescription, implementation: Newable<object>, byToken: readonly ReferenceDescription[]): boolean {
+    const metadata = getClassMetadata(implementation);
+    if (metadata.lifecycle.postConstructMethodNames.size > 0) return false;
+    const references = new Set<unknown>(byToken.map((ref) => ref.service));
+    for (const ref of description.references) if (ref.parameterIndex !== undefined) references.add(ref.injectionId);
+    for (const element of [...metadata.constructorArguments, ...metadata.properties.values()]) {
+      if (!('value' in element) || !references.has(element.value)) return false;
+    }
+    return true;
   }
 
   /** @internal Removes bindings (Builder.dispose). */
@@ -126,13 +148,14 @@ class Builder implements ComponentBuilder {
     private readonly factory: InstanceFactory,
     private readonly description: ComponentDescription,
     private readonly valueOf: Building['valueOf'],
+    private readonly atOnce: boolean,
     private readonly classId: BindingIdentifier,
     /** Bindings of this component besides its class's. */
     private readonly extraIds: readonly BindingIdentifier[] | undefined,
   ) {}
 
-  create(): Promise<object> {
-    return this.factory.build(this.description, this.valueOf);
+  create(): MaybePromise<object> {
+    return this.factory.build(this.description, this.valueOf, this.atOnce);
   }
 
   dispose(): void {
