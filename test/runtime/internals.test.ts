@@ -96,6 +96,11 @@ describe('listeners added or removed while an event is told', () => {
     heard.length = 0;
     admin.set('p', { a: 2 });
     expect(heard).toEqual(['first', 'late']);
+    heard.length = 0;
+    admin.unsubscribe('p', late);
+    admin.unsubscribe('p', late);
+    admin.set('p', { a: 3 });
+    expect(heard).toEqual(['first']);
   });
 });
 
