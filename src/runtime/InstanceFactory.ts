@@ -49,8 +49,11 @@ export class InstanceFactory {
   add(description: ComponentDescription, valueOf: (reference: ReferenceDescription) => unknown): ComponentBuilder {
     const implementation = description.implementation as Newable<object>;
     const ids: BindingIdentifier[] = [];
-    const byToken = this.referencesInjectedByToken(description, implementation);
+    let atOnce: boolean;
     try {
+      // inversify checks the class's metadata here too (a constructor parameter it cannot fill, say).
+      const byToken = this.referencesInjectedByToken(description, implementation);
+      atOnce = this.buildsAtOnce(description, implementation, byToken);
       ids.push(this.container.bind(implementation).toSelf().getIdentifier());
       for (const ref of description.references) {
         if (ref.parameterIndex === undefined) continue;
@@ -77,7 +80,6 @@ export class InstanceFactory {
       );
     }
     // The class, and whatever else (rare) in an array of its own: `push` leaves an array room for 16.
-    const atOnce = this.buildsAtOnce(description, implementation, byToken);
     return new Builder(this, description, valueOf, atOnce, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
   }
 
