@@ -17,7 +17,7 @@ import { andThen, type MaybePromise } from './MaybePromise.js';
 import { findPath } from './findPath.js';
 import { REST_MS, ReactivationGuard } from './ReactivationGuard.js';
 import { ReferenceManager } from './ReferenceManager.js';
-import { ServiceHolder, type Bindings } from './ServiceHolder.js';
+import { ServiceHolder, type Acquisition, type Bindings } from './ServiceHolder.js';
 import { COMPONENT_ID, COMPONENT_NAME, type ServiceProperties, type ServiceRecord, type ServiceUser } from './ServiceRecord.js';
 import { UseCounter } from './UseCounter.js';
 
@@ -46,6 +46,7 @@ const MAX_ROUNDS = 1000;
 /** Deactivations after which the component comes back as soon as it can: the ones a loop repeats. */
 const RETURNING: ReadonlySet<DeactivationReason> = new Set(['reference-changed', 'reference-unsatisfied', 'configuration-changed', 'configuration-deleted']);
 let nextComponentId = 1;
+const moved = (): true => true;
 
 /**
  * Owns one component: where it should be (its goal), its state and its service registration; the
@@ -421,10 +422,16 @@ export class ComponentManager implements ComponentNode {
 
   private async reconcile(): Promise<void> {
     try {
+      let waited = true;
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const turn = this.host.pace();
+        // A step that did not wait is followed at once, without pacing: a component whose providers are
+        // active goes from registered to active in one go (at most a few steps do not wait: activating
+        // does, without a wait; deactivating and rebinding do wait), so its consumers find it active.
+        const turn = waited ? this.host.pace() : undefined;
         if (turn) await turn;
-        if (!(await this.step())) return;
+        const moving = this.step();
+        waited = moving instanceof Promise;
+        if (!(waited ? await moving : moving)) return;
       }
       this.logger.error(`component ${this.name} did not settle after ${MAX_ROUNDS} rounds; its providers keep changing`);
     } catch (error) {
@@ -434,65 +441,60 @@ export class ComponentManager implements ComponentNode {
   }
 
   /** One move towards the goal; true when it changed something and the goal must be looked at again. */
-  private async step(): Promise<boolean> {
+  private step(): MaybePromise<boolean> {
     if (this.configIntake.stale) {
       const read = this.configIntake.read();
-      if (read instanceof Promise) await read;
+      if (read instanceof Promise) return read.then(() => this.move());
     }
+    return this.move();
+  }
+
+  private move(): MaybePromise<boolean> {
     const goal = this.goal();
     if (goal === 'active' || goal === 'satisfied') {
       if (!this.registration) this.registerServices();
       if (goal === 'satisfied') {
-        if (this.instance) {
-          await this.deactivateInstance('unused', false);
-          return true;
-        }
+        if (this.instance) return this.deactivateInstance('unused', false).then(moved);
         this.refreshServiceProperties();
         this.setState('satisfied');
         return false;
       }
-      if (!this.instance) {
-        await this.activate();
-        return true;
-      }
+      const instance = this.instance;
+      if (!instance) return andThen(this.activate(), moved);
       if (this.restartRequested) {
         this.restartRequested = false;
-        await this.deactivateInstance('restart', true);
-        return true;
+        return this.deactivateInstance('restart', true).then(moved);
       }
-      if (await this.followReferences(this.instance)) return true;
-      if (this.instance.configVersion !== this.configIntake.version) {
-        if (this.description.modified === undefined) await this.deactivateInstance('configuration-changed', true);
-        else await this.callModified(this.instance);
-        return true;
-      }
-      this.refreshServiceProperties();
-      this.setState('active');
-      return false;
+      return andThen(this.followReferences(instance), (changed) => changed || this.keepActive(instance));
     }
-    if (this.instance) {
-      await this.deactivateInstance(this.reasonFor(goal), true);
-      return true;
-    }
-    if (this.registration) {
-      await this.unregisterServices();
-      return true;
-    }
+    if (this.instance) return this.deactivateInstance(this.reasonFor(goal), true).then(moved);
+    if (this.registration) return this.unregisterServices().then(moved);
     this.restartRequested = false;
     this.setState(goal);
     return false;
   }
 
-  /** The live instance follows its references; true when that changed something. */
-  private async followReferences(instance: ComponentInstance): Promise<boolean> {
-    const pending = this.binding.update(instance);
-    const update = pending instanceof Promise ? await pending : pending;
-    if (update.kind === 'rebuild') await this.deactivateInstance('reference-changed', true);
-    else if (update.kind === 'unsatisfied') {
-      this.blockedValue = update.blocked;
-      await this.deactivateInstance('reference-unsatisfied', true);
+  /** The live instance, its references followed, takes a new configuration, or is active as it is. */
+  private keepActive(instance: ComponentInstance): MaybePromise<boolean> {
+    if (instance.configVersion !== this.configIntake.version) {
+      if (this.description.modified === undefined) return this.deactivateInstance('configuration-changed', true).then(moved);
+      return this.callModified(instance).then(moved);
     }
-    return update.kind !== 'same';
+    this.refreshServiceProperties();
+    this.setState('active');
+    return false;
+  }
+
+  /** The live instance follows its references; true when that changed something. */
+  private followReferences(instance: ComponentInstance): MaybePromise<boolean> {
+    return andThen(this.binding.update(instance), (update) => {
+      if (update.kind === 'rebuild') return this.deactivateInstance('reference-changed', true).then(moved);
+      if (update.kind === 'unsatisfied') {
+        this.blockedValue = update.blocked;
+        return this.deactivateInstance('reference-unsatisfied', true).then(moved);
+      }
+      return update.kind === 'changed';
+    });
   }
 
   private reasonFor(goal: Goal): DeactivationReason {
@@ -557,54 +559,83 @@ export class ComponentManager implements ComponentNode {
 
   // ---- activation ----
 
-  private async activate(): Promise<void> {
+  private activate(): MaybePromise<void> {
     this.setState('activating');
     const started = performance.now();
-    const epoch = this.holder.epoch;
     const bindings: Bindings = new Map();
-    for (const ref of this.references) {
+    return andThen(this.acquireAll(bindings, this.holder.epoch, 0), (got) => (got ? this.buildInstance(bindings, started) : undefined));
+  }
+
+  /** Services for the references from `index` on; false (all released) when a mandatory one got none. */
+  private acquireAll(bindings: Bindings, epoch: number, index: number): MaybePromise<boolean> {
+    for (let i = index; i < this.references.length; i++) {
+      const ref = this.references[i] as ReferenceManager;
       const acquiring = this.holder.acquireFor(ref, ref.candidates(), epoch);
-      const { bound, reason } = acquiring instanceof Promise ? await acquiring : acquiring;
-      bindings.set(ref, bound);
-      if (ref.mandatory && bound.length === 0) {
-        this.holder.releaseAll(bindings);
-        // Inputs that changed meanwhile deserve another try (the loop comes back); otherwise wait for a change.
-        if (this.holder.epoch === epoch) {
-          this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
-          this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
-        }
-        // Attempts that keep failing as the components around keep changing are a loop too.
-        this.noteReactivation(`activation-blocked (${ref.name})`);
-        return;
-      }
+      if (acquiring instanceof Promise) return acquiring.then((got) => this.took(ref, got, bindings, epoch) && this.acquireAll(bindings, epoch, i + 1));
+      if (!this.took(ref, acquiring, bindings, epoch)) return false;
     }
+    return true;
+  }
+
+  /** Keeps what a reference got; false (all released) when it is mandatory and got nothing. */
+  private took(ref: ReferenceManager, { bound, reason }: Acquisition, bindings: Bindings, epoch: number): boolean {
+    bindings.set(ref, bound);
+    if (!ref.mandatory || bound.length > 0) return true;
+    this.holder.releaseAll(bindings);
+    // Inputs that changed meanwhile deserve another try (the loop comes back); otherwise wait for a change.
+    if (this.holder.epoch === epoch) {
+      this.blockedValue = `reference "${ref.name}": ${reason ?? 'no service could be had'}`;
+      this.logger.warn(`cannot activate ${this.name}: ${this.blockedValue}`);
+    }
+    // Attempts that keep failing as the components around keep changing are a loop too.
+    this.noteReactivation(`activation-blocked (${ref.name})`);
+    return false;
+  }
+
+  /** Constructor, bind methods, activate: each goes on at once when the one before did not wait. */
+  private buildInstance(bindings: Bindings, started: number): MaybePromise<void> {
     this.activation = bindings;
-    let created: object | undefined;
-    // Constructor, bind methods, activate: each goes on at once when the one before did not wait.
+    const progress: { created?: object; work?: MaybePromise<object> } = {};
     const build = (): MaybePromise<object> =>
       andThen(this.builder.create(), (object) => {
-        created = object;
+        progress.created = object;
         return andThen(this.binding.bindAll(object, bindings), () =>
           andThen(methodOf(object, this.description.activate)?.call(object, this.context(bindings)), () => object),
         );
       });
-    let work: MaybePromise<object> | undefined;
-    let object: object;
+    let built: MaybePromise<object>;
     try {
-      const built = this.code.invoke('activate', () => (work = build()));
-      object = built instanceof Promise ? await built : built;
+      built = this.code.invoke('activate', () => (progress.work = build()));
     } catch (error) {
-      this.activation = undefined;
-      if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT) && work instanceof Promise) this.cleanUpLateActivation(work, bindings);
-      else if (created) await this.binding.unbindAll(created, bindings);
-      this.holder.releaseAll(bindings);
-      this.recordFailure(error);
-      this.noteReactivation('activation-failed');
-      return;
+      return this.activationFailed(error, bindings, progress);
     }
+    if (built instanceof Promise) {
+      return built.then(
+        (object) => {
+          this.activated(object, bindings, started);
+        },
+        (error: unknown) => this.activationFailed(error, bindings, progress),
+      );
+    }
+    this.activated(built, bindings, started);
+  }
+
+  private activated(object: object, bindings: Bindings, started: number): void {
     this.activation = undefined;
     this.failureValue = undefined;
     this.instance = { object, bindings, activatedAt: new Date(), activationMs: performance.now() - started, configVersion: this.configIntake.version };
+  }
+
+  private activationFailed(error: unknown, bindings: Bindings, progress: { created?: object; work?: MaybePromise<object> }): MaybePromise<void> {
+    this.activation = undefined;
+    let unbound: MaybePromise<void> = undefined;
+    if (LatticeError.is(error, ErrorCode.ACTIVATION_TIMEOUT) && progress.work instanceof Promise) this.cleanUpLateActivation(progress.work, bindings);
+    else if (progress.created) unbound = this.binding.unbindAll(progress.created, bindings);
+    return andThen(unbound, () => {
+      this.holder.releaseAll(bindings);
+      this.recordFailure(error);
+      this.noteReactivation('activation-failed');
+    });
   }
 
   /** An activate that timed out may still finish: then deactivate that orphan so it can let go of what it opened. */
