@@ -62,6 +62,8 @@ export class ComponentManager implements ComponentNode {
   readonly [COMPONENT_NODE] = true as const;
   readonly id = nextComponentId++;
   readonly references: readonly ReferenceManager[];
+  /** Some reference is dynamic (only those let go of a service on the spot; see releasesOnItsOwn). */
+  private readonly hasDynamicReference: boolean;
   /** The component's child logger, made when first used: most components of a big graph never log. */
   private loggerValue: Logger | undefined;
   private readonly builder: ComponentBuilder;
@@ -111,6 +113,7 @@ export class ComponentManager implements ComponentNode {
       this.referenceChanged();
     };
     this.references = description.references.map((d) => new ReferenceManager(d, host.registry, changed, this));
+    this.hasDynamicReference = this.references.some((r) => r.dynamic);
     const logger = (): Logger => this.logger;
     this.configIntake = new ConfigurationIntake(description, this.references, host.config, logger);
     this.holder = new ServiceHolder(this, host.waits, () => {
@@ -359,7 +362,7 @@ export class ComponentManager implements ComponentNode {
    */
   releasesOnItsOwn(record: ServiceRecord): boolean {
     if (this.binding.isUnbinding(record)) return true;
-    if (!this.awaitingConsumers || !this.instance) return false;
+    if (!this.awaitingConsumers || !this.instance || !this.hasDynamicReference) return false;
     let held = false;
     for (const [ref, list] of this.instance.bindings) {
       if (!list.some((b) => b.record === record)) continue;
@@ -711,7 +714,7 @@ export class ComponentManager implements ComponentNode {
       try {
         // About to wait for our consumers: first let go of leaving services we hold dynamically, whose
         // providers may be those very consumers, waiting for that (see releasesOnItsOwn).
-        if (this.users.size > 0) {
+        if (this.users.size > 0 && this.hasDynamicReference) {
           const leaving = [...instance.bindings].flatMap(([ref, list]) => (ref.dynamic ? list.filter((b) => !b.record.isRegistered()) : []));
           await Promise.all([...new Set(leaving.map((b) => b.record))].map((record) => this.binding.unbindGone(instance, record)));
         }

@@ -194,3 +194,40 @@ describe('activation', () => {
     expect(container.components().every((c) => c.lastDeactivationReason === 'container-stopped')).toBe(true);
   });
 });
+
+describe('activation without waits', () => {
+  /** A chain of `size` classes, each taking the one before through its constructor, as plain JavaScript writes it. */
+  function chain(size: number): (new (...args: never[]) => object)[] {
+    const classes: (new (...args: never[]) => object)[] = [];
+    for (let i = 0; i < size; i++) {
+      const token = serviceToken(`test.activation.chain.${i}`);
+      // A rest parameter: the first link's constructor has no parameter for inversify to fill.
+      const Link = class {
+        readonly previous: object[];
+        constructor(...previous: object[]) {
+          this.previous = previous;
+        }
+      };
+      Object.defineProperty(Link, 'name', { value: `Link${i}` });
+      if (i > 0) Reference({ service: serviceToken(`test.activation.chain.${i - 1}`) })(Link, undefined, 0);
+      Component({ name: `link-${i}`, service: token, immediate: true })(Link);
+      classes.push(Link);
+    }
+    return classes;
+  }
+
+  test('a component whose providers are active goes from activating to active before the next one starts, past the pace of 256 steps', async () => {
+    // Without the constructor built at once (inversify get) and the steps that did not wait followed at
+    // once, each link would wait for the one before it, and the transitions would interleave.
+    const { container, transitions } = testContainer();
+    container.register(...(chain(600) as Parameters<typeof container.register>));
+    await container.start();
+    const seen = transitions();
+    expect(seen).toHaveLength(1200);
+    seen.forEach((transition, i) => {
+      const link = Math.floor(i / 2);
+      expect(transition).toBe(`link-${link}:${i % 2 === 0 ? 'activating' : 'active'}`);
+    });
+    await container.stop();
+  });
+});
