@@ -32,7 +32,8 @@ type Acquired = { ok: true; service: unknown } | { ok: false; reason: string };
  * components of a big graph never need most of them.
  */
 export class ServiceHolder {
-  private held: Map<ServiceRecord, number> | undefined;
+  /** The services held, once per hold (a component holds a few: an array costs less than a Map). */
+  private held: ServiceRecord[] | undefined;
   private releaseWaiters: Map<ServiceRecord, (() => void)[]> | undefined;
   /** Services that could not be had at the last attempt, by reference; not retried until an input changes. */
   private unavailable: Map<ReferenceManager, Set<ServiceRecord>> | undefined;
@@ -64,11 +65,11 @@ export class ServiceHolder {
   }
 
   heldRecords(): Iterable<ServiceRecord> {
-    return this.held?.keys() ?? [];
+    return new Set(this.held);
   }
 
   holds(record: ServiceRecord): boolean {
-    return this.held?.has(record) ?? false;
+    return this.held?.includes(record) ?? false;
   }
 
   /** Resolves once `record` is no longer held (the owner decides how it lets go). */
@@ -149,8 +150,7 @@ export class ServiceHolder {
   }
 
   private hold(record: ServiceRecord): void {
-    const held = (this.held ??= new Map<ServiceRecord, number>());
-    held.set(record, (held.get(record) ?? 0) + 1);
+    (this.held ??= []).push(record);
   }
 
   private async acquire(record: ServiceRecord, strength: WaitStrength): Promise<Acquired> {
@@ -207,12 +207,10 @@ export class ServiceHolder {
   release(bound: BoundService): void {
     const { record } = bound;
     record.provider.ungetService(record, this.owner);
-    const count = (this.held?.get(record) ?? 1) - 1;
-    if (count > 0) {
-      this.held?.set(record, count);
-      return;
-    }
-    this.held?.delete(record);
+    const held = this.held ?? [];
+    const index = held.indexOf(record);
+    if (index >= 0) held.splice(index, 1);
+    if (held.includes(record)) return;
     const waiters = this.releaseWaiters?.get(record);
     if (!waiters) return;
     this.releaseWaiters?.delete(record);

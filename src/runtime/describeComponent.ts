@@ -40,7 +40,7 @@ export function describeComponent(manager: ComponentManager, directory: Componen
     ...(failure && {
       failure: { code: failure.code, message: failure.message, ...(failure.stack !== undefined && { stack: failure.stack }), at: failure.at.toISOString() },
     }),
-    ...(instance && { activatedAt: instance.activatedAt.toISOString(), activationMs: Math.round(instance.activationMs * 100) / 100 }),
+    ...(instance && { activatedAt: new Date(instance.activatedAt).toISOString(), activationMs: Math.round(instance.activationMs * 100) / 100 }),
     ...(manager.lastDeactivationReason && { lastDeactivationReason: manager.lastDeactivationReason }),
     why: explainComponent(manager, directory),
   };

@@ -220,7 +220,7 @@ describe('activation without waits', () => {
     // Without the constructor built at once (inversify get) and the steps that did not wait followed at
     // once, each link would wait for the one before it, and the transitions would interleave.
     const { container, transitions } = testContainer();
-    container.register(...(chain(600) as Parameters<typeof container.register>));
+    container.register(...(chain(600) as unknown as Parameters<typeof container.register>));
     await container.start();
     const seen = transitions();
     expect(seen).toHaveLength(1200);
