@@ -98,8 +98,7 @@ export class ConfigAdmin implements ConfigurationSource {
     };
   }
 
-  /** Undoes `subscribe(pid, listener)`: for callers that would rather not keep the function it returns. */
-  unsubscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): void {
+  private unsubscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): void {
     const list = this.listeners.get(pid);
     if (!list?.includes(listener)) return;
     if (list.length === 1) this.listeners.delete(pid);

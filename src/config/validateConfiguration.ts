@@ -15,7 +15,10 @@ export function validateConfiguration(schema: StandardSchemaV1 | undefined, valu
 }
 
 function toValidation(result: StandardResult<unknown>): ValidationResult {
-  if (result.issues) return { ok: false, problems: result.issues.map(describeIssue) };
+  if (result.issues) {
+    // A refusal that names nothing is still a refusal.
+    return { ok: false, problems: result.issues.length > 0 ? result.issues.map(describeIssue) : ['$: the schema refused the values without saying why'] };
+  }
   const output = result.value;
   if (typeof output !== 'object' || output === null || Array.isArray(output)) {
     return { ok: false, problems: ['$: the schema must produce an object'] };

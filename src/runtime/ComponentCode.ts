@@ -70,7 +70,8 @@ export class ComponentCode {
       );
     }
     // What the caller does next (gives up on it, or keeps the instance) is its to say.
-    return new Error(`did not finish within ${ms} ms${kind === 'modified' || kind === 'checkConfiguration' ? '' : '; going on without it'}`);
+    if (kind === 'modified' || kind === 'checkConfiguration') return new Error(`did not finish within ${ms} ms`);
+    return new Error(`${kind === 'deactivate' ? 'deactivate() ' : ''}did not finish within ${ms} ms; going on without it`);
   }
 }
 

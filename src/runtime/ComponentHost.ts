@@ -29,7 +29,8 @@ export interface ComponentHost extends CodeHost {
   /** Counts changes that came from outside the components (the guard starts afresh on each). */
   readonly outsideChangeCount: number;
   /**
-   * Called before every reconcile step: after a run of steps, a promise that resolves on the next turn of
+   * Called before a reconcile's first step and before each step that follows one that waited: after a
+   * run of steps, a promise that resolves on the next turn of
    * the event loop (so timers and I/O run even while components keep changing); otherwise undefined.
    */
   pace(): Promise<void> | undefined;

@@ -556,9 +556,8 @@ export class ComponentManager implements ComponentNode {
 
   /** Service properties: the component's, without private ones (names starting with "."). */
   private serviceProperties(): ServiceProperties {
-    const properties: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(this.properties)) if (!key.startsWith('.')) properties[key] = value;
-    return properties;
+    // fromEntries defines each key (an assignment of "__proto__" would set the prototype instead).
+    return Object.fromEntries(Object.entries(this.properties).filter(([key]) => !key.startsWith('.')));
   }
 
   // ---- activation ----

@@ -101,7 +101,8 @@ export class ConfigurationIntake {
     if (entry?.problem !== undefined) return this.take(this.deliveredValue, entry.problem, entry);
     // No configuration: a required one is missing; an optional one runs on the schema's defaults.
     if (policy !== 'optional') return this.take(undefined, undefined, entry);
-    return andThen(validateConfiguration(this.description.configSchema, NONE), (defaults) =>
+    // A new object each time: `context.config` is the component's own (schemas and code may fill it in).
+    return andThen(validateConfiguration(this.description.configSchema, {}), (defaults) =>
       defaults.ok
         ? this.take({ values: defaults.values, raw: NONE, targets: NONE, present: false }, undefined, entry)
         : this.take(undefined, `configuration "${pid}" is missing and the schema needs values: ${defaults.problems.join('; ')}`, entry),

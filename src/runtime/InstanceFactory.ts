@@ -1,4 +1,4 @@
-import { getClassMetadata } from '@inversifyjs/core';
+import { getClassMetadata, type ClassMetadata } from '@inversifyjs/core';
 import { Container as InversifyContainer, type BindingIdentifier, type Newable } from 'inversify';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import { isSharedInjectionId } from '../component/decorators/Reference.js';
@@ -27,9 +27,11 @@ interface Building {
  * Per component it binds the class. A constructor-parameter reference is injected under the id of its
  * parameter index, shared by every component (see `@Reference`): one dynamic value per index, bound
  * once, answers for the component being built. Inversify asks for constructor arguments synchronously
- * within `getAsync`, so `create` marks the component as the one being built only for that call; a
- * value asked for at any other time is an error, never another component's service. Sharing the ids
- * lets inversify share their plans too: no binding and no plan nodes per reference.
+ * within `get`/`getAsync`, so `create` marks the component as the one being built only for that call; a
+ * value asked for at any other time is an error. A component class that another injects with
+ * `@inject(Class)` is built inside the other's build: its parameters get bindings of their own (see
+ * `nested`), so they never answer with the outer component's services. Sharing the ids lets inversify
+ * share their plans too: no binding and no plan nodes per reference.
  *
  * A plain `@inject(TOKEN)` of a token the component references is bound to the same value, but only
  * for that class (`whenParentIs`). One container with a binding per component, rather than a child
@@ -40,6 +42,17 @@ export class InstanceFactory {
   /** The shared parameter ids bound so far (once each, never unbound). */
   private readonly sharedIds = new Set<symbol>();
   private building: Building | undefined;
+  /** The builder of each component class. */
+  private readonly builders = new Map<unknown, Builder>();
+  /** Every id a component class injects: a component class among them is built inside another's build. */
+  private readonly injected = new Set<unknown>();
+  /**
+   * Component classes that another component class injects with inversify's `@inject(Class)`. inversify
+   * builds one inside the other's build, so the shared ids would answer for the outer component: their
+   * parameters get bindings of their own instead (`whenParentIs`), as every class had before the ids
+   * were shared.
+   */
+  private readonly nested = new Set<unknown>();
 
   constructor(parent?: InversifyContainer) {
     this.container = new InversifyContainer(parent ? { parent } : {});
@@ -50,10 +63,13 @@ export class InstanceFactory {
     const implementation = description.implementation as Newable<object>;
     const ids: BindingIdentifier[] = [];
     let atOnce: boolean;
+    let injected: unknown[];
     try {
       // inversify checks the class's metadata here too (a constructor parameter it cannot fill, say).
-      const byToken = this.referencesInjectedByToken(description, implementation);
-      atOnce = this.buildsAtOnce(description, implementation, byToken);
+      const metadata = getClassMetadata(implementation);
+      injected = injectedIds(metadata);
+      const byToken = referencesInjectedByToken(description, injected);
+      atOnce = buildsAtOnce(description, metadata, byToken);
       ids.push(this.container.bind(implementation).toSelf().getIdentifier());
       for (const ref of description.references) {
         if (ref.parameterIndex === undefined) continue;
@@ -62,7 +78,14 @@ export class InstanceFactory {
           // An id of its own (a description made by an older copy of this package): a binding of its own.
           ids.push(this.container.bind(id).toDynamicValue(() => valueOf(ref)).getIdentifier());
         } else if (!this.sharedIds.has(id)) {
-          this.container.bind(id).toDynamicValue(() => this.parameter(id));
+          // Decided by the class whose parameter it is, never by when: plans are cached.
+          this.container
+            .bind(id)
+            .toDynamicValue(() => this.parameter(id))
+            .when((constraints) => {
+              const parent = constraints.getAncestor()?.serviceIdentifier;
+              return this.builders.has(parent) && !this.nested.has(parent);
+            });
           this.sharedIds.add(id);
         }
       }
@@ -80,7 +103,34 @@ export class InstanceFactory {
       );
     }
     // The class, and whatever else (rare) in an array of its own: `push` leaves an array room for 16.
-    return new Builder(this, description, valueOf, atOnce, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
+    const builder = new Builder(this, description, valueOf, atOnce, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
+    this.builders.set(implementation, builder);
+    for (const value of injected) {
+      this.injected.add(value);
+      const inner = this.builders.get(value);
+      if (inner) this.bindNested(inner);
+    }
+    if (this.injected.has(implementation)) this.bindNested(builder);
+    return builder;
+  }
+
+  /** Gives the parameter references of a component class built inside another's build bindings of their own. */
+  private bindNested(builder: Builder): void {
+    const implementation = builder.description.implementation as Newable<object>;
+    if (this.nested.has(implementation)) return;
+    this.nested.add(implementation);
+    for (const ref of builder.description.references) {
+      if (ref.parameterIndex === undefined || !isSharedInjectionId(ref.injectionId)) continue;
+      builder.own(this.container.bind(ref.injectionId).toDynamicValue(() => builder.valueOf(ref)).whenParentIs(implementation).getIdentifier());
+    }
+  }
+
+  /** @internal Forgets a component class (Builder.dispose). */
+  forget(builder: Builder): void {
+    const implementation = builder.description.implementation;
+    if (this.builders.get(implementation) !== builder) return;
+    this.builders.delete(implementation);
+    this.nested.delete(implementation);
   }
 
   /** @internal Builds an instance of the component (Builder.create). */
@@ -93,23 +143,6 @@ export class InstanceFactory {
     } finally {
       this.building = outer;
     }
-  }
-
-  /**
-   * True when inversify can build the class without a wait, so `get` rather than `getAsync`: it injects
-   * nothing but its references (whose values are there at once) and has no @postConstruct (which may
-   * return a promise). A class that injects anything else, from the user's container say, is built with
-   * `getAsync`, which waits for whatever is asynchronous.
-   */
-  private buildsAtOnce(description: ComponentDescription, implementation: Newable<object>, byToken: readonly ReferenceDescription[]): boolean {
-    const metadata = getClassMetadata(implementation);
-    if (metadata.lifecycle.postConstructMethodNames.size > 0) return false;
-    const references = new Set<unknown>(byToken.map((ref) => ref.service));
-    for (const ref of description.references) if (ref.parameterIndex !== undefined) references.add(ref.injectionId);
-    for (const element of [...metadata.constructorArguments, ...metadata.properties.values()]) {
-      if (!('value' in element) || !references.has(element.value)) return false;
-    }
-    return true;
   }
 
   /** @internal Removes bindings (Builder.dispose). */
@@ -130,37 +163,59 @@ export class InstanceFactory {
     }
     return building.valueOf(ref);
   }
-
-  /** References whose token the class injects directly with inversify's `@inject(TOKEN)`. */
-  private referencesInjectedByToken(description: ComponentDescription, implementation: Newable<object>): ReferenceDescription[] {
-    const metadata = getClassMetadata(implementation);
-    const injected = new Set<unknown>();
-    for (const element of [...metadata.constructorArguments, ...metadata.properties.values()]) {
-      if ('value' in element) injected.add(element.value);
-    }
-    return description.references.filter(
-      (ref) => injected.has(ref.service) && description.references.filter((r) => r.service === ref.service).length === 1,
-    );
-  }
 }
 
 /** One component's builder: an object, not two closures per component. */
 class Builder implements ComponentBuilder {
   constructor(
     private readonly factory: InstanceFactory,
-    private readonly description: ComponentDescription,
-    private readonly valueOf: Building['valueOf'],
+    readonly description: ComponentDescription,
+    readonly valueOf: Building['valueOf'],
     private readonly atOnce: boolean,
     private readonly classId: BindingIdentifier,
     /** Bindings of this component besides its class's. */
-    private readonly extraIds: readonly BindingIdentifier[] | undefined,
+    private extraIds: BindingIdentifier[] | undefined,
   ) {}
 
   create(): MaybePromise<object> {
     return this.factory.build(this.description, this.valueOf, this.atOnce);
   }
 
+  /** One more binding to remove with the component's. */
+  own(id: BindingIdentifier): void {
+    (this.extraIds ??= []).push(id);
+  }
+
   dispose(): void {
+    this.factory.forget(this);
     this.factory.unbind([this.classId, ...(this.extraIds ?? [])]);
   }
+}
+
+/** What a class injects (constructor parameters and properties), by id. */
+function injectedIds(metadata: ClassMetadata): unknown[] {
+  const ids: unknown[] = [];
+  for (const element of [...metadata.constructorArguments, ...metadata.properties.values()]) if ('value' in element) ids.push(element.value);
+  return ids;
+}
+
+/** References whose token the class injects directly with inversify's `@inject(TOKEN)` (once only: a token referenced twice is ambiguous). */
+function referencesInjectedByToken(description: ComponentDescription, injected: readonly unknown[]): ReferenceDescription[] {
+  return description.references.filter((ref) => injected.includes(ref.service) && description.references.filter((r) => r.service === ref.service).length === 1);
+}
+
+/**
+ * True when inversify can build the class without a wait, so `get` rather than `getAsync`: it injects
+ * nothing but its references (whose values are there at once) and has no @postConstruct (which may
+ * return a promise). A class that injects anything else, from the user's container say, is built with
+ * `getAsync`, which waits for whatever is asynchronous.
+ */
+function buildsAtOnce(description: ComponentDescription, metadata: ClassMetadata, byToken: readonly ReferenceDescription[]): boolean {
+  if (metadata.lifecycle.postConstructMethodNames.size > 0) return false;
+  const references = new Set<unknown>(byToken.map((ref) => ref.service));
+  for (const ref of description.references) if (ref.parameterIndex !== undefined) references.add(ref.injectionId);
+  for (const element of [...metadata.constructorArguments, ...metadata.properties.values()]) {
+    if (!('value' in element) || !references.has(element.value)) return false;
+  }
+  return true;
 }

@@ -2,16 +2,9 @@ import { isMandatory, isMultiple, type ReferenceDescription } from '../component
 import type { Filter } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
 import { parseFilter } from './filter/parseFilter.js';
+import { SnapshotSet } from './SnapshotSet.js';
 import { compareRecords, type ServiceProvider, type ServiceRecord } from './ServiceRecord.js';
 import type { ServiceEvent, ServiceListener, ServiceRegistry } from './ServiceRegistry.js';
-
-/** The empty tracked set, shared. */
-const NONE = Object.freeze([]) as unknown as ServiceRecord[];
-
-/** A frozen copy of exactly its length (`filter` and friends leave spare capacity, kept as long as the array). */
-function frozen(list: ServiceRecord[]): ServiceRecord[] {
-  return list.length === 0 ? NONE : (Object.freeze(list.slice()) as ServiceRecord[]);
-}
 
 /**
  * Tracks the services one reference could bind: registered, of its token, matching its target.
@@ -21,11 +14,9 @@ export class ReferenceManager implements ServiceListener {
   readonly mandatory: boolean;
   readonly multiple: boolean;
   private filter: Filter | undefined;
-  /**
-   * The tracked services, best first, frozen: `candidates()` hands out this very array, and a change
-   * replaces it. Few per reference, so an array costs less than a Set and is sorted once per change.
-   */
-  private tracked: ServiceRecord[] = NONE;
+  private readonly tracked = new SnapshotSet<ServiceRecord>();
+  /** The tracked services, best first, frozen: what `candidates()` hands out until the set changes. */
+  private sorted: readonly ServiceRecord[] | undefined;
   private listening = false;
 
   constructor(
@@ -68,7 +59,8 @@ export class ReferenceManager implements ServiceListener {
     if (!this.listening) return;
     this.listening = false;
     this.registry.removeListener(this.description.service, this);
-    this.tracked = NONE;
+    this.tracked.clear();
+    this.sorted = undefined;
   }
 
   /**
@@ -87,34 +79,39 @@ export class ReferenceManager implements ServiceListener {
 
   serviceChanged(event: ServiceEvent): void {
     const { record } = event;
-    const was = this.tracked.includes(record);
+    const was = this.tracked.has(record);
     const now = event.type !== 'unregistering' && record.isRegistered() && this.matches(record);
-    // A modified record may have a new ranking: re-sort even when it stays.
-    if (now) this.tracked = frozen((was ? [...this.tracked] : [...this.tracked, record]).sort(compareRecords));
-    else if (was) this.tracked = frozen(this.tracked.filter((r) => r !== record));
-    if (was || now) this.onChange(this);
+    if (now) this.tracked.add(record);
+    else this.tracked.delete(record);
+    // A modified record may have a new ranking: sort again even when it stays.
+    if (was || now) {
+      this.sorted = undefined;
+      this.onChange(this);
+    }
   }
 
   isSatisfied(): boolean {
-    return !this.mandatory || this.tracked.length > 0;
+    return !this.mandatory || this.tracked.size > 0;
   }
 
   isTracked(record: ServiceRecord): boolean {
-    return this.tracked.includes(record);
+    return this.tracked.has(record);
   }
 
   /** Services this reference could bind, best first: a frozen array, the same one until the set changes. */
-  candidates(): ServiceRecord[] {
-    return this.tracked;
+  candidates(): readonly ServiceRecord[] {
+    return (this.sorted ??= this.tracked.size <= 1 ? this.tracked.snapshot() : Object.freeze([...this.tracked.snapshot()].sort(compareRecords)));
   }
 
   /** Registered services of the token that the target filter turns away (for diagnostics). */
   rejected(): ServiceRecord[] {
-    return this.registry.find(this.description.service).filter((r) => !this.tracked.includes(r) && r.provider !== this.owner);
+    return this.registry.find(this.description.service).filter((r) => !this.tracked.has(r) && r.provider !== this.owner);
   }
 
   private rescan(): void {
-    this.tracked = frozen(this.registry.find(this.description.service, this.filter).filter((r) => r.provider !== this.owner));
+    this.tracked.clear();
+    for (const record of this.registry.find(this.description.service, this.filter)) if (record.provider !== this.owner) this.tracked.add(record);
+    this.sorted = undefined;
   }
 
   private matches(record: ServiceRecord): boolean {

@@ -1,6 +1,7 @@
 import { tokenName, type ServiceToken } from '../component/ServiceToken.js';
 import type { Filter } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
+import { SnapshotSet } from './SnapshotSet.js';
 import {
   compareRecords,
   OBJECT_CLASS,
@@ -26,19 +27,18 @@ export interface ServiceListener {
  */
 export class ServiceRegistry {
   private nextId = 1;
-  /** Arrays, not Sets: most tokens have one service and a few listeners, and an array is a fraction of a Set's size. */
-  private readonly byToken = new Map<ServiceToken, ServiceRecord[]>();
-  /** Replaced, never changed in place (copy on write): an event goes to the listeners there were when it began, without a copy per event. */
-  private readonly listeners = new Map<ServiceToken, readonly ServiceListener[]>();
+  private readonly byToken = new Map<ServiceToken, SnapshotSet<ServiceRecord>>();
+  /** An event goes to the listeners there were when it began (a snapshot, made again only after a change). */
+  private readonly listeners = new Map<ServiceToken, SnapshotSet<ServiceListener>>();
   private observers: readonly ((event: ServiceEvent) => void)[] = [];
 
   register(tokens: readonly ServiceToken[], provider: ServiceProvider, properties: ServiceProperties): ServiceRecord {
     const id = this.nextId++;
     const record = new ServiceRecord(id, tokens, this.withStandardProperties(id, tokens, properties), provider);
     for (const token of tokens) {
-      const list = this.byToken.get(token);
-      if (!list) this.byToken.set(token, [record]);
-      else if (!list.includes(record)) list.push(record);
+      let set = this.byToken.get(token);
+      if (!set) this.byToken.set(token, (set = new SnapshotSet()));
+      set.add(record);
     }
     this.emit({ type: 'registered', record });
     return record;
@@ -56,41 +56,36 @@ export class ServiceRegistry {
     if (!record.isRegistered()) return;
     record.status = 'unregistering';
     for (const token of record.tokens) {
-      const list = this.byToken.get(token);
-      const at = list?.indexOf(record) ?? -1;
-      if (at < 0) continue;
-      if (list?.length === 1) this.byToken.delete(token);
-      else list?.splice(at, 1);
+      const set = this.byToken.get(token);
+      if (set?.delete(record) && set.size === 0) this.byToken.delete(token);
     }
     this.emit({ type: 'unregistering', record });
   }
 
   /** Registered services of `token` matching `filter`, best first (ranking, then age). */
   find(token: ServiceToken, filter?: Filter): ServiceRecord[] {
-    const list = this.byToken.get(token);
-    if (!list) return [];
-    const found = filter ? list.filter((r) => matchFilter(filter, r.properties)) : list.slice();
+    const records = this.byToken.get(token)?.snapshot();
+    if (!records) return [];
+    const found = filter ? records.filter((r) => matchFilter(filter, r.properties)) : records.slice();
     return found.sort(compareRecords);
   }
 
   /** Every registered service. */
   all(): ServiceRecord[] {
     const unique = new Set<ServiceRecord>();
-    for (const list of this.byToken.values()) for (const r of list) unique.add(r);
+    for (const set of this.byToken.values()) for (const r of set.snapshot()) unique.add(r);
     return [...unique].sort((a, b) => a.id - b.id);
   }
 
   addListener(token: ServiceToken, listener: ServiceListener): void {
-    const list = this.listeners.get(token);
-    if (!list) this.listeners.set(token, [listener]);
-    else if (!list.includes(listener)) this.listeners.set(token, [...list, listener]);
+    let set = this.listeners.get(token);
+    if (!set) this.listeners.set(token, (set = new SnapshotSet()));
+    set.add(listener);
   }
 
   removeListener(token: ServiceToken, listener: ServiceListener): void {
-    const list = this.listeners.get(token);
-    if (!list?.includes(listener)) return;
-    if (list.length === 1) this.listeners.delete(token);
-    else this.listeners.set(token, list.filter((l) => l !== listener));
+    const set = this.listeners.get(token);
+    if (set?.delete(listener) && set.size === 0) this.listeners.delete(token);
   }
 
   /** Sees every event, after the listeners (for the container's event stream). */
@@ -105,8 +100,8 @@ export class ServiceRegistry {
 
   private emit(event: ServiceEvent): void {
     for (const token of event.record.tokens) {
-      const list = this.listeners.get(token);
-      if (list) for (const listener of list) listener.serviceChanged(event);
+      const set = this.listeners.get(token);
+      if (set) for (const listener of set.snapshot()) listener.serviceChanged(event);
     }
     for (const observer of this.observers) observer(event);
   }

@@ -85,10 +85,11 @@ describe('listeners added or removed while an event is told', () => {
       heard.push('late');
     };
     let unsubscribeSecond = (): void => undefined;
+    let unsubscribeLate = (): void => undefined;
     admin.subscribe('p', () => {
       heard.push('first');
       unsubscribeSecond();
-      admin.subscribe('p', late);
+      unsubscribeLate = admin.subscribe('p', late);
     });
     unsubscribeSecond = admin.subscribe('p', second);
     admin.set('p', { a: 1 });
@@ -97,8 +98,8 @@ describe('listeners added or removed while an event is told', () => {
     admin.set('p', { a: 2 });
     expect(heard).toEqual(['first', 'late']);
     heard.length = 0;
-    admin.unsubscribe('p', late);
-    admin.unsubscribe('p', late);
+    unsubscribeLate();
+    unsubscribeLate();
     admin.set('p', { a: 3 });
     expect(heard).toEqual(['first']);
   });
