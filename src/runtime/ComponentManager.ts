@@ -582,7 +582,8 @@ export class ComponentManager implements ComponentNode {
 
   /** Keeps what a reference got; false (all released) when it is mandatory and got nothing. */
   private took(ref: ReferenceManager, { bound, reason }: Acquisition, bindings: Bindings, epoch: number): boolean {
-    bindings.set(ref, bound);
+    // A copy of exactly its length: the list lives as long as the instance, and pushing left it room to grow.
+    bindings.set(ref, bound.slice());
     if (!ref.mandatory || bound.length > 0) return true;
     this.holder.releaseAll(bindings);
     // Inputs that changed meanwhile deserve another try (the loop comes back); otherwise wait for a change.

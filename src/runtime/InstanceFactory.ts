@@ -1,5 +1,5 @@
 import { getClassMetadata, type ClassMetadata } from '@inversifyjs/core';
-import { Container as InversifyContainer, type BindingIdentifier, type Newable } from 'inversify';
+import { Container as InversifyContainer, type BindingIdentifier, type Newable, type ServiceIdentifier } from 'inversify';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import { isSharedInjectionId } from '../component/decorators/Reference.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
@@ -29,9 +29,9 @@ interface Building {
  * once, answers for the component being built. Inversify asks for constructor arguments synchronously
  * within `get`/`getAsync`, so `create` marks the component as the one being built only for that call; a
  * value asked for at any other time is an error. A component class that another injects with
- * `@inject(Class)` is built inside the other's build: its parameters get bindings of their own (see
- * `nested`), so they never answer with the outer component's services. Sharing the ids lets inversify
- * share their plans too: no binding and no plan nodes per reference.
+ * `@inject(Class)` is built inside the other's build, as the one being built (see bindNested), so its
+ * parameters never answer with the outer component's services. Sharing the ids lets inversify share
+ * their plans too: no binding and no plan nodes per reference.
  *
  * A plain `@inject(TOKEN)` of a token the component references is bound to the same value, but only
  * for that class (`whenParentIs`). One container with a binding per component, rather than a child
@@ -47,10 +47,8 @@ export class InstanceFactory {
   /** Every id a component class injects: a component class among them is built inside another's build. */
   private readonly injected = new Set<unknown>();
   /**
-   * Component classes that another component class injects with inversify's `@inject(Class)`. inversify
-   * builds one inside the other's build, so the shared ids would answer for the outer component: their
-   * parameters get bindings of their own instead (`whenParentIs`), as every class had before the ids
-   * were shared.
+   * Component classes that another component class injects with inversify's `@inject(Class)` (see
+   * bindNested).
    */
   private readonly nested = new Set<unknown>();
 
@@ -78,14 +76,7 @@ export class InstanceFactory {
           // An id of its own (a description made by an older copy of this package): a binding of its own.
           ids.push(this.container.bind(id).toDynamicValue(() => valueOf(ref)).getIdentifier());
         } else if (!this.sharedIds.has(id)) {
-          // Decided by the class whose parameter it is, never by when: plans are cached.
-          this.container
-            .bind(id)
-            .toDynamicValue(() => this.parameter(id))
-            .when((constraints) => {
-              const parent = constraints.getAncestor()?.serviceIdentifier;
-              return this.builders.has(parent) && !this.nested.has(parent);
-            });
+          this.container.bind(id).toDynamicValue(() => this.parameter(id));
           this.sharedIds.add(id);
         }
       }
@@ -114,15 +105,19 @@ export class InstanceFactory {
     return builder;
   }
 
-  /** Gives the parameter references of a component class built inside another's build bindings of their own. */
+  /**
+   * A component class that another injects with `@inject(Class)` is built inside the other's build:
+   * its class id then answers with a build of its own (marked as the one being built, so its parameters
+   * answer with its references), and the class itself is bound under an id of its own.
+   */
   private bindNested(builder: Builder): void {
     const implementation = builder.description.implementation as Newable<object>;
     if (this.nested.has(implementation)) return;
     this.nested.add(implementation);
-    for (const ref of builder.description.references) {
-      if (ref.parameterIndex === undefined || !isSharedInjectionId(ref.injectionId)) continue;
-      builder.own(this.container.bind(ref.injectionId).toDynamicValue(() => builder.valueOf(ref)).whenParentIs(implementation).getIdentifier());
-    }
+    this.container.unbind(builder.classId);
+    const own = Symbol(`lattice.component-class:${builder.description.name}`);
+    builder.rebind(own, this.container.bind(own).to(implementation).getIdentifier());
+    builder.own(this.container.bind(implementation).toDynamicValue(() => builder.create()).getIdentifier());
   }
 
   /** @internal Forgets a component class (Builder.dispose). */
@@ -133,13 +128,12 @@ export class InstanceFactory {
     this.nested.delete(implementation);
   }
 
-  /** @internal Builds an instance of the component (Builder.create). */
-  build(description: ComponentDescription, valueOf: Building['valueOf'], atOnce: boolean): MaybePromise<object> {
+  /** @internal Builds an instance of the component (Builder.create): `id` is its class's (see bindNested). */
+  build(description: ComponentDescription, valueOf: Building['valueOf'], id: ServiceIdentifier<object>, atOnce: boolean): MaybePromise<object> {
     const outer = this.building;
     this.building = { description, valueOf };
-    const implementation = description.implementation as Newable<object>;
     try {
-      return atOnce ? this.container.get(implementation) : this.container.getAsync(implementation);
+      return atOnce ? this.container.get(id) : this.container.getAsync(id);
     } finally {
       this.building = outer;
     }
@@ -172,13 +166,23 @@ class Builder implements ComponentBuilder {
     readonly description: ComponentDescription,
     readonly valueOf: Building['valueOf'],
     private readonly atOnce: boolean,
-    private readonly classId: BindingIdentifier,
+    /** The binding of its class. */
+    public classId: BindingIdentifier,
     /** Bindings of this component besides its class's. */
     private extraIds: BindingIdentifier[] | undefined,
   ) {}
 
+  /** What inversify is asked for: the class, or the id of its own when another component injects it. */
+  private id: ServiceIdentifier<object> | undefined;
+
   create(): MaybePromise<object> {
-    return this.factory.build(this.description, this.valueOf, this.atOnce);
+    return this.factory.build(this.description, this.valueOf, this.id ?? (this.description.implementation), this.atOnce);
+  }
+
+  /** The class is now built under `id` (see InstanceFactory.bindNested). */
+  rebind(id: ServiceIdentifier<object>, classId: BindingIdentifier): void {
+    this.id = id;
+    this.classId = classId;
   }
 
   /** One more binding to remove with the component's. */

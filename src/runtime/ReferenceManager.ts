@@ -100,7 +100,7 @@ export class ReferenceManager implements ServiceListener {
 
   /** Services this reference could bind, best first: a frozen array, the same one until the set changes. */
   candidates(): readonly ServiceRecord[] {
-    return (this.sorted ??= this.tracked.size <= 1 ? this.tracked.snapshot() : Object.freeze([...this.tracked.snapshot()].sort(compareRecords)));
+    return (this.sorted ??= this.tracked.size <= 1 ? this.tracked.snapshot() : Object.freeze(this.tracked.snapshot().slice().sort(compareRecords)));
   }
 
   /** Registered services of the token that the target filter turns away (for diagnostics). */

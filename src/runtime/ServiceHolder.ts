@@ -150,7 +150,8 @@ export class ServiceHolder {
   }
 
   private hold(record: ServiceRecord): void {
-    (this.held ??= []).push(record);
+    // concat: a pushed array keeps spare room as long as it lives.
+    this.held = this.held ? this.held.concat([record]) : [record];
   }
 
   private async acquire(record: ServiceRecord, strength: WaitStrength): Promise<Acquired> {
