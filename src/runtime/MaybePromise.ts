@@ -5,7 +5,7 @@
 export type MaybePromise<T> = T | Promise<T>;
 
 /** True for promises and other thenables (what user code may return). */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
