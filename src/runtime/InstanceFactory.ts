@@ -42,15 +42,13 @@ export class InstanceFactory {
   /** The shared parameter ids bound so far (once each, never unbound). */
   private readonly sharedIds = new Set<symbol>();
   private building: Building | undefined;
-  /** The builder of each component class. */
-  private readonly builders = new Map<unknown, Builder>();
+  /**
+   * Each component class's binding, shared by its builders: a class registered again while its old
+   * registration is still leaving has two for a while, and two bindings of one class would be ambiguous.
+   */
+  private readonly classes = new Map<unknown, ClassBinding>();
   /** Every id a component class injects: a component class among them is built inside another's build. */
   private readonly injected = new Set<unknown>();
-  /**
-   * Component classes that another component class injects with inversify's `@inject(Class)` (see
-   * bindNested).
-   */
-  private readonly nested = new Set<unknown>();
 
   constructor(parent?: InversifyContainer) {
     this.container = new InversifyContainer(parent ? { parent } : {});
@@ -68,7 +66,6 @@ export class InstanceFactory {
       injected = injectedIds(metadata);
       const byToken = referencesInjectedByToken(description, injected);
       atOnce = buildsAtOnce(description, metadata, byToken);
-      ids.push(this.container.bind(implementation).toSelf().getIdentifier());
       for (const ref of description.references) {
         if (ref.parameterIndex === undefined) continue;
         const id = ref.injectionId;
@@ -93,43 +90,52 @@ export class InstanceFactory {
         { cause: error },
       );
     }
-    // The class, and whatever else (rare) in an array of its own: `push` leaves an array room for 16.
-    const builder = new Builder(this, description, valueOf, atOnce, ids[0] as BindingIdentifier, ids.length === 1 ? undefined : ids.slice(1));
-    this.builders.set(implementation, builder);
+    // Whatever else (rare) in an array of its own: `push` leaves an array room for 16.
+    const builder = new Builder(this, description, valueOf, atOnce, ids.length === 0 ? undefined : ids.slice());
+    const bound = this.classes.get(implementation);
+    if (bound) {
+      bound.builder = builder;
+      bound.builders++;
+    } else {
+      this.classes.set(implementation, { builder, builders: 1, id: implementation, ids: [this.container.bind(implementation).toSelf().getIdentifier()] });
+    }
     for (const value of injected) {
       this.injected.add(value);
-      const inner = this.builders.get(value);
-      if (inner) this.bindNested(inner);
+      if (this.classes.has(value)) this.bindNested(value);
     }
-    if (this.injected.has(implementation)) this.bindNested(builder);
+    if (this.injected.has(implementation)) this.bindNested(implementation);
     return builder;
   }
 
   /**
    * A component class that another injects with `@inject(Class)` is built inside the other's build:
-   * its class id then answers with a build of its own (marked as the one being built, so its parameters
-   * answer with its references), and the class itself is bound under an id of its own.
+   * the class id then answers with a build by the class's builder (marked as the one being built, so
+   * its parameters answer with its references), and the class itself is bound under an id of its own.
    */
-  private bindNested(builder: Builder): void {
-    const implementation = builder.description.implementation as Newable<object>;
-    if (this.nested.has(implementation)) return;
-    this.nested.add(implementation);
-    this.container.unbind(builder.classId);
-    const own = Symbol(`lattice.component-class:${builder.description.name}`);
-    builder.rebind(own, this.container.bind(own).to(implementation).getIdentifier());
-    builder.own(this.container.bind(implementation).toDynamicValue(() => builder.create()).getIdentifier());
+  private bindNested(implementation: unknown): void {
+    const bound = this.classes.get(implementation) as ClassBinding;
+    if (bound.id !== implementation) return;
+    for (const id of bound.ids) this.container.unbind(id);
+    const own = Symbol(`lattice.component-class:${bound.builder.description.name}`);
+    bound.id = own;
+    bound.ids = [
+      this.container.bind(own).to(implementation as Newable<object>).getIdentifier(),
+      this.container.bind(implementation as Newable<object>).toDynamicValue(() => bound.builder.create()).getIdentifier(),
+    ];
   }
 
-  /** @internal Forgets a component class (Builder.dispose). */
-  forget(builder: Builder): void {
+  /** @internal A builder goes (Builder.dispose): its class's binding goes with the last of them. */
+  release(builder: Builder): void {
     const implementation = builder.description.implementation;
-    if (this.builders.get(implementation) !== builder) return;
-    this.builders.delete(implementation);
-    this.nested.delete(implementation);
+    const bound = this.classes.get(implementation);
+    if (!bound || --bound.builders > 0) return;
+    for (const id of bound.ids) this.container.unbind(id);
+    this.classes.delete(implementation);
   }
 
-  /** @internal Builds an instance of the component (Builder.create): `id` is its class's (see bindNested). */
-  build(description: ComponentDescription, valueOf: Building['valueOf'], id: ServiceIdentifier<object>, atOnce: boolean): MaybePromise<object> {
+  /** @internal Builds an instance of the component (Builder.create). */
+  build(description: ComponentDescription, valueOf: Building['valueOf'], atOnce: boolean): MaybePromise<object> {
+    const id = (this.classes.get(description.implementation) as ClassBinding).id;
     const outer = this.building;
     this.building = { description, valueOf };
     try {
@@ -166,34 +172,28 @@ class Builder implements ComponentBuilder {
     readonly description: ComponentDescription,
     readonly valueOf: Building['valueOf'],
     private readonly atOnce: boolean,
-    /** The binding of its class. */
-    public classId: BindingIdentifier,
-    /** Bindings of this component besides its class's. */
-    private extraIds: BindingIdentifier[] | undefined,
+    /** Bindings of this component of its own (rare: besides its class's, which its class's builders share). */
+    private readonly ownIds: readonly BindingIdentifier[] | undefined,
   ) {}
 
-  /** What inversify is asked for: the class, or the id of its own when another component injects it. */
-  private id: ServiceIdentifier<object> | undefined;
-
   create(): MaybePromise<object> {
-    return this.factory.build(this.description, this.valueOf, this.id ?? (this.description.implementation), this.atOnce);
-  }
-
-  /** The class is now built under `id` (see InstanceFactory.bindNested). */
-  rebind(id: ServiceIdentifier<object>, classId: BindingIdentifier): void {
-    this.id = id;
-    this.classId = classId;
-  }
-
-  /** One more binding to remove with the component's. */
-  own(id: BindingIdentifier): void {
-    (this.extraIds ??= []).push(id);
+    return this.factory.build(this.description, this.valueOf, this.atOnce);
   }
 
   dispose(): void {
-    this.factory.forget(this);
-    this.factory.unbind([this.classId, ...(this.extraIds ?? [])]);
+    if (this.ownIds) this.factory.unbind(this.ownIds);
+    this.factory.release(this);
   }
+}
+
+/** A component class's binding in the container, and its builders (more than one only while one leaves). */
+interface ClassBinding {
+  /** The newest builder: the one a nested build of the class uses. */
+  builder: Builder;
+  builders: number;
+  /** What inversify is asked for: the class, or an id of its own once another component class injects it. */
+  id: ServiceIdentifier<object>;
+  ids: BindingIdentifier[];
 }
 
 /** What a class injects (constructor parameters and properties), by id. */
