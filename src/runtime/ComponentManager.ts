@@ -431,9 +431,9 @@ export class ComponentManager implements ComponentNode {
         // A step that did not wait is followed at once, without pacing: a component whose providers are
         // active goes from registered to active in one go (at most a few steps do not wait: activating
         // does, without a wait; deactivating and rebinding do wait), so its consumers find it active.
-        // A reconcile that waited for a turn takes its place in the new turn's count: those parked on the
-        // same turn go on 256 at a time, not all at once.
-        for (let turn = waited ? this.host.pace() : undefined; turn; turn = this.host.pace()) await turn;
+        // (A reconcile that waited for a turn was counted in it: they go on 256 at a time.)
+        const turn = waited ? this.host.pace() : undefined;
+        if (turn) await turn;
         const moving = this.step();
         waited = moving instanceof Promise;
         if (!(waited ? await moving : moving)) return;

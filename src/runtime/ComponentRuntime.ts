@@ -64,7 +64,9 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
   private forcedTurns = 0;
   private componentCode = 0;
   private outsideChanges = 0;
-  private nextTurn: Promise<void> | undefined;
+  /** Reconciles waiting for a turn of the event loop, in the order they came (see pace). */
+  private readonly parked: (() => void)[] = [];
+  private turnScheduled = false;
   /** The container is stopping: nobody waits for the runtime to settle (it may not, if components loop). */
   private interrupted = false;
   /** Set by the container to point at features that could provide a missing service. */
@@ -201,7 +203,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
   track(work: Promise<unknown>): void {
     // Work starting from quiet starts a fresh run of steps.
-    if (this.inFlight++ === 0 && !this.nextTurn) this.stepsThisTurn = 0;
+    if (this.inFlight++ === 0 && this.parked.length === 0) this.stepsThisTurn = 0;
     void work.finally(() => {
       this.inFlight--;
       if (this.inFlight === 0) this.checkIdle();
@@ -261,18 +263,28 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
 
 
   pace(): Promise<void> | undefined {
-    if (++this.stepsThisTurn < STEPS_PER_TURN) return undefined;
+    if (this.parked.length === 0 && ++this.stepsThisTurn < STEPS_PER_TURN) return undefined;
     // Reconciles chain on microtasks, which run before any timer or I/O: components that keep changing
-    // each other would starve the event loop. Every chain waits here for the same next turn.
-    this.nextTurn ??= new Promise((resolve) => {
-      this.forcedTurns++;
-      setImmediate(() => {
-        this.nextTurn = undefined;
-        this.stepsThisTurn = 0;
-        resolve();
-      });
+    // each other would starve the event loop. Past the count, reconciles wait in line and go on
+    // STEPS_PER_TURN at a time, a turn of the event loop apart (each waits once: a line, not a crowd
+    // that all wake on each turn and all but a few go back to sleep).
+    return new Promise((resolve) => {
+      this.parked.push(resolve);
+      this.scheduleTurn();
     });
-    return this.nextTurn;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    this.forcedTurns++;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      const batch = this.parked.splice(0, STEPS_PER_TURN);
+      this.stepsThisTurn = batch.length;
+      for (const resolve of batch) resolve();
+      if (this.parked.length > 0) this.scheduleTurn();
+    });
   }
 
   /** Resolves once no component has a reconcile queued or running (at once, once interrupted). */
