@@ -27,15 +27,22 @@ function classes(tag: string, seen: { inner: unknown[]; outer: unknown[]; outer2
   return { A, B, Inner, Outer, Outer2 };
 }
 
+/** A started container with Inner and Outer (and Outer2 with `two`) registered, and A and B provided. */
+async function started(tag: string, two = false) {
+  const seen = { inner: [] as unknown[], outer: [] as unknown[], outer2: [] as unknown[] };
+  const made = classes(tag, seen);
+  const { container } = testContainer();
+  if (two) container.register(made.Outer, made.Inner, made.Outer2);
+  else container.register(made.Inner, made.Outer);
+  container.registerService(made.A, { id: 'A' });
+  container.registerService(made.B, { id: 'B' });
+  await container.start();
+  return { ...made, seen, container };
+}
+
 describe('InstanceFactory: nested component classes', () => {
   test('injected by two component classes: each nested Inner gets Inner’s own B', async () => {
-    const seen = { inner: [] as unknown[], outer: [] as unknown[], outer2: [] as unknown[] };
-    const { A, B, Inner, Outer, Outer2 } = classes('two', seen);
-    const { container } = testContainer();
-    container.register(Outer, Inner, Outer2);
-    container.registerService(A, { id: 'A' });
-    container.registerService(B, { id: 'B' });
-    await container.start();
+    const { seen, container } = await started('two', true);
     expect(container.components().map((c) => `${c.name}:${c.state}`).sort()).toEqual(['inner:active', 'outer2:active', 'outer:active']);
     expect(seen.inner).not.toContain('A');
     await container.restart('outer');
@@ -47,13 +54,7 @@ describe('InstanceFactory: nested component classes', () => {
 
   for (const order of ['outer', 'inner'] as const) {
     test(`unregister ${order} then register it again (awaited): nested Inner still built as Inner`, async () => {
-      const seen = { inner: [] as unknown[], outer: [] as unknown[], outer2: [] as unknown[] };
-      const { A, B, Inner, Outer } = classes(`re-${order}`, seen);
-      const { container } = testContainer();
-      container.register(Inner, Outer);
-      container.registerService(A, { id: 'A' });
-      container.registerService(B, { id: 'B' });
-      await container.start();
+      const { seen, container, Inner, Outer } = await started(`re-${order}`);
       await container.unregister(order);
       if (order === 'outer') {
         expect(container.component('inner').state).toBe('active');
@@ -71,46 +72,24 @@ describe('InstanceFactory: nested component classes', () => {
     });
   }
 
-  test('inner re-registered while its old registration is still leaving (unregister not awaited): nested Inner must not get Outer’s A', async () => {
-    const seen = { inner: [] as unknown[], outer: [] as unknown[], outer2: [] as unknown[] };
-    const { A, B, Inner, Outer } = classes('overlap', seen);
-    const { container } = testContainer();
-    container.register(Inner, Outer);
-    container.registerService(A, { id: 'A' });
-    container.registerService(B, { id: 'B' });
-    await container.start();
-    const gone = container.unregister('inner');
-    container.register(Inner);
-    await gone;
-    await container.settled();
-    expect(container.component('inner').state).toBe('active');
-    await container.restart('outer');
-    const outer = container.component('outer');
-    expect(outer.failure?.message).toBeUndefined();
-    expect(outer.state).toBe('active');
-    // The Inner built for Outer must be built as Inner (its own B), not with Outer’s parameter 0 (A).
-    expect(seen.inner).not.toContain('A');
-    expect(seen.outer.at(-1)).toBe('B');
-    await container.stop();
-  });
-
-  test('outer re-registered while the old outer is leaving: fine', async () => {
-    const seen = { inner: [] as unknown[], outer: [] as unknown[], outer2: [] as unknown[] };
-    const { A, B, Inner, Outer } = classes('overlap-outer', seen);
-    const { container } = testContainer();
-    container.register(Inner, Outer);
-    container.registerService(A, { id: 'A' });
-    container.registerService(B, { id: 'B' });
-    await container.start();
-    const gone = container.unregister('outer');
-    container.register(Outer);
-    await gone;
-    await container.settled();
-    expect(container.component('outer').state).toBe('active');
-    expect(seen.inner).not.toContain('A');
-    expect(seen.outer.at(-1)).toBe('B');
-    await container.stop();
-  });
+  for (const which of ['inner', 'outer'] as const) {
+    test(`${which} registered again while its old registration is still leaving (unregister not awaited): the nested Inner never gets Outer’s A`, async () => {
+      const { seen, container, Inner, Outer } = await started(`overlap-${which}`);
+      const gone = container.unregister(which);
+      container.register(which === 'inner' ? Inner : Outer);
+      await gone;
+      await container.settled();
+      expect(container.component(which).state).toBe('active');
+      await container.restart('outer');
+      const outer = container.component('outer');
+      expect(outer.failure?.message).toBeUndefined();
+      expect(outer.state).toBe('active');
+      // The Inner built for Outer is built as Inner (its own B), not with Outer’s parameter 0 (A).
+      expect(seen.inner).not.toContain('A');
+      expect(seen.outer.at(-1)).toBe('B');
+      await container.stop();
+    });
+  }
 });
 
 describe('InstanceFactory: user injector with async values and @Reference parameters (getAsync)', () => {
