@@ -1,23 +1,13 @@
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Container, DeployEvent } from '@lattice-scr/lattice';
+import { describe, expect, test } from 'vitest';
+import type { DeployEvent } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';
-import { tempHomes } from '../helpers/tempHome.js';
+import { moduleTests } from '../helpers/moduleTests.js';
 
-const homes = tempHomes();
-const running: Container[] = [];
-const log: string[] = [];
-beforeEach(() => {
-  log.length = 0;
-  (globalThis as { __latticeTestLog?: string[] }).__latticeTestLog = log;
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  await homes.cleanup();
-});
+const { homes, running, log } = moduleTests();
 
 async function startWithDeploy(files: Record<string, string | object> = {}, options: { settleMs?: number } = {}) {
   const home = await homes.make();

@@ -1,24 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Component, ErrorCode, LatticeError, type Container } from '@lattice-scr/lattice';
+import { describe, expect, test } from 'vitest';
+import { Component, ErrorCode, LatticeError } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';
 import { Recorder } from '../helpers/recorder.js';
-import { tempHomes } from '../helpers/tempHome.js';
+import { moduleTests } from '../helpers/moduleTests.js';
 
-const homes = tempHomes();
-const running: Container[] = [];
-const log: string[] = [];
-beforeEach(() => {
-  log.length = 0;
-  (globalThis as { __latticeTestLog?: string[] }).__latticeTestLog = log;
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  await homes.cleanup();
-});
+const { homes, running, log } = moduleTests();
 
 /** An ONOS-like distribution: an API feature, a core feature, an app feature, and one that fails. */
 function onosDistribution(): Record<string, string | object> {

@@ -129,6 +129,20 @@ export class Greeter {
 }
 `;
 
+/** The app's test, the same in TypeScript and JavaScript (after the NoonClock each defines). */
+const GREETER_TEST = `test('the greeter greets with its configuration, and follows a change of it', async () => {
+  const t = await startTestContainer([NoonClock, Greeter], { config: { greeter: { greeting: 'Hi', name: 'Ada' } } });
+  try {
+    const greeter = await t.service(GreeterService);
+    assert.equal(greeter.greeting(), 'Hi, Ada! It is 12:00 UTC.');
+    await t.configure('greeter', { greeting: 'Bonjour', name: 'Ada' });
+    assert.equal(greeter.greeting(), 'Bonjour, Ada! It is 12:00 UTC.');
+  } finally {
+    await t.stop();
+  }
+});
+`;
+
 const TS_TEST = `import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Component } from '${PACKAGE}';
@@ -144,18 +158,7 @@ class NoonClock implements Clock {
   }
 }
 
-test('the greeter greets with its configuration, and follows a change of it', async () => {
-  const t = await startTestContainer([NoonClock, Greeter], { config: { greeter: { greeting: 'Hi', name: 'Ada' } } });
-  try {
-    const greeter = await t.service(GreeterService);
-    assert.equal(greeter.greeting(), 'Hi, Ada! It is 12:00 UTC.');
-    await t.configure('greeter', { greeting: 'Bonjour', name: 'Ada' });
-    assert.equal(greeter.greeting(), 'Bonjour, Ada! It is 12:00 UTC.');
-  } finally {
-    await t.stop();
-  }
-});
-`;
+${GREETER_TEST}`;
 
 const JS_CLOCK = `import { Component, serviceToken } from '${PACKAGE}';
 
@@ -224,18 +227,7 @@ class NoonClock {
 }
 Component({ name: 'noon-clock', service: ClockService })(NoonClock);
 
-test('the greeter greets with its configuration, and follows a change of it', async () => {
-  const t = await startTestContainer([NoonClock, Greeter], { config: { greeter: { greeting: 'Hi', name: 'Ada' } } });
-  try {
-    const greeter = await t.service(GreeterService);
-    assert.equal(greeter.greeting(), 'Hi, Ada! It is 12:00 UTC.');
-    await t.configure('greeter', { greeting: 'Bonjour', name: 'Ada' });
-    assert.equal(greeter.greeting(), 'Bonjour, Ada! It is 12:00 UTC.');
-  } finally {
-    await t.stop();
-  }
-});
-`;
+${GREETER_TEST}`;
 
 function readme(name: string, js: boolean): string {
   return `# ${name}
