@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Component, parseFilter, type Container, type LatticeError } from '@lattice-scr/lattice';
@@ -33,7 +33,9 @@ describe('configuration files the container will not choke on', () => {
     const t = await startIn({ 'config/big.json': { size: 'small' } });
     expect(t.container.component('reader').properties.size).toBe('small');
     const reload = t.logRecorder.next((e) => typeof e.msg === 'string' && e.msg.startsWith('configuration big not applied'));
-    await writeFile(join(t.home, 'config', 'big.json'), JSON.stringify({ size: 'x'.repeat(6 * 1024 * 1024) }));
+    // Written whole, then moved in: a plain write of 6 MiB can be seen half-written, already over the limit, at another size.
+    await writeFile(join(t.home, 'big.json'), JSON.stringify({ size: 'x'.repeat(6 * 1024 * 1024) }));
+    await rename(join(t.home, 'big.json'), join(t.home, 'config', 'big.json'));
     await reload;
     const entry = t.container.config.get('big');
     expect(entry?.problem).toMatch(/^config\/big\.json: the file is 6,291,4\d\d bytes, over the limit of 5,242,880, so it was not read\. Make it smaller, or raise the limit \(lattice start --max-config-bytes N\)\.$/);
