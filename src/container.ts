@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ComponentClass } from './component/ComponentDescription.js';
 import { getComponentDescription } from './component/describeComponentClass.js';
 import { isServiceToken, tokenName, type ServiceToken } from './component/ServiceToken.js';
-import { ConfigAdmin } from './config/ConfigAdmin.js';
+import { ConfigAdmin, factoryPidOf } from './config/ConfigAdmin.js';
 import { ConfigDirectory } from './config/ConfigDirectory.js';
 import { ConfigurationAdminService } from './config/ConfigurationAdminService.js';
 import type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
@@ -396,9 +396,16 @@ export class Container {
     return this.describe(this.runtime.get(name));
   }
 
-  /** The components that read the configuration `pid`. */
+  /**
+   * The components that read the configuration `pid`; for a factory configuration that no instance reads
+   * yet, the template that would make one (it checks values as its instance would).
+   */
   private readersOf(pid: string): ComponentManager[] {
-    return [...this.runtime.managers()].filter((m) => m.description.configurationPid === pid);
+    const managers = [...this.runtime.managers()];
+    const readers = managers.filter((m) => m.description.configurationPid === pid && m.factoryRole?.role !== 'template');
+    const factoryPid = factoryPidOf(pid);
+    if (readers.length > 0 || factoryPid === undefined) return readers;
+    return managers.filter((m) => m.factoryRole?.role === 'template' && m.factoryRole.factory.kind === 'configuration' && m.factoryRole.factory.id === factoryPid);
   }
 
   /**

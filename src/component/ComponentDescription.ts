@@ -33,6 +33,13 @@ export interface ComponentDescription {
   readonly checkConfiguration?: string;
   /** Overrides the container's activation timeout for this component. */
   readonly activationTimeoutMs?: number;
+  /**
+   * A factory configuration's PID: the component is a template, and each configuration `<factoryPid>~<name>`
+   * (file `config/<factoryPid>~<name>.json`) makes an instance of its own named after it.
+   */
+  readonly factoryPid?: string;
+  /** A component factory's name: the component is a template, and a `ComponentFactory` service makes its instances. */
+  readonly factory?: string;
 }
 
 /**

@@ -30,10 +30,20 @@ interface Stored {
 /** What the components that read `pid` would refuse in `values` (`component x: $.path: reason` each). */
 export type ConfigurationCheck = (pid: string, values: ConfigurationValues) => Promise<string[]>;
 
+/** One part of a PID: letters, digits, ".", "_" and "-", not starting with "." or "-". */
+export const PID_PART = '[A-Za-z0-9_][A-Za-z0-9._-]*';
+
+/** The factory PID of a factory configuration `<factoryPid>~<name>`; undefined for a plain PID. */
+export function factoryPidOf(pid: string): string | undefined {
+  const tilde = pid.indexOf('~');
+  return tilde < 0 ? undefined : pid.slice(0, tilde);
+}
+
 /** Longest PID: its file, and the temporary file a write goes through (`.<pid>.json.<12 hex>.tmp`), stay within the 255 bytes a file name may have. */
 export const MAX_PID_LENGTH = 200;
 
-const PID = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,${MAX_PID_LENGTH - 1}}$`);
+/** A PID, or a factory configuration's `<factoryPid>~<name>` (one `~`). */
+const PID = new RegExp(`^(?=.{1,${MAX_PID_LENGTH}}$)${PID_PART}(?:~${PID_PART})?$`);
 
 /** Who asked for a change: code outside the components, or a component's own code. */
 type Origin = 'outside' | 'component';
@@ -47,6 +57,8 @@ export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
   /** Copy on write: a change goes to the listeners there were when it came, without a copy per change. Mostly one per PID. */
   private readonly listeners = new Map<string, readonly ((entry: ConfigurationEntry | undefined) => void)[]>();
+  /** Listeners to every configuration `<factoryPid>~<name>`, by factory PID (copy on write too). */
+  private readonly factoryListeners = new Map<string, readonly ((pid: string, entry: ConfigurationEntry | undefined) => void)[]>();
   private persistence: ConfigPersistence | undefined;
   private check: ConfigurationCheck | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -87,6 +99,19 @@ export class ConfigAdmin implements ConfigurationSource {
 
   list(): ConfigurationEntry[] {
     return [...this.stored.values()].map((s) => s.entry).sort((a, b) => a.pid.localeCompare(b.pid));
+  }
+
+  factoryConfigurations(factoryPid: string): ConfigurationEntry[] {
+    return this.list().filter((entry) => factoryPidOf(entry.pid) === factoryPid);
+  }
+
+  subscribeFactory(factoryPid: string, listener: (pid: string, entry: ConfigurationEntry | undefined) => void): () => void {
+    this.factoryListeners.set(factoryPid, [...(this.factoryListeners.get(factoryPid) ?? []), listener]);
+    return () => {
+      const list = (this.factoryListeners.get(factoryPid) ?? []).filter((l) => l !== listener);
+      if (list.length === 0) this.factoryListeners.delete(factoryPid);
+      else this.factoryListeners.set(factoryPid, list);
+    };
   }
 
   subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
@@ -293,6 +318,8 @@ export class ConfigAdmin implements ConfigurationSource {
     if (this.applyingOrigin === 'outside') this.origins?.outsideChange();
     const entry = this.get(pid);
     for (const listener of this.listeners.get(pid) ?? []) listener(entry);
+    const factoryPid = factoryPidOf(pid);
+    if (factoryPid !== undefined) for (const listener of this.factoryListeners.get(factoryPid) ?? []) listener(pid, entry);
   }
 }
 
@@ -301,7 +328,7 @@ export function checkPid(pid: string): void {
   if (typeof pid !== 'string' || !PID.test(pid)) {
     throw new LatticeError(
       ErrorCode.CONFIG_PID_INVALID,
-      `${JSON.stringify(pid.length > 60 ? `${pid.slice(0, 60)}...` : pid)} is not a valid configuration PID: use 1 to ${MAX_PID_LENGTH} letters, digits, ".", "_" and "-", not starting with "." or "-" (it names the file config/<pid>.json).`,
+      `${JSON.stringify(pid.length > 60 ? `${pid.slice(0, 60)}...` : pid)} is not a valid configuration PID: use 1 to ${MAX_PID_LENGTH} letters, digits, ".", "_" and "-", not starting with "." or "-" (it names the file config/<pid>.json); a factory configuration is <factoryPid>~<name>, each part written so.`,
       { pid },
     );
   }

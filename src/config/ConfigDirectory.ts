@@ -5,7 +5,7 @@ import { FolderWatcher } from '../fs/FolderWatcher.js';
 import { readWithRetries } from '../fs/readWithRetries.js';
 import { sweepTempFiles, writeFileAtomic, writeFileExclusive } from '../fs/writeFileAtomic.js';
 import { parseJsonFile } from '../json/parseJsonFile.js';
-import { MAX_PID_LENGTH, type ConfigAdmin, type ConfigPersistence } from './ConfigAdmin.js';
+import { MAX_PID_LENGTH, PID_PART, type ConfigAdmin, type ConfigPersistence } from './ConfigAdmin.js';
 import type { ConfigurationValues } from './ConfigurationEntry.js';
 
 /** What one reload of a configuration file came to. */
@@ -31,7 +31,8 @@ export interface ConfigDirectoryOptions {
 
 export const DEFAULT_MAX_CONFIG_FILE_BYTES = 5 * 1024 * 1024;
 
-const CONFIG_FILE = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\.json$/;
+/** `x.json`, or a factory configuration's `x~name.json`. */
+const CONFIG_FILE = new RegExp(`^(${PID_PART}(?:~${PID_PART})?)\\.json$`);
 
 /**
  * The config folder as a configuration source: PID `x` is `config/x.json`. Reads every file at start,

@@ -19,4 +19,8 @@ export interface ConfigurationSource {
   subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void;
   /** Where a configuration would live (e.g. `config/x.json`), for messages about a missing one. */
   locate?(pid: string): string | undefined;
+  /** The factory configurations `<factoryPid>~<name>` there are now. */
+  factoryConfigurations(factoryPid: string): ConfigurationEntry[];
+  /** Calls `listener` after every change of a configuration `<factoryPid>~<name>` (including deletion: undefined). */
+  subscribeFactory(factoryPid: string, listener: (pid: string, entry: ConfigurationEntry | undefined) => void): () => void;
 }

@@ -22,6 +22,10 @@ export const ErrorCode = {
   REFERENCE_CYCLE: 'REFERENCE_CYCLE',
   /** A component deactivated and activated again for the same cause, over and over, while the container settled. */
   REACTIVATION_LOOP: 'REACTIVATION_LOOP',
+  /** `newInstance` of a component factory that is no longer active (its service was taken away). */
+  FACTORY_INACTIVE: 'FACTORY_INACTIVE',
+  /** `newInstance` made an instance that could not activate; the message says why. */
+  FACTORY_INSTANCE_FAILED: 'FACTORY_INSTANCE_FAILED',
   /** `whenActive` gave up waiting. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   SERVICE_NOT_FOUND: 'SERVICE_NOT_FOUND',

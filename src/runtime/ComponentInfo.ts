@@ -52,6 +52,13 @@ export interface ComponentInfo {
   readonly activatedAt?: string;
   readonly activationMs?: number;
   readonly lastDeactivationReason?: DeactivationReason;
+  /**
+   * A factory's template: its kind (`configuration`: made by factory configurations `<pid>~<name>`;
+   * `component`: by a ComponentFactory service), its factory PID or name, and the instances it made.
+   */
+  readonly factory?: { readonly kind: 'configuration' | 'component'; readonly id: string; readonly instances: readonly string[] };
+  /** A factory's instance: the template that made it. */
+  readonly instanceOf?: string;
   /** Why it is not active, in words a user can act on; empty when active. */
   readonly why: readonly string[];
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
-import type { ConfigurationValues } from '../config/ConfigurationEntry.js';
+import type { ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
 import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
@@ -24,12 +24,41 @@ import { UseCounter } from './UseCounter.js';
 export type { DeliveredConfiguration } from './ConfigurationIntake.js';
 
 /** The live instance of a component, and what it is bound to. */
-export interface ComponentInstance extends BoundInstance {
+export interface LiveInstance extends BoundInstance {
   /** When it was activated, in ms since the epoch (a number: a Date per component costs 96 bytes). */
   readonly activatedAt: number;
   readonly activationMs: number;
   /** The configuration version the instance was activated or last modified with. */
   configVersion: number;
+}
+
+/** What makes a component other than a plain one: a builder and a configuration source of its own, its place in a factory. */
+export interface ManagerOptions {
+  /** Builds the instance instead of inversify (a factory template's instance is the factory). */
+  readonly builder?: ComponentBuilder;
+  /** Where it reads its configuration (a component factory's instance: the factory's, with its own properties over it). */
+  readonly config?: ConfigurationSource;
+  readonly factoryRole?: FactoryRole;
+}
+
+/** A component that is a factory's template, or one of its instances. */
+export interface FactoryRole {
+  readonly role: 'template' | 'instance';
+  readonly factory: FactoryView;
+}
+
+/** A factory as diagnostics show it. */
+export interface FactoryView {
+  readonly kind: 'configuration' | 'component';
+  /** The template's name. */
+  readonly name: string;
+  /** The factory PID (configuration factories) or the factory name (component factories). */
+  readonly id: string;
+  instanceNames(): string[];
+  /** The template or one of the instances changed state. */
+  componentStateChanged(component: ComponentManager): void;
+  /** What a new instance would refuse in `values` as its configuration (`$.path: reason` each). */
+  configurationProblems(values: ConfigurationValues): Promise<string[]>;
 }
 
 /** A failure kept for `component(name)`. */
@@ -80,7 +109,7 @@ export class ComponentManager implements ComponentNode {
   private restartRequested = false;
   private registration: ServiceRecord | undefined;
   private registeredVersion = 0;
-  private instance: ComponentInstance | undefined;
+  private instance: LiveInstance | undefined;
   /** Services chosen for the activation in progress (read by the instance builder). */
   private activation: Bindings | undefined;
   private readonly users = new UseCounter();
@@ -105,10 +134,15 @@ export class ComponentManager implements ComponentNode {
   private tail: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
 
+  /** Its place in a factory, if it has one. */
+  readonly factoryRole: FactoryRole | undefined;
+
   constructor(
     readonly description: ComponentDescription,
     private readonly host: ComponentHost,
+    options?: ManagerOptions,
   ) {
+    this.factoryRole = options?.factoryRole;
     this.enabled = description.enabled;
     const changed = (): void => {
       this.referenceChanged();
@@ -116,14 +150,14 @@ export class ComponentManager implements ComponentNode {
     this.references = description.references.map((d) => new ReferenceManager(d, host.registry, changed, this));
     this.hasDynamicReference = this.references.some((r) => r.dynamic);
     const logger = (): Logger => this.logger;
-    this.configIntake = new ConfigurationIntake(description, this.references, host.config, logger);
+    this.configIntake = new ConfigurationIntake(description, this.references, options?.config ?? host.config, logger);
     this.holder = new ServiceHolder(this, host.waits, () => {
       this.noteInputChanged();
       void this.requestReconcile();
     });
     this.code = new ComponentCode(host, description);
     this.binding = new InstanceBinding(description.name, this.references, this.holder, this.code, logger, (record) => this.isUsedBy(record));
-    this.builder = host.instances.add(description, (ref) => this.injectedValue(ref));
+    this.builder = options?.builder ?? host.instances.add(description, (ref) => this.injectedValue(ref));
   }
 
   get name(): string {
@@ -163,7 +197,7 @@ export class ComponentManager implements ComponentNode {
     return this.blockedValue;
   }
 
-  get currentInstance(): ComponentInstance | undefined {
+  get currentInstance(): LiveInstance | undefined {
     return this.instance;
   }
 
@@ -249,7 +283,8 @@ export class ComponentManager implements ComponentNode {
     this.configIntake.close();
     this.opened = false;
     this.stopping = false;
-    if (this.disposed) this.builder.dispose();
+    // Once: a stop and a removal may both be under way.
+    if (reason === 'disposed') this.builder.dispose();
   }
 
   /** Runs a reconcile after the one in progress; calls made before it starts share it. */
@@ -280,6 +315,7 @@ export class ComponentManager implements ComponentNode {
    * without delivering anything: lets a writer refuse values before they reach the file.
    */
   async configurationProblems(values: ConfigurationValues): Promise<string[]> {
+    if (this.factoryRole?.role === 'template') return this.factoryRole.factory.configurationProblems(values);
     if (this.description.configurationPolicy === 'ignore') return [];
     const checked = await this.configIntake.check(values);
     if (!checked.delivered) return [...checked.problems];
@@ -326,7 +362,7 @@ export class ComponentManager implements ComponentNode {
   serveAtOnce(record: ServiceRecord, user: ServiceUser): unknown {
     if (!this.servesAtOnce(record)) throw new Error(`internal: ${this.name} cannot serve service ${record.id} at once`);
     this.users.add(user);
-    return (this.instance as ComponentInstance).object;
+    return (this.instance as LiveInstance).object;
   }
 
   ungetService(record: ServiceRecord, user: ServiceUser): void {
@@ -351,7 +387,7 @@ export class ComponentManager implements ComponentNode {
   whenReleased(record: ServiceRecord): Promise<void> {
     if (!this.holder.holds(record)) return Promise.resolve();
     const released = this.holder.whenReleased(record);
-    if (this.releasesOnItsOwn(record)) void this.binding.unbindGone(this.instance as ComponentInstance, record);
+    if (this.releasesOnItsOwn(record)) void this.binding.unbindGone(this.instance as LiveInstance, record);
     else void this.requestReconcile();
     return released;
   }
@@ -480,7 +516,7 @@ export class ComponentManager implements ComponentNode {
   }
 
   /** The live instance, its references followed, takes a new configuration, or is active as it is. */
-  private keepActive(instance: ComponentInstance): MaybePromise<boolean> {
+  private keepActive(instance: LiveInstance): MaybePromise<boolean> {
     if (instance.configVersion !== this.configIntake.version) {
       if (this.description.modified === undefined) return this.deactivateInstance('configuration-changed', true).then(moved);
       return this.callModified(instance).then(moved);
@@ -491,7 +527,7 @@ export class ComponentManager implements ComponentNode {
   }
 
   /** The live instance follows its references; true when that changed something. */
-  private followReferences(instance: ComponentInstance): MaybePromise<boolean> {
+  private followReferences(instance: LiveInstance): MaybePromise<boolean> {
     return andThen(this.binding.update(instance), (update) => {
       if (update.kind === 'rebuild') return this.deactivateInstance('reference-changed', true).then(moved);
       if (update.kind === 'unsatisfied') {
@@ -515,6 +551,7 @@ export class ComponentManager implements ComponentNode {
     const previous = this.stateValue;
     this.stateValue = state;
     this.host.stateChanged(this, previous, reason);
+    this.factoryRole?.factory.componentStateChanged(this);
     if (state === 'active' && this.lateConsumers?.size) {
       const consumers = [...this.lateConsumers];
       this.lateConsumers = undefined;
@@ -681,7 +718,7 @@ export class ComponentManager implements ComponentNode {
   // ---- configuration of a live instance ----
 
   /** Delivers a new configuration to the live instance; if @Modified throws, the instance stays active. */
-  private async callModified(instance: ComponentInstance): Promise<void> {
+  private async callModified(instance: LiveInstance): Promise<void> {
     instance.configVersion = this.configIntake.version;
     try {
       await this.callWithConfig(instance, 'modified', this.description.modified);
@@ -695,7 +732,7 @@ export class ComponentManager implements ComponentNode {
    * `config` (default: the one in force) and the context. Undefined when the class has no such method.
    * @throws what the method throws, or the timeout
    */
-  private callWithConfig(instance: ComponentInstance, kind: 'modified' | 'checkConfiguration', method: string | undefined, config?: ConfigurationValues): Promise<unknown> | undefined {
+  private callWithConfig(instance: LiveInstance, kind: 'modified' | 'checkConfiguration', method: string | undefined, config?: ConfigurationValues): Promise<unknown> | undefined {
     return this.code.call(kind, instance.object, method, () => {
       const context = this.context(instance.bindings);
       return [config ?? context.config, context];

@@ -6,10 +6,13 @@ import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import type { ContainerFacts } from './ComponentContext.js';
 import type { ComponentHost } from './ComponentHost.js';
-import { ComponentManager } from './ComponentManager.js';
+import { ComponentManager, type ManagerOptions } from './ComponentManager.js';
 import type { ComponentNode } from './ComponentNode.js';
 import type { ComponentState, DeactivationReason } from './ComponentState.js';
-import type { ComponentDirectory } from './explainComponent.js';
+import { explainComponent, type ComponentDirectory } from './explainComponent.js';
+import { ComponentFactoryTemplate } from './factory/ComponentFactoryTemplate.js';
+import { ConfigurationFactory } from './factory/ConfigurationFactory.js';
+import type { FactoryHost } from './factory/FactoryHost.js';
 import { InstanceFactory } from './InstanceFactory.js';
 import type { MaybePromise } from './MaybePromise.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
@@ -42,7 +45,7 @@ export interface ComponentStateChange {
 }
 
 /** The component managers by name, and what they share: registry, wait graph, settings. */
-export class ComponentRuntime implements ComponentHost, ComponentDirectory {
+export class ComponentRuntime implements ComponentHost, ComponentDirectory, FactoryHost {
   readonly registry = new ServiceRegistry();
   readonly waits = new WaitGraph<ComponentNode>((m) => m.name);
   readonly logger: Logger;
@@ -92,7 +95,27 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
    * Makes the manager of a component without adding it (so a batch can be checked before any is added).
    * @throws LatticeError COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID
    */
-  create(description: ComponentDescription): ComponentManager {
+  create(description: ComponentDescription, options?: ManagerOptions): ComponentManager {
+    this.checkName(description);
+    if (options) return new ComponentManager(description, this, options);
+    if (description.factoryPid !== undefined) return new ConfigurationFactory(description, this).template;
+    if (description.factory !== undefined) return new ComponentFactoryTemplate(description, this).template;
+    return new ComponentManager(description, this);
+  }
+
+  /** Makes and adds a component at once (a factory's instance). @throws as `create` */
+  addComponent(description: ComponentDescription, options: ManagerOptions): ComponentManager {
+    const manager = this.create(description, options);
+    this.add(manager);
+    return manager;
+  }
+
+  explain(manager: ComponentManager): string[] {
+    return explainComponent(manager, this);
+  }
+
+  /** @throws LatticeError COMPONENT_NAME_DUPLICATE */
+  private checkName(description: ComponentDescription): void {
     const existing = this.byName.get(description.name);
     if (existing && this.nameTaken(description.name)) {
       const same = existing.description.implementation === description.implementation ? 'it is already registered' : `${existing.description.implementation.name} already has that name`;
@@ -102,7 +125,6 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory {
         { component: description.name },
       );
     }
-    return new ComponentManager(description, this);
   }
 
   /**

@@ -128,25 +128,30 @@ export class ConfigurationIntake {
 
   /** What the component makes of `all` (the one check for reading a file and for refusing a write). */
   check(all: ConfigurationValues): MaybePromise<CheckedConfiguration> {
-    const values: Record<string, unknown> = {};
-    const targets: Record<string, string> = {};
-    const problems: string[] = [];
-    for (const [key, value] of Object.entries(all)) {
-      const ref = key.endsWith('.target') ? this.references.find((r) => `${r.name}.target` === key) : undefined;
-      if (!ref) {
-        values[key] = value;
-        continue;
-      }
-      try {
-        if (typeof value !== 'string') throw new Error('a target must be a filter string such as "(role=primary)"');
-        parseFilter(value);
-        targets[ref.name] = value;
-      } catch (error) {
-        problems.push(`$["${key}"]: ${(error as Error).message}`);
-      }
-    }
-    return andThen(validateConfiguration(this.description.configSchema, values), (result) =>
-      result.ok ? { problems, delivered: { values: result.values, raw: values, targets, present: true } } : { problems: [...problems, ...result.problems] },
-    );
+    return checkConfiguration(this.description, all);
   }
+}
+
+/** What a component of `description` would make of the configuration `all`: its schema, its `<reference>.target` keys. */
+export function checkConfiguration(description: ComponentDescription, all: ConfigurationValues): MaybePromise<CheckedConfiguration> {
+  const values: Record<string, unknown> = {};
+  const targets: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(all)) {
+    const ref = key.endsWith('.target') ? description.references.find((r) => `${r.name}.target` === key) : undefined;
+    if (!ref) {
+      values[key] = value;
+      continue;
+    }
+    try {
+      if (typeof value !== 'string') throw new Error('a target must be a filter string such as "(role=primary)"');
+      parseFilter(value);
+      targets[ref.name] = value;
+    } catch (error) {
+      problems.push(`$["${key}"]: ${(error as Error).message}`);
+    }
+  }
+  return andThen(validateConfiguration(description.configSchema, values), (result) =>
+    result.ok ? { problems, delivered: { values: result.values, raw: values, targets, present: true } } : { problems: [...problems, ...result.problems] },
+  );
 }

@@ -14,6 +14,8 @@ export interface ComponentBuilder {
   dispose(): void;
 }
 
+const NO_IDS: readonly BindingIdentifier[] = Object.freeze([]);
+
 /** The component being built right now, and where its chosen services come from. */
 interface Building {
   readonly description: ComponentDescription;
@@ -57,9 +59,9 @@ export class InstanceFactory {
   /** @throws LatticeError COMPONENT_INVALID when inversify cannot build the class. */
   add(description: ComponentDescription, valueOf: (reference: ReferenceDescription) => unknown): ComponentBuilder {
     const implementation = description.implementation as Newable<object>;
-    const ids: BindingIdentifier[] = [];
     let atOnce: boolean;
     let injected: unknown[];
+    const ids: BindingIdentifier[] = [];
     try {
       // inversify checks the class's metadata here too (a constructor parameter it cannot fill, say).
       const metadata = getClassMetadata(implementation);
@@ -67,19 +69,14 @@ export class InstanceFactory {
       const byToken = referencesInjectedByToken(description, injected);
       atOnce = buildsAtOnce(description, metadata, byToken);
       for (const ref of description.references) {
-        if (ref.parameterIndex === undefined) continue;
         const id = ref.injectionId;
-        if (!isSharedInjectionId(id)) {
-          // An id of its own (a description made by an older copy of this package): a binding of its own.
-          ids.push(this.container.bind(id).toDynamicValue(() => valueOf(ref)).getIdentifier());
-        } else if (!this.sharedIds.has(id)) {
-          this.container.bind(id).toDynamicValue(() => this.parameter(id));
-          this.sharedIds.add(id);
-        }
+        if (ref.parameterIndex === undefined || !isSharedInjectionId(id) || this.sharedIds.has(id)) continue;
+        this.container.bind(id).toDynamicValue(() => this.parameter(id));
+        this.sharedIds.add(id);
       }
-      for (const ref of byToken) {
-        ids.push(this.container.bind(ref.service).toDynamicValue(() => valueOf(ref)).whenParentIs(implementation).getIdentifier());
-      }
+      // The rest is bound once per class, and answers for the component being built: several components
+      // made of one class (a factory's instances, one registered again while the old one leaves) share it.
+      if (!this.classes.has(implementation)) this.bindClass(description, implementation, byToken, ids);
     } catch (error) {
       for (const id of ids) this.container.unbind(id);
       throw new LatticeError(
@@ -90,14 +87,13 @@ export class InstanceFactory {
         { cause: error },
       );
     }
-    // Whatever else (rare) in an array of its own: `push` leaves an array room for 16.
-    const builder = new Builder(this, description, valueOf, atOnce, ids.length === 0 ? undefined : ids.slice());
+    const builder = new Builder(this, description, valueOf, atOnce);
     const bound = this.classes.get(implementation);
     if (bound) {
       bound.builder = builder;
       bound.builders++;
     } else {
-      this.classes.set(implementation, { builder, builders: 1, id: implementation, ids: [this.container.bind(implementation).toSelf().getIdentifier()] });
+      this.classes.set(implementation, { builder, builders: 1, id: implementation, ids: ids.length === 0 ? NO_IDS : ids.slice(), classIds: [this.container.bind(implementation).toSelf().getIdentifier()] });
     }
     for (const value of injected) {
       this.injected.add(value);
@@ -108,6 +104,23 @@ export class InstanceFactory {
   }
 
   /**
+   * A class's bindings besides the class itself, into `ids`: a reference's token the class injects with
+   * `@inject(TOKEN)` (for that class only); a constructor parameter with an id of its own (a description
+   * made by an older copy of this package). Each answers with the service of the component being built.
+   */
+  private bindClass(description: ComponentDescription, implementation: Newable<object>, byToken: readonly ReferenceDescription[], ids: BindingIdentifier[]): void {
+    for (const ref of description.references) {
+      const id = ref.injectionId;
+      if (ref.parameterIndex === undefined || isSharedInjectionId(id)) continue;
+      ids.push(this.container.bind(id).toDynamicValue(() => this.parameter(id)).getIdentifier());
+    }
+    for (const ref of byToken) {
+      const token = ref.service;
+      ids.push(this.container.bind(token).toDynamicValue(() => this.byToken(token)).whenParentIs(implementation).getIdentifier());
+    }
+  }
+
+  /**
    * A component class that another injects with `@inject(Class)` is built inside the other's build:
    * the class id then answers with a build by the class's builder (marked as the one being built, so
    * its parameters answer with its references), and the class itself is bound under an id of its own.
@@ -115,10 +128,10 @@ export class InstanceFactory {
   private bindNested(implementation: unknown): void {
     const bound = this.classes.get(implementation) as ClassBinding;
     if (bound.id !== implementation) return;
-    for (const id of bound.ids) this.container.unbind(id);
+    for (const id of bound.classIds) this.container.unbind(id);
     const own = Symbol(`lattice.component-class:${bound.builder.description.name}`);
     bound.id = own;
-    bound.ids = [
+    bound.classIds = [
       this.container.bind(own).to(implementation as Newable<object>).getIdentifier(),
       this.container.bind(implementation as Newable<object>).toDynamicValue(() => bound.builder.create()).getIdentifier(),
     ];
@@ -129,7 +142,7 @@ export class InstanceFactory {
     const implementation = builder.description.implementation;
     const bound = this.classes.get(implementation);
     if (!bound || --bound.builders > 0) return;
-    for (const id of bound.ids) this.container.unbind(id);
+    for (const id of [...bound.classIds, ...bound.ids]) this.container.unbind(id);
     this.classes.delete(implementation);
   }
 
@@ -145,11 +158,6 @@ export class InstanceFactory {
     }
   }
 
-  /** @internal Removes bindings (Builder.dispose). */
-  unbind(ids: readonly BindingIdentifier[]): void {
-    for (const id of ids) this.container.unbind(id);
-  }
-
   /** The value of the constructor parameter injected under `id`, for the component being built. */
   private parameter(id: symbol): unknown {
     const building = this.building;
@@ -163,6 +171,14 @@ export class InstanceFactory {
     }
     return building.valueOf(ref);
   }
+
+  /** The service of the reference to `token` that the class being built injects with `@inject(TOKEN)`. */
+  private byToken(token: unknown): unknown {
+    const building = this.building;
+    const ref = building?.description.references.find((r) => r.service === token);
+    if (!building || !ref) throw new LatticeError(ErrorCode.COMPONENT_INVALID, `inversify asked for ${String(token)} outside of building a component that references it.`);
+    return building.valueOf(ref);
+  }
 }
 
 /** One component's builder: an object, not two closures per component. */
@@ -172,8 +188,6 @@ class Builder implements ComponentBuilder {
     readonly description: ComponentDescription,
     readonly valueOf: Building['valueOf'],
     private readonly atOnce: boolean,
-    /** Bindings of this component of its own (rare: besides its class's, which its class's builders share). */
-    private readonly ownIds: readonly BindingIdentifier[] | undefined,
   ) {}
 
   create(): MaybePromise<object> {
@@ -181,19 +195,21 @@ class Builder implements ComponentBuilder {
   }
 
   dispose(): void {
-    if (this.ownIds) this.factory.unbind(this.ownIds);
     this.factory.release(this);
   }
 }
 
-/** A component class's binding in the container, and its builders (more than one only while one leaves). */
+/** A component class's bindings in the container, and its builders (several for a factory's instances, or while one leaves). */
 interface ClassBinding {
   /** The newest builder: the one a nested build of the class uses. */
   builder: Builder;
   builders: number;
   /** What inversify is asked for: the class, or an id of its own once another component class injects it. */
   id: ServiceIdentifier<object>;
-  ids: BindingIdentifier[];
+  /** The class's own bindings (see bindNested). */
+  classIds: BindingIdentifier[];
+  /** Its other bindings (see bindClass). */
+  readonly ids: readonly BindingIdentifier[];
 }
 
 /** What a class injects (constructor parameters and properties), by id. */

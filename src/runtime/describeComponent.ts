@@ -42,6 +42,7 @@ export function describeComponent(manager: ComponentManager, directory: Componen
     }),
     ...(instance && { activatedAt: new Date(instance.activatedAt).toISOString(), activationMs: Math.round(instance.activationMs * 100) / 100 }),
     ...(manager.lastDeactivationReason && { lastDeactivationReason: manager.lastDeactivationReason }),
+    ...factoryInfo(manager),
     why: explainComponent(manager, directory),
   };
 }
@@ -49,4 +50,11 @@ export function describeComponent(manager: ComponentManager, directory: Componen
 function serviceInfo(record: ServiceRecord): BoundServiceInfo {
   const component = record.provider.componentName;
   return { serviceId: record.id, ...(component !== undefined && { component }), properties: redactSecrets(record.properties, secretMarksOf(record.provider.propertySchema)) };
+}
+
+function factoryInfo(manager: ComponentManager): Pick<ComponentInfo, 'factory' | 'instanceOf'> {
+  const role = manager.factoryRole;
+  if (!role) return {};
+  if (role.role === 'instance') return { instanceOf: role.factory.name };
+  return { factory: { kind: role.factory.kind, id: role.factory.id, instances: role.factory.instanceNames() } };
 }

@@ -32,6 +32,17 @@ export interface ComponentOptions {
   configSchema?: StandardSchemaV1;
   /** Overrides the container's activation timeout (constructor + activate) for this component. */
   activationTimeoutMs?: number;
+  /**
+   * Makes the component a template for factory configurations: each configuration `<factoryPid>~<name>`
+   * (file `config/<factoryPid>~<name>.json`) makes an instance named `<factoryPid>~<name>`, with that
+   * configuration (required), its own properties and its own service registration.
+   */
+  factoryPid?: string;
+  /**
+   * Makes the component a component factory: a `ComponentFactoryService` service with property
+   * `component.factory` = this name, whose `newInstance(properties)` makes instances on demand.
+   */
+  factory?: string;
 }
 
 const POLICIES: readonly ConfigurationPolicy[] = ['optional', 'require', 'ignore'];
@@ -73,6 +84,7 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
   if (options.configSchema !== undefined && !isStandardSchema(options.configSchema)) {
     fail(className, 'has a configSchema that is not a Standard Schema; pass a zod schema such as z.object({ port: z.number() })');
   }
+  checkFactoryOptions(className, options);
   const timeout = options.activationTimeoutMs;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) fail(className, 'activationTimeoutMs must be a positive number');
 
@@ -89,10 +101,28 @@ function declareComponent(target: ComponentClass, options: ComponentOptions): vo
       configurationPolicy,
       ...(options.configSchema !== undefined && { configSchema: options.configSchema }),
       ...(timeout !== undefined && { activationTimeoutMs: timeout }),
+      ...(options.factoryPid !== undefined && { factoryPid: options.factoryPid }),
+      ...(options.factory !== undefined && { factory: options.factory }),
     }),
   );
   // Report what the members declared so far get wrong now, at the decorator; register reads them again.
   getComponentDescription(target);
+}
+
+/** A factory PID names files (`config/<factoryPid>~<name>.json`); a factory name is matched by filters. */
+const FACTORY_PID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+
+function checkFactoryOptions(className: string, options: ComponentOptions): void {
+  const { factoryPid, factory } = options;
+  if (factoryPid !== undefined && factory !== undefined) fail(className, 'has both factoryPid and factory; a component is made by configurations or by a ComponentFactory, not both');
+  if (factoryPid !== undefined) {
+    if (typeof factoryPid !== 'string' || !FACTORY_PID.test(factoryPid)) {
+      fail(className, `has factoryPid ${JSON.stringify(factoryPid)}; use 1 to 100 letters, digits, ".", "_" and "-", not starting with "." or "-" (instances are config/<factoryPid>~<name>.json)`);
+    }
+    if (options.configurationPolicy === 'ignore') fail(className, 'has a factoryPid and configurationPolicy "ignore"; each instance is made by its configuration, so drop the policy');
+    if (options.configurationPid !== undefined) fail(className, 'has both factoryPid and configurationPid; each instance reads its own configuration, <factoryPid>~<name>, so drop configurationPid');
+  }
+  if (factory !== undefined && (typeof factory !== 'string' || factory.trim() === '')) fail(className, 'has a factory name that is not a non-empty string, e.g. @Component({ factory: "device" })');
 }
 
 function toServiceList(className: string, service: ComponentOptions['service']): ServiceToken[] {
