@@ -8,6 +8,7 @@ export { Component, type ComponentOptions } from './component/decorators/Compone
 export { Reference, type ReferenceOptions } from './component/decorators/Reference.js';
 export { Activate, CheckConfiguration, Deactivate, Modified } from './component/decorators/lifecycle.js';
 export { serviceToken, tokenName, isServiceToken, type ServiceToken } from './component/ServiceToken.js';
+export { ComponentFactoryService, COMPONENT_FACTORY, type ComponentFactory, type ComponentInstance } from './component/ComponentFactory.js';
 export type { ComponentClass, ComponentDescription, ConfigurationPolicy } from './component/ComponentDescription.js';
 export type { Cardinality, ReferencePolicy, ReferencePolicyOption } from './component/ReferenceDescription.js';
 export { getComponentDescription } from './component/describeComponentClass.js';

@@ -174,8 +174,11 @@ export class ControlApi {
     const format = query.get('format') ?? 'dot';
     if (format !== 'dot' && format !== 'mermaid') throw new HttpError(400, 'BAD_REQUEST', `Unknown graph format "${format}"; use dot or mermaid.`);
     const feature = query.get('feature');
-    const only = feature === null ? undefined : new Set(this.container.features.info(feature).components.map((c) => c.name));
-    return { text: renderGraph(this.container.components(), format, only) };
+    const components = this.container.components();
+    const ofFeature = feature === null ? undefined : new Set(this.container.features.info(feature).components.map((c) => c.name));
+    // A feature's factories bring their instances.
+    const only = ofFeature && new Set(components.filter((c) => ofFeature.has(c.name) || (c.instanceOf !== undefined && ofFeature.has(c.instanceOf))).map((c) => c.name));
+    return { text: renderGraph(components, format, only) };
   }
 
   private async commands(): Promise<CommandDescription[]> {

@@ -10,9 +10,21 @@ export async function componentList(context: CliContext, options: { state?: stri
     table(
       ['NAME', 'STATE', 'SERVICES', 'WHY NOT ACTIVE'],
       // A delayed component waiting for its first user is fine: say nothing about it.
-      components.map((c) => [c.name, paint(c.state, stateColour(c.state), context.colour), c.services.join(', '), c.state === 'satisfied' ? '' : (c.why[0] ?? '')]),
+      withInstancesUnderTemplates(components).map(({ c, shown }) => [shown, paint(c.state, stateColour(c.state), context.colour), c.services.join(', '), c.state === 'satisfied' ? '' : (c.why[0] ?? '')]),
     ),
   );
+}
+
+/** Components in order, a factory's instances indented under its template (after it, if it is listed). */
+function withInstancesUnderTemplates(components: readonly ComponentInfo[]): { c: ComponentInfo; shown: string }[] {
+  const listed = new Set(components.map((c) => c.name));
+  const rows: { c: ComponentInfo; shown: string }[] = [];
+  for (const c of components) {
+    if (c.instanceOf !== undefined && listed.has(c.instanceOf)) continue;
+    rows.push({ c, shown: c.factory ? `${c.name} (${c.factory.kind === 'configuration' ? 'factory configurations' : 'component factory'}: ${c.factory.instances.length})` : c.name });
+    if (c.factory) for (const i of components) if (i.instanceOf === c.name) rows.push({ c: i, shown: `  ${i.name}` });
+  }
+  return rows;
 }
 
 export async function componentInfo(context: CliContext, name: string): Promise<void> {
@@ -31,6 +43,11 @@ function describe(c: ComponentInfo, colour: boolean): string {
     `State:          ${paint(c.state, stateColour(c.state), colour)}${c.enabled ? '' : ' (disabled)'}`,
   ];
   if (c.module !== undefined) lines.push(`Module:         ${c.module}`);
+  if (c.factory) {
+    const how = c.factory.kind === 'configuration' ? `factory configurations ${c.factory.id}~<name> (config/${c.factory.id}~<name>.json)` : `component factory "${c.factory.id}" (ComponentFactoryService, newInstance)`;
+    lines.push(`Factory:        ${how}`, `Instances:      ${c.factory.instances.join(', ') || 'none'}`);
+  }
+  if (c.instanceOf !== undefined) lines.push(`Instance of:    ${c.instanceOf}`);
   if (c.why.length > 0) lines.push(`Why:            ${c.why.join('\n                ')}`);
   lines.push(
     `Services:       ${c.services.join(', ') || 'none'}${c.serviceId === undefined ? '' : ` (service ${c.serviceId}, ${c.useCount} user${c.useCount === 1 ? '' : 's'})`}`,

@@ -20,9 +20,32 @@ export async function configList(context: CliContext): Promise<void> {
   print(context, entries, () =>
     table(
       ['PID', 'FILE', 'KEYS', 'PROBLEM'],
-      entries.map((e) => [e.pid, e.file ?? '(in memory)', Object.keys(e.values ?? {}).join(', '), problemsOf(e).map((p) => paint(p, 'red', context.colour)).join('; ')]),
+      groupedByFactory(entries).map((row) =>
+        'factory' in row
+          ? [`${row.factory}~* (factory PID: ${row.count})`, '', '', '']
+          : [row.shown, row.e.file ?? '(in memory)', Object.keys(row.e.values ?? {}).join(', '), problemsOf(row.e).map((p) => paint(p, 'red', context.colour)).join('; ')],
+      ),
     ),
   );
+}
+
+type ListRow = { readonly factory: string; readonly count: number } | { readonly e: ShownEntry; readonly shown: string };
+
+/** Configurations in order, the factory configurations `<factoryPid>~<name>` of each factory PID indented under a row of their own. */
+function groupedByFactory(entries: readonly ShownEntry[]): ListRow[] {
+  const factoryOf = (e: ShownEntry): string | undefined => (e.pid.includes('~') ? e.pid.slice(0, e.pid.indexOf('~')) : undefined);
+  const rows: ListRow[] = [];
+  const grouped = new Set<string>();
+  for (const e of entries) {
+    const factory = factoryOf(e);
+    if (factory === undefined) rows.push({ e, shown: e.pid });
+    else if (!grouped.has(factory)) {
+      grouped.add(factory);
+      const members = entries.filter((m) => factoryOf(m) === factory);
+      rows.push({ factory, count: members.length }, ...members.map((m) => ({ e: m, shown: `  ${m.pid}` })));
+    }
+  }
+  return rows;
 }
 
 export async function configGet(context: CliContext, pid: string): Promise<void> {

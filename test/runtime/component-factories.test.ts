@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import {
+  Activate,
+  Component,
+  COMPONENT_FACTORY,
+  ComponentFactoryService,
+  Deactivate,
+  Reference,
+  serviceToken,
+  type ComponentContext,
+  type ComponentFactory,
+  type ComponentInstance,
+  type Container,
+  type DeactivationContext,
+} from '@lattice-scr/lattice';
+import { testContainer } from '../helpers/container.js';
+import { Recorder } from '../helpers/recorder.js';
+
+interface Clock {
+  now(): number;
+}
+const ClockService = serviceToken<Clock>('test.componentFactory.Clock');
+interface Session {
+  readonly user: string;
+}
+const SessionService = serviceToken<Session>('test.componentFactory.Session');
+
+const running: Container[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+});
+
+/** A component factory "session" whose instances need a clock; records what each object saw. */
+function sessionFactory(options: { clockCardinality?: '1..1' | '0..1' } = {}) {
+  const seen = new Recorder<{ event: string; name: string; user?: unknown }>();
+  @Component({ name: 'session', factory: 'session', service: SessionService, properties: { kind: 'web' }, configSchema: z.object({ user: z.string().default('nobody'), ttl: z.number().default(60) }) })
+  class UserSession implements Session {
+    user = '';
+    @Reference({ service: ClockService, cardinality: options.clockCardinality ?? '1..1' }) clock: Clock | undefined;
+    @Activate activate(context: ComponentContext): void {
+      this.user = String(context.config.user);
+      seen.push({ event: 'activate', name: context.name, user: context.config.user });
+    }
+    @Deactivate deactivate(context: DeactivationContext): void {
+      seen.push({ event: `deactivate:${context.reason}`, name: context.name });
+    }
+  }
+  return { UserSession, seen };
+}
+
+/** A consumer holding the session factory, as a component would. */
+function factoryUser() {
+  const holder: { factory?: ComponentFactory<Session> } = {};
+  @Component({ name: 'user' })
+  class FactoryUser {
+    @Reference({ service: ComponentFactoryService, target: '(component.factory=session)' }) factory!: ComponentFactory<Session>;
+    @Activate activate(): void {
+      holder.factory = this.factory;
+    }
+  }
+  return { FactoryUser, holder };
+}
+
+async function started() {
+  const t = testContainer();
+  running.push(t.container);
+  const { UserSession, seen } = sessionFactory();
+  const { FactoryUser, holder } = factoryUser();
+  const clock = t.container.registerService(ClockService, { now: () => 1 });
+  t.container.register(UserSession, FactoryUser);
+  await t.container.start();
+  await t.container.whenActive('user');
+  return { ...t, seen, clock, factory: holder.factory as ComponentFactory<Session> };
+}
+
+describe('component factories: @Component({ factory }) and ComponentFactoryService.newInstance', () => {
+  test('the template registers a ComponentFactory service; newInstance makes an active instance with the properties given', async () => {
+    const { container, factory, seen } = await started();
+    const template = container.component('session');
+    expect(template.state).toBe('active');
+    expect(template.services).toEqual(['lattice.ComponentFactory']);
+    expect(template.properties[COMPONENT_FACTORY]).toBe('session');
+    expect(factory.factory).toBe('session');
+
+    const alice = await factory.newInstance({ user: 'alice' });
+    const bob = await factory.newInstance({ user: 'bob' });
+    expect([alice.name, bob.name]).toEqual(['session#1', 'session#2']);
+    expect(alice.instance.user).toBe('alice');
+    expect(alice.disposed).toBe(false);
+    const info = container.component('session#1');
+    expect(info.state).toBe('active');
+    expect(info.instanceOf).toBe('session');
+    expect(info.properties).toMatchObject({ kind: 'web', user: 'alice', 'component.name': 'session#1' });
+    expect(container.component('session').factory).toEqual({ kind: 'component', id: 'session', instances: ['session#1', 'session#2'] });
+    // Each instance provides its service with its own properties.
+    expect(await container.getService(SessionService, '(user=bob)')).toBe(bob.instance);
+    expect(seen.items.map((e) => [e.event, e.name, e.user])).toEqual([
+      ['activate', 'session#1', 'alice'],
+      ['activate', 'session#2', 'bob'],
+    ]);
+
+    await alice.dispose();
+    expect(alice.disposed).toBe(true);
+    expect(container.hasComponent('session#1')).toBe(false);
+    expect(seen.items.at(-1)).toEqual({ event: 'deactivate:disposed', name: 'session#1' });
+    expect(container.component('session').factory?.instances).toEqual(['session#2']);
+  });
+
+  test('an instance whose mandatory reference goes away is disposed; the template loses its service and leaves the rest be', async () => {
+    const { container, factory, clock, seen } = await started();
+    const one = await factory.newInstance({ user: 'one' });
+    await clock.unregister();
+    await container.settled();
+    expect(one.disposed).toBe(true);
+    expect(container.hasComponent('session#1')).toBe(false);
+    expect(seen.items.at(-1)).toEqual({ event: 'deactivate:reference-unsatisfied', name: 'session#1' });
+    // The template needs a clock too: unsatisfied, it takes the factory service away (its user goes with it).
+    expect(container.component('session').state).toBe('unsatisfied-reference');
+    expect(container.component('user').state).toBe('unsatisfied-reference');
+    await expect(factory.newInstance({ user: 'late' })).rejects.toMatchObject({ code: 'FACTORY_INACTIVE', message: expect.stringContaining('Component factory session is unsatisfied-reference') as string });
+
+    container.registerService(ClockService, { now: () => 2 });
+    await container.whenActive('user');
+    expect(container.component('session').state).toBe('active');
+  });
+
+  test('an instance that cannot activate is not kept: newInstance rejects saying why', async () => {
+    const { container, factory } = await started();
+    await expect(factory.newInstance({ user: 7 })).rejects.toMatchObject({
+      code: 'FACTORY_INSTANCE_FAILED',
+      message: expect.stringMatching(/^Component factory session could not activate session#1: .*\$\.user/) as string,
+    });
+    expect(container.hasComponent('session#1')).toBe(false);
+    await expect(factory.newInstance(null as unknown as Record<string, unknown>)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  test('disabling or unregistering the template disposes its instances', async () => {
+    const { container, factory } = await started();
+    const handles: ComponentInstance<Session>[] = [await factory.newInstance({ user: 'a' }), await factory.newInstance({ user: 'b' })];
+    await container.disable('session');
+    expect(handles.map((h) => h.disposed)).toEqual([true, true]);
+    expect(container.components().map((c) => c.name).sort()).toEqual(['session', 'user']);
+
+    await container.enable('session');
+    await container.whenActive('user');
+    const again = await factory.newInstance({ user: 'c' });
+    expect(again.name).toBe('session#3');
+    await container.unregister('session');
+    expect(again.disposed).toBe(true);
+    expect(container.components().map((c) => c.name)).toEqual(['user']);
+  });
+
+  test('stopping the container disposes the instances', async () => {
+    const { container, factory, seen } = await started();
+    const handle = await factory.newInstance({ user: 'a' });
+    await container.stop();
+    expect(handle.disposed).toBe(true);
+    expect(seen.items.at(-1)).toEqual({ event: 'deactivate:container-stopped', name: 'session#1' });
+    expect(container.components().map((c) => c.name).sort()).toEqual(['session', 'user']);
+  });
+
+  test('1,000 instances of one factory come and go', async () => {
+    const { container, factory } = await started();
+    const handles = await Promise.all(Array.from({ length: 1000 }, (_, i) => factory.newInstance({ user: `u${i}` })));
+    expect(new Set(handles.map((h) => h.instance.user)).size).toBe(1000);
+    expect(container.component('session').factory?.instances).toHaveLength(1000);
+    expect((await container.getServices(SessionService)).length).toBe(1000);
+    await Promise.all(handles.map((h) => h.dispose()));
+    expect(container.components().map((c) => c.name).sort()).toEqual(['session', 'user']);
+  });
+});
