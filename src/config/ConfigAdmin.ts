@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import { KeyedQueue } from '../async/KeyedQueue.js';
+import { SnapshotSet } from '../collections/SnapshotSet.js';
 import { sentence } from '../errors/sentence.js';
 import { deepEqual } from '../json/deepEqual.js';
 import { jsonPath } from '../json/jsonPath.js';
@@ -55,10 +56,10 @@ type Origin = 'outside' | 'component';
  */
 export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
-  /** Copy on write: a change goes to the listeners there were when it came, without a copy per change. Mostly one per PID. */
-  private readonly listeners = new Map<string, readonly ((entry: ConfigurationEntry | undefined) => void)[]>();
-  /** Listeners to every configuration `<factoryPid>~<name>`, by factory PID (copy on write too). */
-  private readonly factoryListeners = new Map<string, readonly ((pid: string, entry: ConfigurationEntry | undefined) => void)[]>();
+  /** A change goes to the listeners there were when it came (a snapshot). Mostly one per PID; a component factory's instances share their factory's. */
+  private readonly listeners = new Map<string, SnapshotSet<(entry: ConfigurationEntry | undefined) => void>>();
+  /** Listeners to every configuration `<factoryPid>~<name>`, by factory PID. */
+  private readonly factoryListeners = new Map<string, SnapshotSet<(pid: string, entry: ConfigurationEntry | undefined) => void>>();
   private persistence: ConfigPersistence | undefined;
   private check: ConfigurationCheck | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -106,28 +107,11 @@ export class ConfigAdmin implements ConfigurationSource {
   }
 
   subscribeFactory(factoryPid: string, listener: (pid: string, entry: ConfigurationEntry | undefined) => void): () => void {
-    this.factoryListeners.set(factoryPid, [...(this.factoryListeners.get(factoryPid) ?? []), listener]);
-    return () => {
-      const list = (this.factoryListeners.get(factoryPid) ?? []).filter((l) => l !== listener);
-      if (list.length === 0) this.factoryListeners.delete(factoryPid);
-      else this.factoryListeners.set(factoryPid, list);
-    };
+    return listen(this.factoryListeners, factoryPid, listener);
   }
 
   subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
-    const list = this.listeners.get(pid);
-    if (!list) this.listeners.set(pid, [listener]);
-    else if (!list.includes(listener)) this.listeners.set(pid, [...list, listener]);
-    return () => {
-      this.unsubscribe(pid, listener);
-    };
-  }
-
-  private unsubscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): void {
-    const list = this.listeners.get(pid);
-    if (!list?.includes(listener)) return;
-    if (list.length === 1) this.listeners.delete(pid);
-    else this.listeners.set(pid, list.filter((l) => l !== listener));
+    return listen(this.listeners, pid, listener);
   }
 
   /**
@@ -317,10 +301,21 @@ export class ConfigAdmin implements ConfigurationSource {
   private notify(pid: string): void {
     if (this.applyingOrigin === 'outside') this.origins?.outsideChange();
     const entry = this.get(pid);
-    for (const listener of this.listeners.get(pid) ?? []) listener(entry);
+    for (const listener of this.listeners.get(pid)?.snapshot() ?? []) listener(entry);
     const factoryPid = factoryPidOf(pid);
-    if (factoryPid !== undefined) for (const listener of this.factoryListeners.get(factoryPid) ?? []) listener(pid, entry);
+    if (factoryPid !== undefined) for (const listener of this.factoryListeners.get(factoryPid)?.snapshot() ?? []) listener(pid, entry);
   }
+}
+
+/** Adds `listener` to the listeners of `key`; returns the function that removes it. */
+function listen<L>(listeners: Map<string, SnapshotSet<L>>, key: string, listener: L): () => void {
+  let set = listeners.get(key);
+  if (!set) listeners.set(key, (set = new SnapshotSet()));
+  set.add(listener);
+  return () => {
+    const now = listeners.get(key);
+    if (now?.delete(listener) && now.size === 0) listeners.delete(key);
+  };
 }
 
 /** @throws LatticeError CONFIG_PID_INVALID */

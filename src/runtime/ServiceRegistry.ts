@@ -1,7 +1,7 @@
 import { tokenName, type ServiceToken } from '../component/ServiceToken.js';
 import type { Filter } from './filter/Filter.js';
 import { matchFilter } from './filter/matchFilter.js';
-import { SnapshotSet } from './SnapshotSet.js';
+import { SnapshotSet } from '../collections/SnapshotSet.js';
 import {
   compareRecords,
   OBJECT_CLASS,

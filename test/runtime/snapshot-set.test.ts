@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SnapshotSet } from '../../src/runtime/SnapshotSet.js';
+import { SnapshotSet } from '../../src/collections/SnapshotSet.js';
 
 describe('SnapshotSet', () => {
   for (const size of [3, 20]) {
