@@ -75,6 +75,7 @@ describe('factories from the command line', () => {
 
     const template = await cli('component', 'info', 'device');
     expect(template.stdout).toContain('Factory:        factory configurations device~<name> (config/device~<name>.json)\nInstances:      device~edge, device~core\n');
+    expect(template.stdout).not.toContain('Configuration:');
     expect((await cli('component', 'info', 'session#2')).stdout).toContain('Instance of:    session\n');
     expect(JSON.parse((await cli('component', 'info', 'session#1', '--json')).stdout)).toMatchObject({ instanceOf: 'session', properties: { user: 'ann' } });
 

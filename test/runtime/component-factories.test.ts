@@ -151,6 +151,46 @@ describe('component factories: @Component({ factory }) and ComponentFactoryServi
     expect(container.components().map((c) => c.name)).toEqual(['user']);
   });
 
+  test('what would reactivate an instance disposes it: a restart, a configuration change without @Modified', async () => {
+    const { container, factory, seen } = await started();
+    const restarted = await factory.newInstance({ user: 'a' });
+    await container.restart('session#1').catch(() => undefined);
+    await container.settled();
+    expect(restarted.disposed).toBe(true);
+    expect(seen.items.at(-1)).toEqual({ event: 'deactivate:restart', name: 'session#1' });
+
+    const reconfigured = await factory.newInstance({ user: 'b' });
+    const templateService = container.component('session').serviceId;
+    await container.config.update('session', { ttl: 5 });
+    await container.settled();
+    expect(reconfigured.disposed).toBe(true);
+    expect(seen.items.at(-1)).toEqual({ event: 'deactivate:configuration-changed', name: 'session#2' });
+    // The template takes the change in place: its service stays, with the configuration in its properties.
+    expect(container.component('session')).toMatchObject({ state: 'active', serviceId: templateService, properties: { ttl: 5 } });
+    expect((await factory.newInstance({ user: 'c' })).instance.user).toBe('c');
+  });
+
+  test("a change of the template's provider leaves its service be; a required configuration it lacks withholds it", async () => {
+    const { container, clock } = await started();
+    const serviceId = container.component('session').serviceId;
+    container.registerService(ClockService, { now: () => 3 }, { 'service.ranking': 5 });
+    await clock.unregister();
+    await container.settled();
+    expect(container.component('session')).toMatchObject({ state: 'active', serviceId });
+
+    const t = testContainer();
+    running.push(t.container);
+    @Component({ name: 'strict', factory: 'strict', configurationPolicy: 'require' })
+    class Strict {}
+    t.container.register(Strict);
+    await t.container.start();
+    expect(t.container.component('strict').state).toBe('unsatisfied-configuration');
+    expect(await t.container.getService(ComponentFactoryService)).toBeUndefined();
+    await t.container.config.update('strict', {});
+    await t.container.whenActive('strict');
+    expect(await t.container.getService(ComponentFactoryService, '(component.factory=strict)')).toBeDefined();
+  });
+
   test('stopping the container disposes the instances', async () => {
     const { container, factory, seen } = await started();
     const handle = await factory.newInstance({ user: 'a' });

@@ -52,8 +52,9 @@ function describe(c: ComponentInfo, colour: boolean): string {
   lines.push(
     `Services:       ${c.services.join(', ') || 'none'}${c.serviceId === undefined ? '' : ` (service ${c.serviceId}, ${c.useCount} user${c.useCount === 1 ? '' : 's'})`}`,
     `Activation:     ${c.immediate ? 'immediate' : 'delayed'}${c.activatedAt ? `, activated ${c.activatedAt} in ${c.activationMs ?? 0} ms` : ''}`,
-    `Configuration:  ${c.configurationPid} (${c.configurationPolicy})${c.configuration ? ` ${JSON.stringify(c.configuration)}` : ''}`,
   );
+  // A factory configurations' template reads none: each instance reads its own (the Factory line says which).
+  if (c.factory?.kind !== 'configuration') lines.push(`Configuration:  ${c.configurationPid} (${c.configurationPolicy})${c.configuration ? ` ${JSON.stringify(c.configuration)}` : ''}`);
   if (c.configurationProblem) lines.push(`  problem: ${c.configurationProblem}`);
   lines.push('Properties:');
   for (const [key, value] of Object.entries(c.properties)) lines.push(`  ${key} = ${JSON.stringify(value)}`);
