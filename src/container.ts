@@ -448,25 +448,31 @@ export class Container {
   /** Enables a component (retrying a failed one); resolves when the container is quiet again. */
   async enable(name: string): Promise<ComponentInfo> {
     this.runtime.outsideChange();
-    await this.runtime.get(name).enable();
+    const manager = this.runtime.get(name);
+    await manager.enable();
     await this.settled();
-    return this.component(name);
+    return this.describe(manager);
   }
 
   /** Disables a component, its dependents first; resolves when the container is quiet again. */
   async disable(name: string): Promise<ComponentInfo> {
     this.runtime.outsideChange();
-    await this.runtime.get(name).disable();
+    const manager = this.runtime.get(name);
+    await manager.disable();
     await this.settled();
-    return this.component(name);
+    return this.describe(manager);
   }
 
-  /** Deactivates the component and activates a new instance; retries a failed activation. */
+  /**
+   * Deactivates the component and activates a new instance; retries a failed activation. (A component
+   * factory's instance is disposed instead: what this returns then describes it as it went.)
+   */
   async restart(name: string): Promise<ComponentInfo> {
     this.runtime.outsideChange();
-    await this.runtime.get(name).restart();
+    const manager = this.runtime.get(name);
+    await manager.restart();
     await this.settled();
-    return this.component(name);
+    return this.describe(manager);
   }
 
   /** Listens to component and service events; returns the function that stops listening. */
