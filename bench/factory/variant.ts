@@ -56,14 +56,14 @@ if (variant === 'inversify') {
   const ClockService = lattice.serviceToken<Clock>('bench.Clock');
   const container = new lattice.Container({ logger: pino({ level: 'silent' }) });
   container.registerService(ClockService, { now: () => 1 });
+  class Session {
+    constructor(readonly clock: Clock) {}
+  }
+  lattice.Component(variant === 'component-factory' ? { name: 'session', factory: 'session' } : { name: 'session', factoryPid: 'session' })(Session);
+  lattice.Reference({ service: ClockService })(Session, undefined, 0);
+  container.register(Session);
+  await container.start();
   if (variant === 'component-factory') {
-    class Session {
-      constructor(readonly clock: Clock) {}
-    }
-    lattice.Component({ name: 'session', factory: 'session' })(Session);
-    lattice.Reference({ service: ClockService })(Session, undefined, 0);
-    container.register(Session);
-    await container.start();
     const factory = (await container.getService(lattice.ComponentFactoryService)) as import('../../src/index.js').ComponentFactory;
     let handles: import('../../src/index.js').ComponentInstance[] = [];
     result = await measure(
@@ -75,13 +75,6 @@ if (variant === 'inversify') {
       },
     );
   } else {
-    class Session {
-      constructor(readonly clock: Clock) {}
-    }
-    lattice.Component({ name: 'session', factoryPid: 'session' })(Session);
-    lattice.Reference({ service: ClockService })(Session, undefined, 0);
-    container.register(Session);
-    await container.start();
     result = await measure(
       async () => {
         await Promise.all(Array.from({ length: count }, (_, i) => container.config.update(`session~u${i}`, { user: `u${i}` })));

@@ -1,33 +1,16 @@
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentClass, type ComponentContext, type Container, type DeactivationContext } from '@lattice-scr/lattice';
-import { testContainer } from '../helpers/container.js';
+import { Activate, Component, Deactivate, Modified, Reference, serviceToken, type ComponentContext, type DeactivationContext } from '@lattice-scr/lattice';
 import { Recorder } from '../helpers/recorder.js';
-import { tempHomes } from '../helpers/tempHome.js';
+import { configHomes } from '../helpers/configHomes.js';
 
-const homes = tempHomes();
-const running: Container[] = [];
+const homes = configHomes();
+const startIn = (...args: Parameters<typeof homes.start>) => homes.start(...args);
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
   await homes.cleanup();
 });
-
-async function startIn(classes: ComponentClass[], files: Record<string, string> = {}, env?: NodeJS.ProcessEnv) {
-  const home = await homes.make();
-  await mkdir(join(home, 'config'));
-  for (const [pid, text] of Object.entries(files)) await writeFile(join(home, 'config', `${pid}.json`), text);
-  const t = testContainer({ home, ...(env && { env }) });
-  running.push(t.container);
-  const reloads = new Recorder<{ pid: string; outcome: string }>();
-  t.container.configFolder?.onReload((pid, outcome) => {
-    reloads.push({ pid, outcome });
-  });
-  t.container.register(...classes);
-  await t.container.start();
-  return { ...t, home, reloads, file: (pid: string) => join(home, 'config', `${pid}.json`) };
-}
 
 /** A component with @Modified that records what it saw on which instance. */
 function modifiableComponent(policy: 'optional' | 'require' = 'optional') {

@@ -1,5 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import {
@@ -9,15 +8,14 @@ import {
   Modified,
   Reference,
   serviceToken,
-  type ComponentClass,
+ 
   type ComponentContext,
   type Container,
   type DeactivationContext,
   type ServiceProperties,
 } from '@lattice-scr/lattice';
-import { testContainer } from '../helpers/container.js';
 import { Recorder } from '../helpers/recorder.js';
-import { tempHomes } from '../helpers/tempHome.js';
+import { configHomes } from '../helpers/configHomes.js';
 
 interface Device {
   readonly address: string;
@@ -28,10 +26,9 @@ interface Link {
 }
 const LinkService = serviceToken<Link>('test.factory.Link');
 
-const homes = tempHomes();
-const running: Container[] = [];
+const homes = configHomes();
+const startIn = (...args: Parameters<typeof homes.start>) => homes.start(...args);
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
   await homes.cleanup();
 });
 
@@ -64,21 +61,6 @@ function deviceFactory() {
     }
   }
   return { DeviceConnection, seen };
-}
-
-async function startIn(classes: ComponentClass[], files: Record<string, string> = {}) {
-  const home = await homes.make();
-  await mkdir(join(home, 'config'));
-  for (const [pid, text] of Object.entries(files)) await writeFile(join(home, 'config', `${pid}.json`), text);
-  const t = testContainer({ home });
-  running.push(t.container);
-  const reloads = new Recorder<{ pid: string; outcome: string }>();
-  t.container.configFolder?.onReload((pid, outcome) => {
-    reloads.push({ pid, outcome });
-  });
-  t.container.register(...classes);
-  await t.container.start();
-  return { ...t, home, reloads, file: (pid: string) => join(home, 'config', `${pid}.json`) };
 }
 
 /** Resolves once the component is gone from the container. */
