@@ -402,10 +402,10 @@ export class Container {
    */
   private readersOf(pid: string): ComponentManager[] {
     const managers = [...this.runtime.managers()];
-    const readers = managers.filter((m) => m.description.configurationPid === pid && m.factoryRole?.role !== 'template');
+    const readers = managers.filter((m) => m.description.configurationPid === pid && !isConfigurationFactory(m));
     const factoryPid = factoryPidOf(pid);
     if (readers.length > 0 || factoryPid === undefined) return readers;
-    return managers.filter((m) => m.factoryRole?.role === 'template' && m.factoryRole.factory.kind === 'configuration' && m.factoryRole.factory.id === factoryPid);
+    return managers.filter((m) => isConfigurationFactory(m) && m.factoryRole?.factory.id === factoryPid);
   }
 
   /**
@@ -538,4 +538,9 @@ export class Container {
       }
     }
   }
+}
+
+/** A factory configurations' template: it reads no configuration, its instances read theirs. */
+function isConfigurationFactory(manager: ComponentManager): boolean {
+  return manager.factoryRole?.role === 'template' && manager.factoryRole.factory.kind === 'configuration';
 }

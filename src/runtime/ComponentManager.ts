@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
-import type { ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
+import type { ConfigurationValues } from '../config/ConfigurationEntry.js';
 import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
@@ -36,8 +36,8 @@ export interface LiveInstance extends BoundInstance {
 export interface ManagerOptions {
   /** Builds the instance instead of inversify (a factory template's instance is the factory). */
   readonly builder?: ComponentBuilder;
-  /** Where it reads its configuration (a component factory's instance: the factory's, with its own properties over it). */
-  readonly config?: ConfigurationSource;
+  /** Values over its configuration (a component factory's instance: the properties it was made with). */
+  readonly configOverlay?: ConfigurationValues;
   readonly factoryRole?: FactoryRole;
 }
 
@@ -57,8 +57,10 @@ export interface FactoryView {
   instanceNames(): string[];
   /** The template or one of the instances changed state. */
   componentStateChanged(component: ComponentManager): void;
-  /** What a new instance would refuse in `values` as its configuration (`$.path: reason` each). */
-  configurationProblems(values: ConfigurationValues): Promise<string[]>;
+  /** The runtime removed one of its instances. */
+  forget(component: ComponentManager): void;
+  /** A factory whose instances read configurations of their own: what a new one would refuse in `values` (`$.path: reason` each). */
+  configurationProblems?(values: ConfigurationValues): Promise<string[]>;
 }
 
 /** A failure kept for `component(name)`. */
@@ -126,6 +128,8 @@ export class ComponentManager implements ComponentNode {
   private quietSince: { readonly at: number; readonly forcedTurns: number } | undefined;
   /** Deactivating, and waiting for its consumers to let go of its service. */
   private awaitingConsumers = false;
+  /** In its deactivate method: what it disposes there may be services it holds (a factory's instances, say). */
+  private inDeactivate = false;
   private guard: ReactivationGuard | undefined;
   /** The services a failed activation would have bound; a change to them is worth a retry. */
   private failedChoice: string | undefined;
@@ -150,7 +154,7 @@ export class ComponentManager implements ComponentNode {
     this.references = description.references.map((d) => new ReferenceManager(d, host.registry, changed, this));
     this.hasDynamicReference = this.references.some((r) => r.dynamic);
     const logger = (): Logger => this.logger;
-    this.configIntake = new ConfigurationIntake(description, this.references, options?.config ?? host.config, logger);
+    this.configIntake = new ConfigurationIntake(description, this.references, host.config, logger, options?.configOverlay);
     this.holder = new ServiceHolder(this, host.waits, () => {
       this.noteInputChanged();
       void this.requestReconcile();
@@ -315,7 +319,8 @@ export class ComponentManager implements ComponentNode {
    * without delivering anything: lets a writer refuse values before they reach the file.
    */
   async configurationProblems(values: ConfigurationValues): Promise<string[]> {
-    if (this.factoryRole?.role === 'template') return this.factoryRole.factory.configurationProblems(values);
+    const factory = this.factoryRole?.role === 'template' ? this.factoryRole.factory : undefined;
+    if (factory?.configurationProblems) return factory.configurationProblems(values);
     if (this.description.configurationPolicy === 'ignore') return [];
     const checked = await this.configIntake.check(values);
     if (!checked.delivered) return [...checked.problems];
@@ -394,12 +399,13 @@ export class ComponentManager implements ComponentNode {
 
   /**
    * True when this component lets go of `record` without its reconcile (which may be waiting on the one
-   * asking): it is waiting for its own consumers while it deactivates, and holds `record` only through
-   * dynamic references, which it can unbind on the spot. A provider then waits for it safely.
+   * asking): it is waiting for its own consumers while it deactivates, or running its deactivate method
+   * (which may be waiting for that very provider to go), and holds `record` only through dynamic
+   * references, which it can unbind on the spot. A provider then waits for it safely.
    */
   releasesOnItsOwn(record: ServiceRecord): boolean {
     if (this.binding.isUnbinding(record)) return true;
-    if (!this.awaitingConsumers || !this.instance || !this.hasDynamicReference) return false;
+    if (!(this.awaitingConsumers || this.inDeactivate) || !this.instance || !this.hasDynamicReference) return false;
     let held = false;
     for (const [ref, list] of this.instance.bindings) {
       if (!list.some((b) => b.record === record)) continue;
@@ -762,10 +768,13 @@ export class ComponentManager implements ComponentNode {
         this.awaitingConsumers = false;
       }
     }
+    this.inDeactivate = true;
     try {
       await this.code.call('deactivate', instance.object, this.description.deactivate, () => [this.context(instance.bindings, reason)]);
     } catch (error) {
       this.logger.error({ err: error }, `deactivate() of ${this.name} failed: ${(error as Error).message}`);
+    } finally {
+      this.inDeactivate = false;
     }
     await this.binding.unbindAll(instance.object, instance.bindings);
     this.holder.releaseAll(instance.bindings);

@@ -164,6 +164,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
         await current.shutdown('disposed');
       } finally {
         this.leaving.delete(name);
+        if (current.factoryRole?.role === 'instance') current.factoryRole.factory.forget(current);
         const now = this.byName.get(name);
         if (now === current) this.byName.delete(name);
         else if (now && this.startedValue) void now.open();

@@ -44,6 +44,8 @@ export class ConfigurationIntake {
     private readonly references: readonly ReferenceManager[],
     private readonly source: ConfigurationSource,
     private readonly logger: () => Logger,
+    /** Values over whatever the PID holds (a component factory's instance: the properties it was made with). */
+    private readonly overlay?: ConfigurationValues,
   ) {}
 
   /** The configuration in force, if any. */
@@ -68,6 +70,7 @@ export class ConfigurationIntake {
 
   /** Follows the PID (not with policy `ignore`): `changed` is told of every change, to be read later. */
   open(changed: () => void): void {
+    if (this.overlay) this.dirty = true;
     if (this.description.configurationPolicy === 'ignore' || this.unsubscribe) return;
     this.unsubscribe = this.source.subscribe(this.description.configurationPid, () => {
       this.dirty = true;
@@ -89,13 +92,14 @@ export class ConfigurationIntake {
   read(): MaybePromise<boolean> {
     this.dirty = false;
     const { configurationPid: pid, configurationPolicy: policy } = this.description;
-    if (policy === 'ignore') return false;
-    const entry = this.source.get(pid);
-    if (entry?.values) {
-      return andThen(this.check(entry.values), (checked) =>
+    if (policy === 'ignore' && !this.overlay) return false;
+    const entry = policy === 'ignore' ? undefined : this.source.get(pid);
+    const values = this.overlay && (entry?.values || Object.keys(this.overlay).length > 0) ? { ...entry?.values, ...this.overlay } : entry?.values;
+    if (values) {
+      return andThen(checkConfiguration(this.description, values), (checked) =>
         checked.problems.length > 0
-          ? this.take(this.deliveredValue, `${entry.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`, entry)
-          : this.take(checked.delivered, entry.problem, entry),
+          ? this.take(this.deliveredValue, `${entry?.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`, entry)
+          : this.take(checked.delivered, entry?.problem, entry),
       );
     }
     if (entry?.problem !== undefined) return this.take(this.deliveredValue, entry.problem, entry);
@@ -128,7 +132,7 @@ export class ConfigurationIntake {
 
   /** What the component makes of `all` (the one check for reading a file and for refusing a write). */
   check(all: ConfigurationValues): MaybePromise<CheckedConfiguration> {
-    return checkConfiguration(this.description, all);
+    return checkConfiguration(this.description, this.overlay ? { ...all, ...this.overlay } : all);
   }
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { getClassMetadata, type ClassMetadata } from '@inversifyjs/core';
 import { Container as InversifyContainer, type BindingIdentifier, type Newable, type ServiceIdentifier } from 'inversify';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
@@ -43,7 +44,12 @@ export class InstanceFactory {
   private readonly container: InversifyContainer;
   /** The shared parameter ids bound so far (once each, never unbound). */
   private readonly sharedIds = new Set<symbol>();
-  private building: Building | undefined;
+  private buildingNow: Building | undefined;
+  /**
+   * The component an asynchronous build (`getAsync`) is for, across its awaits: inversify resolves a
+   * property after an asynchronous constructor argument, when the synchronous part is long over.
+   */
+  private readonly buildingAsync = new AsyncLocalStorage<Building>();
   /**
    * Each component class's binding, shared by its builders: a class registered again while its old
    * registration is still leaving has two for a while, and two bindings of one class would be ambiguous.
@@ -54,6 +60,18 @@ export class InstanceFactory {
 
   constructor(parent?: InversifyContainer) {
     this.container = new InversifyContainer(parent ? { parent } : {});
+  }
+
+  /**
+   * Checks that inversify could build the class, without binding anything (a factory's template, whose
+   * instances are added later). @throws LatticeError COMPONENT_INVALID
+   */
+  check(description: ComponentDescription): void {
+    try {
+      getClassMetadata(description.implementation as Newable<object>);
+    } catch (error) {
+      throw cannotBuild(description, error);
+    }
   }
 
   /** @throws LatticeError COMPONENT_INVALID when inversify cannot build the class. */
@@ -79,21 +97,15 @@ export class InstanceFactory {
       if (!this.classes.has(implementation)) this.bindClass(description, implementation, byToken, ids);
     } catch (error) {
       for (const id of ids) this.container.unbind(id);
-      throw new LatticeError(
-        ErrorCode.COMPONENT_INVALID,
-        `Component ${description.name}: inversify cannot build ${implementation.name}: ${(error as Error).message}\n` +
-          'Put @Reference({ service: TOKEN }) (or inversify’s @inject(TOKEN)) on every constructor parameter.',
-        { component: description.name },
-        { cause: error },
-      );
+      throw cannotBuild(description, error);
     }
     const builder = new Builder(this, description, valueOf, atOnce);
     const bound = this.classes.get(implementation);
     if (bound) {
+      (bound.earlier ??= []).push(bound.builder);
       bound.builder = builder;
-      bound.builders++;
     } else {
-      this.classes.set(implementation, { builder, builders: 1, id: implementation, ids: ids.length === 0 ? NO_IDS : ids.slice(), classIds: [this.container.bind(implementation).toSelf().getIdentifier()] });
+      this.classes.set(implementation, { builder, id: implementation, ids: ids.length === 0 ? NO_IDS : ids.slice(), classIds: [this.container.bind(implementation).toSelf().getIdentifier()] });
     }
     for (const value of injected) {
       this.injected.add(value);
@@ -141,7 +153,13 @@ export class InstanceFactory {
   release(builder: Builder): void {
     const implementation = builder.description.implementation;
     const bound = this.classes.get(implementation);
-    if (!bound || --bound.builders > 0) return;
+    if (!bound) return;
+    if (bound.earlier?.length) {
+      // The newest of those left is the one a nested build uses.
+      if (bound.builder === builder) bound.builder = bound.earlier.pop() as Builder;
+      else if (bound.earlier.includes(builder)) bound.earlier.splice(bound.earlier.indexOf(builder), 1);
+      return;
+    }
     for (const id of [...bound.classIds, ...bound.ids]) this.container.unbind(id);
     this.classes.delete(implementation);
   }
@@ -149,18 +167,24 @@ export class InstanceFactory {
   /** @internal Builds an instance of the component (Builder.create). */
   build(description: ComponentDescription, valueOf: Building['valueOf'], atOnce: boolean): MaybePromise<object> {
     const id = (this.classes.get(description.implementation) as ClassBinding).id;
-    const outer = this.building;
-    this.building = { description, valueOf };
+    const outer = this.buildingNow;
+    const building: Building = { description, valueOf };
+    this.buildingNow = building;
     try {
-      return atOnce ? this.container.get(id) : this.container.getAsync(id);
+      return atOnce ? this.container.get(id) : this.buildingAsync.run(building, () => this.container.getAsync(id));
     } finally {
-      this.building = outer;
+      this.buildingNow = outer;
     }
+  }
+
+  /** The component being built: the one whose synchronous part runs now, else the asynchronous build this continues. */
+  private building(): Building | undefined {
+    return this.buildingNow ?? this.buildingAsync.getStore();
   }
 
   /** The value of the constructor parameter injected under `id`, for the component being built. */
   private parameter(id: symbol): unknown {
-    const building = this.building;
+    const building = this.building();
     const ref = building?.description.references.find((r) => r.injectionId === id);
     if (!building || !ref) {
       throw new LatticeError(
@@ -174,7 +198,7 @@ export class InstanceFactory {
 
   /** The service of the reference to `token` that the class being built injects with `@inject(TOKEN)`. */
   private byToken(token: unknown): unknown {
-    const building = this.building;
+    const building = this.building();
     const ref = building?.description.references.find((r) => r.service === token);
     if (!building || !ref) throw new LatticeError(ErrorCode.COMPONENT_INVALID, `inversify asked for ${String(token)} outside of building a component that references it.`);
     return building.valueOf(ref);
@@ -203,13 +227,24 @@ class Builder implements ComponentBuilder {
 interface ClassBinding {
   /** The newest builder: the one a nested build of the class uses. */
   builder: Builder;
-  builders: number;
+  /** The class's other builders, oldest first (a factory's instances; one registered again while the old one leaves). */
+  earlier?: Builder[];
   /** What inversify is asked for: the class, or an id of its own once another component class injects it. */
   id: ServiceIdentifier<object>;
   /** The class's own bindings (see bindNested). */
   classIds: BindingIdentifier[];
   /** Its other bindings (see bindClass). */
   readonly ids: readonly BindingIdentifier[];
+}
+
+function cannotBuild(description: ComponentDescription, error: unknown): LatticeError {
+  return new LatticeError(
+    ErrorCode.COMPONENT_INVALID,
+    `Component ${description.name}: inversify cannot build ${description.implementation.name}: ${(error as Error).message}\n` +
+      'Put @Reference({ service: TOKEN }) (or inversify’s @inject(TOKEN)) on every constructor parameter.',
+    { component: description.name },
+    { cause: error },
+  );
 }
 
 /** What a class injects (constructor parameters and properties), by id. */

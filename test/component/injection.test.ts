@@ -118,6 +118,36 @@ describe('instances are built by inversify', () => {
     await container.stop();
   });
 
+  test('a property injected by @inject(TOKEN) after an asynchronous constructor argument gets the component\'s service; so do several components of one class', async () => {
+    const Slow = Symbol('test.inject.async.Slow');
+    const seen: string[] = [];
+    @Component({ name: 'late-property', factoryPid: 'late-property' })
+    class LateProperty {
+      constructor(@inject(Slow) readonly slow: string) {}
+      @inject(ClockService) clock!: Clock;
+      @Reference({ service: ClockService, target: '(zone=eu)' }) declared!: Clock;
+      @Activate activate(context: ComponentContext): void {
+        seen.push(`${context.name} ${this.slow} ${this.clock.now()}`);
+      }
+    }
+    const parent = new InversifyContainer();
+    parent.bind(Slow).toDynamicValue(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return 'slow';
+    });
+    const { container } = testContainer({ injector: parent });
+    container.register(LateProperty);
+    container.registerService(ClockService, { now: () => 1 }, { zone: 'eu' });
+    container.registerService(ClockService, { now: () => 2 }, { zone: 'us' });
+    await container.start();
+    await container.config.update('late-property~a', {});
+    await container.config.update('late-property~b', { 'declared.target': '(zone=us)' });
+    await container.whenActive('late-property~a');
+    await container.whenActive('late-property~b');
+    expect(seen.sort()).toEqual(['late-property~a slow 1', 'late-property~b slow 2']);
+    await container.stop();
+  });
+
   test('the activate context locates bound services and hides nothing but private properties from the service', async () => {
     const located: unknown[] = [];
     @Component({ name: 'locator', service: serviceToken('test.inject.Locator'), immediate: true, properties: { visible: 1, '.secret': 'x' } })

@@ -190,6 +190,99 @@ describe('component factories: @Component({ factory }) and ComponentFactoryServi
     expect(await t.container.getService(ComponentFactoryService, '(component.factory=strict)')).toBeDefined();
   });
 
+  test("the template's configuration is the instances' base: its schema applies to each instance, with the instance's properties over it", async () => {
+    const { container } = await started();
+    // A value the schema requires and only newInstance gives must not hold the factory back.
+    @Component({ name: 'login', factory: 'login', configSchema: z.object({ user: z.string(), dsn: z.string().meta({ secret: true }).optional() }) })
+    class Login {
+      user = '';
+      @Activate activate(context: ComponentContext): void {
+        this.user = String(context.config.user);
+      }
+    }
+    container.register(Login);
+    await container.whenActive('login');
+    const loginFactory = (await container.getService(ComponentFactoryService, '(component.factory=login)')) as ComponentFactory<Login>;
+    await container.config.update('login', { dsn: 'postgres://u:pw@h' });
+    const ann = await loginFactory.newInstance({ user: 'ann' });
+    expect(ann.instance.user).toBe('ann');
+    expect(container.shownConfiguration(container.config.get('login') as NonNullable<ReturnType<typeof container.config.get>>).values).toEqual({ dsn: '••••' });
+    // A write to the template's PID is checked by each instance, with its own properties over it.
+    await expect(container.config.update('login', { dsn: 5 })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('component login#1: $.dsn: ') as string });
+    // ann's own user is over the file's: unchanged for it, it stays; a new dsn changes it (no @Modified: disposed).
+    await container.config.update('login', { dsn: 'postgres://u:pw@h', user: 'carl' });
+    await container.settled();
+    expect(ann.disposed).toBe(false);
+    await container.config.update('login', { dsn: 'postgres://u:pw@h2' });
+    await container.settled();
+    expect(ann.disposed).toBe(true);
+    // The template's own configuration shows in its service properties, secrets masked.
+    expect(container.component('login').properties).toMatchObject({ dsn: '••••', 'component.factory': 'login' });
+    const bo = await loginFactory.newInstance({ user: 'bo' });
+    expect(bo.instance.user).toBe('bo');
+    expect(container.component(bo.name).properties).toMatchObject({ dsn: '••••', user: 'bo' });
+  });
+
+  test('with configurationPolicy "ignore", an instance still gets its properties', async () => {
+    const { container } = await started();
+    @Component({ name: 'plain', factory: 'plain', configurationPolicy: 'ignore' })
+    class Plain {
+      config: Record<string, unknown> = {};
+      @Activate activate(context: ComponentContext): void {
+        this.config = { ...context.config };
+      }
+    }
+    container.register(Plain);
+    await container.whenActive('plain');
+    const plain = (await container.getService(ComponentFactoryService, '(component.factory=plain)')) as ComponentFactory<Plain>;
+    const one = await plain.newInstance({ colour: 'red' });
+    expect(one.instance.config).toEqual({ colour: 'red' });
+    expect(container.component(one.name).properties.colour).toBe('red');
+    await expect(plain.newInstance({ n: 1n })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('plain data (JSON values)') as string });
+  });
+
+  test('dispose() resolves once the instance is gone, also when a disposal is under way', async () => {
+    const { container, factory } = await started();
+    const handle = await factory.newInstance({ user: 'a' });
+    void handle.dispose();
+    await handle.dispose();
+    expect(container.hasComponent(handle.name)).toBe(false);
+  });
+
+  test('an owner that holds its instances dynamically can dispose them in its @Deactivate without waiting on itself', async () => {
+    const t = testContainer({ deactivationTimeoutMs: 60_000 });
+    running.push(t.container);
+    const { UserSession } = sessionFactory({ clockCardinality: '0..1' });
+    @Component({ name: 'owner' })
+    class Owner {
+      @Reference({ service: ComponentFactoryService, target: '(component.factory=session)' }) sessions!: ComponentFactory<Session>;
+      @Reference({ service: SessionService, cardinality: '0..n', policy: 'dynamic' }) live: Session[] = [];
+      private handles: ComponentInstance<Session>[] = [];
+      @Activate async activate(): Promise<void> {
+        this.handles = [await this.sessions.newInstance({ user: 'x' }), await this.sessions.newInstance({ user: 'y' })];
+      }
+      @Deactivate async deactivate(): Promise<void> {
+        await Promise.all(this.handles.map((h) => h.dispose()));
+      }
+    }
+    t.container.register(UserSession, Owner);
+    await t.container.start();
+    await t.container.whenActive('owner');
+    expect(t.container.component('owner').references.find((r) => r.name === 'live')?.bound).toHaveLength(2);
+    // Without letting go on the spot, this waits for the deactivation timeout (60 s, past the test's).
+    await t.container.disable('owner');
+    expect(t.container.components().map((c) => c.name).sort()).toEqual(['owner', 'session']);
+  });
+
+  test('a class inversify cannot build is refused when the factory is registered', () => {
+    const { container } = testContainer();
+    class Unmarked {
+      constructor(readonly clock: Clock) {}
+    }
+    Component({ name: 'unmarked', factory: 'unmarked' })(Unmarked);
+    expect(() => container.register(Unmarked)).toThrow(expect.objectContaining({ code: 'COMPONENT_INVALID' }) as Error);
+  });
+
   test('stopping the container disposes the instances', async () => {
     const { container, factory, seen } = await started();
     const handle = await factory.newInstance({ user: 'a' });

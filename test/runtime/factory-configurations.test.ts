@@ -162,7 +162,7 @@ describe('factory configurations: one instance per config/<factoryPid>~<name>.js
 
     await rm(file('device~s1'));
     await whenGone(container, 'device~s1');
-    expect(seen.items.filter((e) => e.name === 'device~s1').map((e) => e.event)).toEqual(['activate', expect.stringMatching(/^deactivate:(configuration-deleted|disposed)$/)]);
+    expect(seen.items.filter((e) => e.name === 'device~s1').map((e) => e.event)).toEqual(['activate', 'deactivate:disposed']);
     expect(container.component('device').factory?.instances).toEqual(['device~s2']);
     expect(container.component('device~s2').state).toBe('active');
 
@@ -244,6 +244,21 @@ describe('factory configurations: one instance per config/<factoryPid>~<name>.js
     expect(errors().map((e) => e.msg)).toContain(
       'factory device cannot make instance device~s1: Cannot register DeviceConnection as component "device~s1": Squatter already has that name. Give one of them another name with @Component({ name }).',
     );
+  });
+
+  test('an instance unregistered by hand is no longer the factory\'s; its configuration changing makes it again', async () => {
+    const { DeviceConnection } = deviceFactory();
+    const { container, file } = await startIn([DeviceConnection], { 'device~s1': '{ "address": "10.0.0.1" }' });
+    await container.whenActive('device~s1');
+    await container.unregister('device~s1');
+    expect(container.component('device').factory?.instances).toEqual([]);
+    await writeFile(file('device~s1'), '{ "address": "10.0.0.9" }');
+    await container.whenActive('device~s1');
+    expect(container.component('device').factory?.instances).toEqual(['device~s1']);
+    await container.unregister('device~s1');
+    await rm(file('device~s1'));
+    await container.disable('device');
+    expect(container.components().map((c) => c.name)).toEqual(['device']);
   });
 
   test('bad factory options are refused at the decorator', () => {

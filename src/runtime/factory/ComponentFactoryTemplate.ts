@@ -1,7 +1,8 @@
 import { COMPONENT_FACTORY, ComponentFactoryService, type ComponentFactory, type ComponentInstance } from '../../component/ComponentFactory.js';
 import type { ComponentDescription } from '../../component/ComponentDescription.js';
 import type { ReferenceDescription } from '../../component/ReferenceDescription.js';
-import type { ConfigurationEntry, ConfigurationSource } from '../../config/ConfigurationEntry.js';
+import type { ConfigurationValues } from '../../config/ConfigurationEntry.js';
+import type { StandardSchemaV1 } from '../../config/StandardSchema.js';
 import { ErrorCode } from '../../errors/ErrorCode.js';
 import { LatticeError } from '../../errors/LatticeError.js';
 import type { ComponentManager } from '../ComponentManager.js';
@@ -32,6 +33,9 @@ export class ComponentFactoryTemplate extends FactoryTemplate implements Compone
         properties: Object.freeze({ ...declared.properties, [COMPONENT_FACTORY]: factory }),
         immediate: true,
         references: Object.freeze(declared.references.map(satisfactionOnly)),
+        // Its configuration is only part of an instance's (newInstance's properties go over it): not checked
+        // alone, but its secrets are still known.
+        ...(declared.configSchema && { configSchema: marksOnly(declared.configSchema) }),
         activate: undefined,
         deactivate: undefined,
         // Its configuration changing only changes its service's properties: the instances read it themselves.
@@ -68,9 +72,7 @@ export class ComponentFactoryTemplate extends FactoryTemplate implements Compone
       throw new LatticeError(ErrorCode.CONFIG_INVALID, `newInstance of component factory ${this.id}: the properties must be an object of name → value.`, { component: this.name });
     }
     const name = `${this.name}#${++this.made}`;
-    const manager = this.addInstance(Object.freeze({ ...this.declared, name, immediate: true, factory: undefined }), {
-      config: new PropertiesOverConfiguration(this.host.config, structuredClone(properties)),
-    });
+    const manager = this.addInstance(Object.freeze({ ...this.declared, name, immediate: true, factory: undefined }), { configOverlay: plainCopy(this.id, properties) });
     await manager.requestReconcile();
     const live = manager.currentInstance;
     if (manager.state !== 'active' || !live) {
@@ -125,34 +127,17 @@ function satisfactionOnly(ref: ReferenceDescription): ReferenceDescription {
   });
 }
 
-/** An instance's configuration: the factory's own (its PID), with the instance's properties over it. */
-class PropertiesOverConfiguration implements ConfigurationSource {
-  constructor(
-    private readonly source: ConfigurationSource,
-    private readonly properties: Readonly<Record<string, unknown>>,
-  ) {}
+/** A schema that takes any values as they are, and marks secrets as `schema` does (see secretMarksOf). */
+function marksOnly(schema: StandardSchemaV1): StandardSchemaV1 {
+  const standard = schema['~standard'] as StandardSchemaV1['~standard'] & { jsonSchema?: unknown };
+  return { '~standard': { version: 1, vendor: 'lattice', validate: (value) => ({ value }), ...(standard.jsonSchema !== undefined && { jsonSchema: standard.jsonSchema }) } };
+}
 
-  get(pid: string): ConfigurationEntry | undefined {
-    const entry = this.source.get(pid);
-    if (!entry?.values && Object.keys(this.properties).length === 0) return entry;
-    return { ...entry, pid, values: { ...entry?.values, ...this.properties } };
-  }
-
-  subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
-    return this.source.subscribe(pid, () => {
-      listener(this.get(pid));
-    });
-  }
-
-  locate(pid: string): string | undefined {
-    return this.source.locate?.(pid);
-  }
-
-  factoryConfigurations(factoryPid: string): ConfigurationEntry[] {
-    return this.source.factoryConfigurations(factoryPid);
-  }
-
-  subscribeFactory(factoryPid: string, listener: (pid: string, entry: ConfigurationEntry | undefined) => void): () => void {
-    return this.source.subscribeFactory(factoryPid, listener);
+/** `properties` as plain data, copied (they become configuration and service properties). @throws LatticeError CONFIG_INVALID */
+function plainCopy(factory: string, properties: Record<string, unknown>): ConfigurationValues {
+  try {
+    return JSON.parse(JSON.stringify(properties)) as ConfigurationValues;
+  } catch (error) {
+    throw new LatticeError(ErrorCode.CONFIG_INVALID, `newInstance of component factory ${factory}: the properties must be plain data (JSON values): ${(error as Error).message}.`, {});
   }
 }

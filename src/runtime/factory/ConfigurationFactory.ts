@@ -1,5 +1,6 @@
 import type { ComponentDescription } from '../../component/ComponentDescription.js';
-import type { ConfigurationEntry } from '../../config/ConfigurationEntry.js';
+import type { ConfigurationEntry, ConfigurationValues } from '../../config/ConfigurationEntry.js';
+import { checkConfiguration } from '../ConfigurationIntake.js';
 import type { FactoryHost } from './FactoryHost.js';
 import { FactoryTemplate } from './FactoryTemplate.js';
 
@@ -47,6 +48,11 @@ export class ConfigurationFactory extends FactoryTemplate {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     await this.disposeAll();
+  }
+
+  /** What a new instance would refuse in `values` as its configuration: its schema, its target keys. */
+  async configurationProblems(values: ConfigurationValues): Promise<string[]> {
+    return [...(await checkConfiguration(this.declared, values)).problems];
   }
 
   /** A configuration came, changed or went. An instance follows its own configuration's changes itself. */

@@ -1,8 +1,8 @@
 import type { ComponentDescription } from '../../component/ComponentDescription.js';
-import type { ConfigurationValues } from '../../config/ConfigurationEntry.js';
-import { checkConfiguration } from '../ConfigurationIntake.js';
 import { ComponentManager, type FactoryView, type ManagerOptions } from '../ComponentManager.js';
 import type { ComponentBuilder } from '../InstanceFactory.js';
+import { ErrorCode } from '../../errors/ErrorCode.js';
+import { LatticeError } from '../../errors/LatticeError.js';
 import type { FactoryHost } from './FactoryHost.js';
 
 /**
@@ -15,6 +15,8 @@ export abstract class FactoryTemplate implements FactoryView {
   readonly template: ComponentManager;
   /** The instances it made, by component name. */
   protected readonly instances = new Map<string, ComponentManager>();
+  /** Instances being removed, until they are gone. */
+  private readonly leaving = new Map<string, Promise<void>>();
 
   constructor(
     /** The component as declared: what instances are made of. */
@@ -23,6 +25,8 @@ export abstract class FactoryTemplate implements FactoryView {
     templateDescription: ComponentDescription,
     readonly id: string,
   ) {
+    // Its instances are built by inversify: a class it cannot build is refused now, at registration.
+    host.instances.check(declared);
     const builder: ComponentBuilder = { create: () => this, dispose: () => undefined };
     this.template = new ComponentManager(templateDescription, host, { builder, factoryRole: { role: 'template', factory: this } });
   }
@@ -38,10 +42,6 @@ export abstract class FactoryTemplate implements FactoryView {
   /** The template or one of the instances changed state (nothing to do, unless a kind of factory says so). */
   componentStateChanged(_component: ComponentManager): void {}
 
-  /** What a new instance would refuse in `values` as its configuration: its schema, its target keys. */
-  async configurationProblems(values: ConfigurationValues): Promise<string[]> {
-    return [...(await checkConfiguration(this.declared, values)).problems];
-  }
 
   /** @throws LatticeError COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID */
   protected addInstance(description: ComponentDescription, options: Omit<ManagerOptions, 'factoryRole'> = {}): ComponentManager {
@@ -50,10 +50,25 @@ export abstract class FactoryTemplate implements FactoryView {
     return manager;
   }
 
-  /** Deactivates an instance and removes its component; resolves when it is gone. */
+  /** The runtime removed one of its instances (the factory did, or someone by hand): it is no longer one. */
+  forget(component: ComponentManager): void {
+    if (this.instances.get(component.name) === component) this.instances.delete(component.name);
+  }
+
+  /** Deactivates an instance and removes its component; resolves when it is gone (a removal under way included). */
   protected disposeInstance(name: string): Promise<void> {
+    const pending = this.leaving.get(name);
+    if (pending) return pending;
     if (!this.instances.delete(name)) return Promise.resolve();
-    return this.host.remove(name);
+    const done = this.host
+      .remove(name)
+      .catch((error: unknown) => {
+        // Removed by hand meanwhile: gone all the same.
+        if (!LatticeError.is(error, ErrorCode.COMPONENT_NOT_FOUND)) throw error;
+      })
+      .finally(() => this.leaving.delete(name));
+    this.leaving.set(name, done);
+    return done;
   }
 
   protected async disposeAll(): Promise<void> {
