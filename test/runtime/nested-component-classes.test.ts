@@ -41,6 +41,36 @@ async function started(tag: string, two = false) {
 }
 
 describe('InstanceFactory: nested component classes', () => {
+  test('a factory class injected into another is built by a live instance of it, after the newest was disposed', async () => {
+    const B = serviceToken<{ id: string }>('test.nested-classes.factory.B');
+    const seen: unknown[] = [];
+    @Component({ name: 'inner', factoryPid: 'inner' })
+    class Inner {
+      constructor(@Reference({ service: B }) readonly b: { id: string }) {}
+    }
+    @Component({ name: 'outer' })
+    class Outer {
+      constructor(@inject(Inner) readonly inner: Inner) {
+        seen.push(inner.b.id);
+      }
+    }
+    const { container } = testContainer();
+    container.register(Inner, Outer);
+    container.registerService(B, { id: 'B1' }, { id: 'B1' });
+    container.registerService(B, { id: 'B2' }, { id: 'B2' });
+    await container.start();
+    await container.config.update('inner~a', { 'constructor[0].target': '(id=B1)' });
+    await container.config.update('inner~b', { 'constructor[0].target': '(id=B2)' });
+    await container.whenActive('inner~b');
+    await container.restart('outer');
+    expect(seen.at(-1)).toBe('B2');
+    await container.config.delete('inner~b');
+    await container.settled();
+    await container.restart('outer');
+    expect(seen.at(-1)).toBe('B1');
+    await container.stop();
+  });
+
   test('injected by two component classes: each nested Inner gets Inner’s own B', async () => {
     const { seen, container } = await started('two', true);
     expect(container.components().map((c) => `${c.name}:${c.state}`).sort()).toEqual(['inner:active', 'outer2:active', 'outer:active']);
