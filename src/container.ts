@@ -419,7 +419,8 @@ export class Container {
     // A component's schema may refuse what the file holds: it then runs on the values it had before.
     const rejectedBy = readers.flatMap((m): RejectedConfiguration[] => {
       const problem = m.configProblem;
-      if (problem === undefined) return [];
+      // The file's own problem (it does not parse, say) is the file's, not a refusal by the component.
+      if (problem === undefined || problem === entry.problem) return [];
       const inForce = m.delivered?.present === true ? redactSecrets(m.delivered.raw, secretMarksOf(m.description.configSchema)) : undefined;
       return [{ component: m.name, problem, ...(inForce !== undefined && { inForce }) }];
     });

@@ -192,6 +192,11 @@ export class ComponentManager implements ComponentNode {
     return this.enabled;
   }
 
+  /** Unregistered: removed from the runtime, or on its way out. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   get failure(): FailureInfo | undefined {
     return this.failureValue;
   }

@@ -98,7 +98,7 @@ export class ConfigurationIntake {
     if (values) {
       return andThen(checkConfiguration(this.description, values), (checked) =>
         checked.problems.length > 0
-          ? this.take(this.deliveredValue, `${entry?.file ?? `configuration "${pid}"`}: ${checked.problems.join('; ')}`, entry)
+          ? this.take(this.deliveredValue, `${this.overlay ? `configuration "${pid}" with the instance's own properties over it` : (entry?.file ?? `configuration "${pid}"`)}: ${checked.problems.join('; ')}`, entry)
           : this.take(checked.delivered, entry?.problem, entry),
       );
     }

@@ -29,6 +29,9 @@ export function explainComponent(manager: ComponentManager, directory: Component
     case 'active':
       return [];
     case 'disabled':
+      if (manager.factoryRole?.role === 'instance' && manager.factoryRole.factory.kind === 'component' && manager.isDisposed) {
+        return [`${manager.name} was disposed: a component factory's instance is removed rather than deactivated.`];
+      }
       if (!manager.isEnabled) return [`${manager.name} is disabled; enable it to activate it.`];
       return directory.started ? [`${manager.name} is stopped.`] : ['The container has not started yet.'];
     case 'unsatisfied-configuration': {
@@ -66,12 +69,14 @@ function explainReference(owner: ComponentManager, ref: ReferenceManager, direct
   const target = ref.target;
   const head = `Reference "${ref.name}" (${ref.description.cardinality} ${service}${target ? `, target ${target}` : ''}) has no service`;
   const rejected = ref.rejected();
-  if (target !== undefined && rejected.length > 0) {
+  const matching = providersOf(ref, owner, directory);
+  // Services that do not match, and no component that would: the target (or the providers) must change.
+  // A component that would match, but does not provide now, is the cause to follow instead.
+  if (target !== undefined && rejected.length > 0 && matching.length === 0) {
     const shown = rejected.slice(0, 3).map((r) => describeRejected(r, target)).join('; ');
     return `${head}: ${rejected.length} ${service} service(s) exist but none matches the target (${shown}). Change the target or the providers' properties.`;
   }
   const candidates = [...directory.managers()].filter((m) => m !== owner && m.description.services.includes(ref.description.service));
-  const matching = providersOf(ref, owner, directory);
   if (matching.length === 0) {
     const hint = directory.providerHint?.(service);
     const filtered = candidates.length > matching.length ? ` (${candidates.map((m) => m.name).join(', ')} provide it, but their properties do not match the target)` : '';

@@ -70,8 +70,8 @@ describe('factories from the command line', () => {
     expect(refused.stderr).toContain('Configuration device~bad was not written (config/device~bad.json was not created): component device: $["link.target"]: ');
 
     const list = await cli('component', 'list');
-    expect(list.stdout).toMatch(/\ndevice \(factory configurations: 2\) +active *\n {2}device~edge +active +test\.Device *\n {2}device~core +active +test\.Device *\n/);
-    expect(list.stdout).toMatch(/\nsession \(component factory: 2\) +active +lattice\.ComponentFactory *\n {2}session#1 +active *\n {2}session#2 +active *\n/);
+    expect(list.stdout).toMatch(/\ndevice \(factory configurations, 2 instances\) +active *\n {2}device~edge +active +test\.Device *\n {2}device~core +active +test\.Device *\n/);
+    expect(list.stdout).toMatch(/\nsession \(component factory, 2 instances\) +active +lattice\.ComponentFactory *\n {2}session#1 +active *\n {2}session#2 +active *\n/);
 
     const template = await cli('component', 'info', 'device');
     expect(template.stdout).toContain('Factory:        factory configurations device~<name> (config/device~<name>.json)\nInstances:      device~edge, device~core\n');

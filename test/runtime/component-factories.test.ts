@@ -118,6 +118,11 @@ describe('component factories: @Component({ factory }) and ComponentFactoryServi
     // The template needs a clock too: unsatisfied, it takes the factory service away (its user goes with it).
     expect(container.component('session').state).toBe('unsatisfied-reference');
     expect(container.component('user').state).toBe('unsatisfied-reference');
+    // The consumer's why follows the factory it targets to the cause, rather than blaming the target.
+    container.registerService(ComponentFactoryService, { factory: 'other', newInstance: () => Promise.reject(new Error('no')) }, { [COMPONENT_FACTORY]: 'other' });
+    expect(container.component('user').why).toEqual([
+      'Reference "factory" (1..1 lattice.ComponentFactory, target (component.factory=session)) has no service: session is unsatisfied-reference ("clock" needs test.componentFactory.Clock, which nothing provides).',
+    ]);
     await expect(factory.newInstance({ user: 'late' })).rejects.toMatchObject({ code: 'FACTORY_INACTIVE', message: expect.stringContaining('Component factory session is unsatisfied-reference') as string });
 
     container.registerService(ClockService, { now: () => 2 });
@@ -129,7 +134,7 @@ describe('component factories: @Component({ factory }) and ComponentFactoryServi
     const { container, factory } = await started();
     await expect(factory.newInstance({ user: 7 })).rejects.toMatchObject({
       code: 'FACTORY_INSTANCE_FAILED',
-      message: expect.stringMatching(/^Component factory session could not activate session#1: .*\$\.user/) as string,
+      message: expect.stringMatching(/^Component factory session could not activate session#1: configuration "session" with the instance's own properties over it: \$\.user: /) as string,
     });
     expect(container.hasComponent('session#1')).toBe(false);
     await expect(factory.newInstance(null as unknown as Record<string, unknown>)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
@@ -154,7 +159,12 @@ describe('component factories: @Component({ factory }) and ComponentFactoryServi
   test('what would reactivate an instance disposes it: a restart, a configuration change without @Modified', async () => {
     const { container, factory, seen } = await started();
     const restarted = await factory.newInstance({ user: 'a' });
-    expect(await container.restart('session#1')).toMatchObject({ name: 'session#1', state: 'disabled', instanceOf: 'session' });
+    expect(await container.restart('session#1')).toMatchObject({
+      name: 'session#1',
+      state: 'disabled',
+      instanceOf: 'session',
+      why: ["session#1 was disposed: a component factory's instance is removed rather than deactivated."],
+    });
     expect(restarted.disposed).toBe(true);
     expect(seen.items.at(-1)).toEqual({ event: 'deactivate:restart', name: 'session#1' });
 

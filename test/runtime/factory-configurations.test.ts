@@ -129,6 +129,10 @@ describe('factory configurations: one instance per config/<factoryPid>~<name>.js
     await reloads.next((r) => r.pid === 'device~s1' && r.outcome === 'problem');
     await container.settled();
     expect(container.component('device~s1').configurationProblem).toMatch(/^config\/device~s1\.json:1:\d+: invalid JSON/);
+    // The file's own problem, not a refusal by the component: config list shows it once.
+    const shown = container.shownConfiguration(container.config.get('device~s1') as NonNullable<ReturnType<typeof container.config.get>>);
+    expect(shown.problem).toMatch(/invalid JSON/);
+    expect(shown.rejectedBy).toBeUndefined();
     reloads.items.length = 0;
 
     await writeFile(file('device~s1'), '{ "address": 42 }');

@@ -76,7 +76,7 @@ export class ComponentFactoryTemplate extends FactoryTemplate implements Compone
     await manager.requestReconcile();
     const live = manager.currentInstance;
     if (manager.state !== 'active' || !live) {
-      const why = manager.failure?.message ?? this.host.explain(manager).join(' ');
+      const why = manager.failure?.message ?? manager.configProblem ?? this.host.explain(manager).join(' ');
       await this.disposeInstance(name);
       throw new LatticeError(ErrorCode.FACTORY_INSTANCE_FAILED, `Component factory ${this.id} could not activate ${name}: ${why}`, { component: name });
     }

@@ -21,7 +21,8 @@ function withInstancesUnderTemplates(components: readonly ComponentInfo[]): { c:
   const rows: { c: ComponentInfo; shown: string }[] = [];
   for (const c of components) {
     if (c.instanceOf !== undefined && listed.has(c.instanceOf)) continue;
-    rows.push({ c, shown: c.factory ? `${c.name} (${c.factory.kind === 'configuration' ? 'factory configurations' : 'component factory'}: ${c.factory.instances.length})` : c.name });
+    const instances = c.factory && `${c.factory.instances.length} instance${c.factory.instances.length === 1 ? '' : 's'}`;
+    rows.push({ c, shown: c.factory ? `${c.name} (${c.factory.kind === 'configuration' ? 'factory configurations' : 'component factory'}, ${instances})` : c.name });
     if (c.factory) for (const i of components) if (i.instanceOf === c.name) rows.push({ c: i, shown: `  ${i.name}` });
   }
   return rows;
