@@ -17,6 +17,9 @@ import { FeatureStateFile } from './features/FeatureStateFile.js';
 import { FeaturesFile } from './features/FeaturesFile.js';
 import type { InstallProgress, InstallReport, UninstallReport } from './features/FeatureReports.js';
 import { ErrorCode } from './errors/ErrorCode.js';
+import { assessReadiness, type PendingCheck } from './health/assessReadiness.js';
+import { HEALTH_NAME, HealthCheckService, type HealthCheck } from './health/HealthCheck.js';
+import type { Readiness } from './health/Readiness.js';
 import { sweepTempFiles } from './fs/writeFileAtomic.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
@@ -78,6 +81,10 @@ export interface ContainerOptions {
   installTimeoutMs?: number;
   /** This container's node id in a cluster (`lattice start --node-id`); components read it as `context.container.nodeId`. */
   nodeId?: string;
+  /** The components readiness counts (`readiness()`, `/health/ready`); default: every enabled component. */
+  readyComponents?: readonly string[];
+  /** How long a health check may take before it counts as down (default 5 s). */
+  healthCheckTimeoutMs?: number;
 }
 
 /** What the container reports: component state changes and service registry changes. */
@@ -106,6 +113,7 @@ export type ContainerEvent =
     };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 5_000;
 
 /**
  * A Lattice container: register component classes, start, and it wires and activates them in
@@ -135,6 +143,8 @@ export class Container {
   private readonly home: string | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly readyComponents: readonly string[] | undefined;
+  private readonly healthCheckTimeoutMs: number;
 
   constructor(options: ContainerOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
@@ -185,6 +195,8 @@ export class Container {
         ? undefined
         : new FeaturesFile(resolve(featuresPath), this.features, this.logger.child({ part: 'features' }));
     this.bootFeatures = options.bootFeatures ?? [];
+    this.readyComponents = options.readyComponents;
+    this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
     this.nodeId = options.nodeId;
     this.deployFolder =
       home !== undefined && options.deploy !== false
@@ -514,6 +526,44 @@ export class Container {
       };
       check();
     });
+  }
+
+  /**
+   * Whether the container is ready: started (its boot features installed), every counted component
+   * active or satisfied, and every health check (`HealthCheckService`) up within its timeout.
+   */
+  async readiness(): Promise<Readiness> {
+    const checks: PendingCheck[] = [];
+    const held: unknown[] = [];
+    let done = false;
+    for (const record of this.runtime.registry.find(HealthCheckService)) {
+      const named = record.properties[HEALTH_NAME];
+      const component = record.provider.componentName;
+      checks.push({
+        name: typeof named === 'string' ? named : (component ?? `service ${record.id}`),
+        ...(component !== undefined && { component }),
+        run: async () => {
+          const check = (await this.acquire(record)) as HealthCheck | undefined;
+          if (check === undefined) return { status: 'down', detail: 'its service went away' };
+          // Got after the report was done (its provider took longer than the timeout): let it go at once.
+          if (done) this.ungetService(check);
+          else held.push(check);
+          return check.check();
+        },
+      });
+    }
+    try {
+      return await assessReadiness({
+        phase: this.phase === 'running' ? (this.starting ? 'starting' : 'running') : this.phase === 'stopping' ? 'stopping' : 'stopped',
+        components: this.components(),
+        checks,
+        ...(this.readyComponents && { counted: this.readyComponents }),
+        timeoutMs: this.healthCheckTimeoutMs,
+      });
+    } finally {
+      done = true;
+      for (const check of held) this.ungetService(check);
+    }
   }
 
   /** Resolves once no component is changing state. */

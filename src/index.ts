@@ -21,6 +21,8 @@ export { SERVICE_ID, SERVICE_RANKING, OBJECT_CLASS, COMPONENT_NAME, COMPONENT_ID
 export { parseFilter } from './runtime/filter/parseFilter.js';
 export { matchFilter } from './runtime/filter/matchFilter.js';
 export type { Filter } from './runtime/filter/Filter.js';
+export { HealthCheckService, HEALTH_NAME, type HealthCheck, type HealthResult } from './health/HealthCheck.js';
+export type { Readiness, CheckOutcome, UnreadyComponent } from './health/Readiness.js';
 export { ConfigAdmin } from './config/ConfigAdmin.js';
 export { ConfigurationAdminService, type ConfigurationAdmin } from './config/ConfigurationAdminService.js';
 export type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';

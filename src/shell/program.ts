@@ -7,6 +7,7 @@ import { runContributed } from './client/actions/contributed.js';
 import { featureInfo, featureInstall, featureList, featureUninstall } from './client/actions/features.js';
 import { graph } from './client/actions/graph.js';
 import { status } from './client/actions/status.js';
+import { health } from './client/actions/health.js';
 import { stop } from './client/actions/stop.js';
 import { cliContext, ExitCode, type CliContext } from './client/CliContext.js';
 import { ApiError, NoContainerError } from './client/ControlClient.js';
@@ -21,7 +22,7 @@ export interface RunState {
 }
 
 /** Names of the built-in top-level commands. */
-export const BUILT_IN = ['init', 'start', 'status', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
+export const BUILT_IN = ['init', 'start', 'status', 'health', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
 
 interface GlobalOptions {
   home?: string;
@@ -76,7 +77,11 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .option('--import-timeout <ms>', 'how long a component module may take to import, top-level awaits included (default 30000)', (value: string) => parsePositive(value, 'milliseconds'))
     .option('--max-config-bytes <n>', 'configuration files larger than this are not read (default 5242880, 5 MiB)', (value: string) => parsePositive(value, 'bytes'))
-    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number }, command: Command) => {
+    .option('--health-port <port>', 'also serve /health/live and /health/ready (no token) on this port (0: any free one)', (value: string) => parsePort(value))
+    .option('--health-host <host>', 'where the health port listens (default 127.0.0.1; 0.0.0.0 for every interface)')
+    .option('--ready <components>', 'the components readiness counts (comma-separated; default: every enabled one)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean))
+    .option('--health-timeout <ms>', 'how long a health check may take before it counts as down (default 5000)', (value: string) => parsePositive(value, 'milliseconds'))
+    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number }, command: Command) => {
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
       try {
@@ -90,6 +95,10 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
           logLevel: options.logLevel as 'info',
           ...(options.importTimeout !== undefined && { importTimeoutMs: options.importTimeout }),
           ...(options.maxConfigBytes !== undefined && { maxConfigFileBytes: options.maxConfigBytes }),
+          ...(options.healthPort !== undefined && { healthPort: options.healthPort }),
+          ...(options.healthHost !== undefined && { healthHost: options.healthHost }),
+          ...(options.ready !== undefined && { readyComponents: options.ready }),
+          ...(options.healthTimeout !== undefined && { healthCheckTimeoutMs: options.healthTimeout }),
         });
       } catch (error) {
         // What fails before the container runs (the home cannot be created or locked, ...).
@@ -113,6 +122,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
 
   program.command('status').description('node, pid, uptime, installed features, components by state, failures').action(action(status));
   program.command('stop').description('stop the container gracefully and wait until it has exited').action(action((c) => stop(c)));
+  program.command('health').description('ready or not (exit 1 when not), what keeps it from being ready, each health check').action(action((c) => health(c)));
 
   const feature = program.command('feature').description('list, inspect, install and uninstall features');
   feature.command('list').description('every feature, installed or not').option('--installed', 'only installed ones').action(action((c, o: { installed?: boolean }) => featureList(c, o)));

@@ -4,6 +4,7 @@ import { Container } from '../../container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 import { ControlApi } from '../control/ControlApi.js';
 import { ControlServer } from '../control/ControlServer.js';
+import { HealthServer } from '../control/HealthServer.js';
 import { lockHome } from '../control/homeLock.js';
 import { readPackageVersion } from '../packageVersion.js';
 
@@ -19,6 +20,13 @@ export interface StartOptions {
   logLevel: LogLevel;
   importTimeoutMs?: number;
   maxConfigFileBytes?: number;
+  /** Serve `/health/live` and `/health/ready` on this port too (0: any free one), on `healthHost`. */
+  healthPort?: number;
+  /** Where the health port listens (default 127.0.0.1; 0.0.0.0 for an orchestrator on another host). */
+  healthHost?: string;
+  /** The components readiness counts (default: every enabled one). */
+  readyComponents?: readonly string[];
+  healthCheckTimeoutMs?: number;
 }
 
 /**
@@ -48,8 +56,11 @@ export async function startContainer(options: StartOptions): Promise<number> {
     bootFeatures: options.features,
     ...(options.importTimeoutMs !== undefined && { importTimeoutMs: options.importTimeoutMs }),
     ...(options.maxConfigFileBytes !== undefined && { maxConfigFileBytes: options.maxConfigFileBytes }),
+    ...(options.readyComponents !== undefined && { readyComponents: options.readyComponents }),
+    ...(options.healthCheckTimeoutMs !== undefined && { healthCheckTimeoutMs: options.healthCheckTimeoutMs }),
   });
   let server: ControlServer | undefined;
+  let healthServer: HealthServer | undefined;
   const api = new ControlApi(container, {
     home,
     ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
@@ -78,6 +89,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
     logger.info(`${why}: stopping`);
     (async () => {
       await container.stop();
+      await healthServer?.close();
       await server?.close();
       await lock.release();
     })().then(
@@ -120,11 +132,17 @@ export async function startContainer(options: StartOptions): Promise<number> {
     server = new ControlServer(api, { home, ...(options.controlPort !== undefined && { port: options.controlPort }), ...(options.nodeId !== undefined && { nodeId: options.nodeId }), logger });
     const info = await server.start();
     api.listeningOn(info.port);
+    let healthPort: number | undefined;
+    if (options.healthPort !== undefined) {
+      healthServer = new HealthServer(api, { port: options.healthPort, host: options.healthHost ?? '127.0.0.1', logger });
+      healthPort = await healthServer.start();
+      logger.info({ port: healthPort, host: options.healthHost ?? '127.0.0.1' }, `health probes on ${options.healthHost ?? '127.0.0.1'}:${healthPort} (/health/live, /health/ready)`);
+    }
     await container.start();
     api.started();
     const states = container.components().map((c) => `${c.name}=${c.state}`);
     const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
-    logger.info({ home, nodeId: options.nodeId, port: info.port, features, components: states, ms: Math.round(performance.now() - started) }, 'container started');
+    logger.info({ home, nodeId: options.nodeId, port: info.port, ...(healthPort !== undefined && { healthPort }), features, components: states, ms: Math.round(performance.now() - started) }, 'container started');
   } catch (error) {
     // A stop requested during start (a signal) owns the shutdown; otherwise this failure does.
     if (!isStopping()) {
@@ -132,6 +150,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
       process.stderr.write(`lattice: the container did not start: ${(error as Error).message}\n`);
       clearInterval(keepAlive);
       await container.stop().catch(() => undefined);
+      await healthServer?.close().catch(() => undefined);
       await server?.close().catch(() => undefined);
       await lock.release();
       return 1;

@@ -7,6 +7,7 @@ import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentSt
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
 import { errorResponse, HttpError } from './ControlServer.js';
 import { renderGraph } from './renderGraph.js';
+import type { Readiness } from '../../health/Readiness.js';
 
 /** A handled route: a JSON answer, or NDJSON lines streamed as the work goes on. */
 export type Route = { kind: 'json'; run: () => Promise<unknown> } | { kind: 'stream'; run: (write: (line: unknown) => void) => Promise<void> };
@@ -54,6 +55,8 @@ export class ControlApi {
     switch (key) {
       case 'GET status':
         return json(() => this.status());
+      case 'GET health':
+        return json(() => this.readiness());
       case 'POST stop':
         setImmediate(this.options.onStop);
         return json(() => ({ stopping: true, pid: process.pid }));
@@ -103,6 +106,30 @@ export class ControlApi {
         return json(() => this.runCommand(name as string, body));
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${method} /${path.join('/')}.`);
+  }
+
+  /** The container's readiness, with the API's own phase (`starting` while boot features install). */
+  async readiness(): Promise<Readiness> {
+    const report = await this.container.readiness();
+    const phase = this.phase === 'running' ? report.phase : this.phase;
+    return { ...report, phase, ready: report.ready && phase === 'running' };
+  }
+
+  /**
+   * A probe for orchestrators (`/health/live`, `/health/ready`), which needs no token: status only, no
+   * details. Live: the process answers (503 once stopping). Ready: see `readiness`.
+   */
+  async probe(kind: 'live' | 'ready'): Promise<{ status: number; body: unknown }> {
+    if (kind === 'live') return this.phase === 'stopping' ? { status: 503, body: { status: 'stopping' } } : { status: 200, body: { status: 'up' } };
+    const report = await this.readiness();
+    return {
+      status: report.ready ? 200 : 503,
+      body: {
+        status: report.ready ? 'ready' : report.phase === 'running' ? 'not-ready' : report.phase,
+        components: { counted: report.components.counted, notReady: report.components.notReady.length },
+        checks: Object.fromEntries(report.checks.map((c) => [c.name, c.status])),
+      },
+    };
   }
 
   /**

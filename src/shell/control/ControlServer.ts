@@ -86,6 +86,7 @@ export class ControlServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
+      if (await answerProbe(this.api, request, response)) return;
       this.authorise(request);
       const url = new URL(request.url ?? '/', 'http://localhost');
       const body = request.method === 'GET' ? undefined : await readBody(request);
@@ -120,7 +121,21 @@ export class ControlServer {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
+const PROBES: Readonly<Record<string, 'live' | 'ready'>> = { '/health/live': 'live', '/health/ready': 'ready' };
+
+/**
+ * Answers `GET /health/live` and `/health/ready` (no token: they reveal only status); false for any
+ * other request. The control server and the health server both answer them.
+ */
+export async function answerProbe(api: ControlApi, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  const kind = PROBES[new URL(request.url ?? '/', 'http://localhost').pathname];
+  if (kind === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+  const { status, body } = await api.probe(kind);
+  send(response, status, body);
+  return true;
+}
+
+export function send(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(`${JSON.stringify(body)}\n`);
 }

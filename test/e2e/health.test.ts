@@ -1,0 +1,86 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, test } from 'vitest';
+import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const running: LatticeProcess[] = [];
+const homes = tempHomes();
+afterEach(async () => {
+  for (const p of running.splice(0)) p.child.kill('SIGKILL');
+  await homes.cleanup();
+});
+
+/** A health check whose answer is its configuration (`config set disk-check up=false detail=...`). */
+const CHECK = `import { Component, HealthCheckService, Modified, Activate } from '@lattice-scr/lattice';
+export class DiskCheck {
+  activate(context) { this.config = context.config; }
+  modified(config) { this.config = config; }
+  check() { return this.config.up === false ? { status: 'down', detail: String(this.config.detail ?? 'down') } : { status: 'up' }; }
+}
+Activate(DiskCheck.prototype, 'activate');
+Modified(DiskCheck.prototype, 'modified');
+Component({ name: 'disk-check', service: HealthCheckService, properties: { 'health.name': 'disk' } })(DiskCheck);
+export class App {}
+Component({ name: 'app' })(App);
+`;
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('health and readiness from outside', () => {
+  test('/health/live and /health/ready need no token, on the control port and on --health-port; lattice health says why and exits 1 when not ready', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'app', version: '1.0.0', components: ['modules/app.js'] }], boot: ['app'] },
+      'modules/app.js': CHECK,
+    });
+    // --ready names what counts: app disabled by hand then keeps it from being ready (by default, a
+    // disabled component does not count).
+    const lattice = spawnLattice(['start', '--home', home, '--health-port', '0', '--ready', 'app,disk-check']);
+    running.push(lattice);
+    const probes = await lattice.waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith('health probes on 127.0.0.1:'));
+    const started = await lattice.waitForLine((l) => l.msg === 'container started');
+    const healthPort = probes.port as number;
+    const controlPort = started.port as number;
+    const cli = (...args: string[]) => runLattice([...args, '--home', home]);
+
+    for (const port of [controlPort, healthPort]) {
+      expect(await get(port, '/health/live')).toEqual({ status: 200, body: { status: 'up' } });
+      expect(await get(port, '/health/ready')).toEqual({ status: 200, body: { status: 'ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'up' } } });
+    }
+    // Everything else keeps the token; the health port serves nothing else.
+    expect((await get(controlPort, '/v1/status')).status).toBe(401);
+    expect((await get(healthPort, '/v1/status')).status).toBe(404);
+
+    const ok = await cli('health');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^Ready: {6}yes\nComponents: 2 counted, 2 active or satisfied\nChecks:\n {2}NAME +STATUS +TIME +DETAIL *\n {2}disk +up +[\d.]+ ms *\n$/);
+
+    expect((await cli('config', 'set', 'disk-check', 'up=false', 'detail="disk 95% full"')).code).toBe(0);
+    const down = await cli('health');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/ {2}disk +down +[\d.]+ ms +disk 95% full/);
+    expect(await get(healthPort, '/health/ready')).toEqual({ status: 503, body: { status: 'not-ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'down' } } });
+
+    await cli('config', 'set', 'disk-check', 'up=true');
+    await cli('component', 'disable', 'app');
+    const json = JSON.parse((await cli('health', '--json')).stdout) as { ready: boolean; components: { notReady: { name: string; why: string }[] } };
+    expect(json).toMatchObject({ ready: false, components: { notReady: [{ name: 'app', why: 'app is disabled; enable it to activate it.' }] } });
+
+    expect((await cli('stop')).code).toBe(0);
+    expect(await lattice.exited).toBe(0);
+    expect((await cli('health')).code).toBe(3);
+  });
+});

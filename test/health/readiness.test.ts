@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'vitest';
+import { Activate, Component, HEALTH_NAME, HealthCheckService, Reference, serviceToken, type HealthCheck, type HealthResult } from '@lattice-scr/lattice';
+import { testContainer } from '../helpers/container.js';
+import { deferred } from '../helpers/deferred.js';
+
+const Db = serviceToken<{ query(): number }>('test.health.Db');
+
+/** A health check component answering whatever `answer` holds, under `name`. */
+function checkComponent(name: string, answer: { now: () => HealthResult | Promise<HealthResult> }) {
+  @Component({ name, service: HealthCheckService, properties: { [HEALTH_NAME]: `${name}-check` } })
+  class Check implements HealthCheck {
+    check(): HealthResult | Promise<HealthResult> {
+      return answer.now();
+    }
+  }
+  return Check;
+}
+
+describe('readiness: started, counted components active or satisfied, health checks up', () => {
+  test('ready when every component is active or satisfied and every check is up; a check down, throwing or answering nonsense is not', async () => {
+    const answer: { now: () => HealthResult | Promise<HealthResult> } = { now: () => ({ status: 'up' }) };
+    @Component({ name: 'db', service: Db })
+    class Database {
+      query(): number {
+        return 1;
+      }
+    }
+    const { container } = testContainer();
+    container.register(Database, checkComponent('disk', answer));
+    expect(await container.readiness()).toMatchObject({ ready: false, phase: 'stopped' });
+    await container.start();
+    const ready = await container.readiness();
+    expect(ready).toMatchObject({ ready: true, phase: 'running', components: { counted: 2, notReady: [] }, checks: [{ name: 'disk-check', component: 'disk', status: 'up' }] });
+    // The check's delayed component was used for the check and let go after it.
+    expect(container.component('disk').useCount).toBe(0);
+
+    answer.now = () => ({ status: 'down', detail: 'disk 95% full' });
+    expect(await container.readiness()).toMatchObject({ ready: false, checks: [{ name: 'disk-check', status: 'down', detail: 'disk 95% full' }] });
+    answer.now = () => {
+      throw new Error('no disk');
+    };
+    expect((await container.readiness()).checks[0]).toMatchObject({ status: 'down', detail: 'check() failed: no disk' });
+    answer.now = () => ({ state: 'fine' }) as unknown as HealthResult;
+    expect((await container.readiness()).checks[0]).toMatchObject({ status: 'down', detail: 'check() answered {"state":"fine"}, not { status: "up" | "down" }' });
+    await container.stop();
+  });
+
+  test('a check that does not answer within the timeout is down', async () => {
+    const never = deferred<HealthResult>();
+    const { container } = testContainer({ healthCheckTimeoutMs: 50 });
+    container.register(checkComponent('hung', { now: () => never.promise }));
+    await container.start();
+    expect(await container.readiness()).toMatchObject({ ready: false, checks: [{ name: 'hung-check', status: 'down', detail: 'check() failed: no answer within 50 ms' }] });
+    never.resolve({ status: 'up' });
+    await container.stop();
+  });
+
+  test('a component that is not active or satisfied keeps it from being ready, saying why; one disabled from the start does not count', async () => {
+    @Component({ name: 'app' })
+    class App {
+      @Reference({ service: Db }) db!: unknown;
+    }
+    @Component({ name: 'spare', enabled: false })
+    class Spare {}
+    const { container } = testContainer();
+    container.register(App, Spare);
+    await container.start();
+    const report = await container.readiness();
+    expect(report.ready).toBe(false);
+    expect(report.components).toEqual({
+      counted: 1,
+      notReady: [{ name: 'app', state: 'unsatisfied-reference', why: 'Reference "db" (1..1 test.health.Db) has no service: nothing provides test.health.Db. Register a component that provides test.health.Db.' }],
+    });
+    container.registerService(Db, { query: () => 1 });
+    await container.settled();
+    expect((await container.readiness()).ready).toBe(true);
+    await container.stop();
+  });
+
+  test('readyComponents chooses what counts; a name not registered is not ready', async () => {
+    @Component({ name: 'broken' })
+    class Broken {
+      @Activate activate(): void {
+        throw new Error('no');
+      }
+    }
+    const { container } = testContainer({ readyComponents: ['core'] });
+    container.register(Broken);
+    await container.start();
+    expect((await container.readiness()).components.notReady).toEqual([{ name: 'core', state: 'not registered', why: 'core is not registered (is its feature installed?).' }]);
+    @Component({ name: 'core' })
+    class Core {}
+    container.register(Core);
+    await container.whenActive('core');
+    expect(await container.readiness()).toMatchObject({ ready: true, components: { counted: 1, notReady: [] } });
+    await container.stop();
+  });
+
+  test('while it starts, it is not ready', async () => {
+    const gate = deferred();
+    @Component({ name: 'slow' })
+    class Slow {
+      @Activate activate(): Promise<void> {
+        return gate.promise;
+      }
+    }
+    const { container } = testContainer();
+    container.register(Slow);
+    const starting = container.start();
+    expect(await container.readiness()).toMatchObject({ ready: false, phase: 'starting' });
+    gate.resolve();
+    await starting;
+    expect(await container.readiness()).toMatchObject({ ready: true, phase: 'running' });
+    await container.stop();
+  });
+});
