@@ -114,3 +114,21 @@ describe('readiness: started, counted components active or satisfied, health che
     await container.stop();
   });
 });
+
+describe('the probes without a token', () => {
+  test('live: up until the container stops; ready: starting until the boot is done, then ready or not-ready', async () => {
+    const { ControlApi } = await import('../../src/shell/control/ControlApi.js');
+    const { container } = testContainer();
+    const api = new ControlApi(container, { home: '/nowhere', version: '0.0.0', onStop: () => undefined });
+    await container.start();
+    // `lattice start` marks the API started once its boot features are installed.
+    expect(await api.probe('ready')).toEqual({ status: 503, body: { status: 'starting', components: { counted: 0, notReady: 0 }, checks: {} } });
+    api.started();
+    expect(await api.probe('ready')).toEqual({ status: 200, body: { status: 'ready', components: { counted: 0, notReady: 0 }, checks: {} } });
+    expect(await api.probe('live')).toEqual({ status: 200, body: { status: 'up' } });
+    api.stopping();
+    expect(await api.probe('live')).toEqual({ status: 503, body: { status: 'stopping' } });
+    expect((await api.probe('ready')).body).toMatchObject({ status: 'stopping' });
+    await container.stop();
+  });
+});

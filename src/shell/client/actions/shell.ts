@@ -125,7 +125,7 @@ async function complete(line: string, context: CliContext, commands: readonly Co
   const typing = /\s$/.test(line) ? '' : (words.pop() ?? '');
   let candidates: string[] = [];
   const scopes = [...new Set(commands.map((c) => c.scope))];
-  if (words.length === 0) candidates = ['status', 'stop', 'feature', 'component', 'config', 'graph', 'help', 'exit', ...scopes];
+  if (words.length === 0) candidates = ['status', 'health', 'stop', 'feature', 'component', 'config', 'graph', 'help', 'exit', ...scopes];
   else if (words.length === 1) {
     candidates = SUBCOMMANDS[words[0] ?? ''] ?? commands.filter((c) => c.scope === words[0]).map((c) => c.name);
   } else if (words.length >= 2) {
