@@ -20,6 +20,8 @@ import { ErrorCode } from './errors/ErrorCode.js';
 import { assessReadiness, type PendingCheck } from './health/assessReadiness.js';
 import { HEALTH_NAME, HealthCheckService, type HealthCheck } from './health/HealthCheck.js';
 import type { Readiness } from './health/Readiness.js';
+import type { ContainerMetrics } from './metrics/ContainerMetrics.js';
+import { MetricsService } from './metrics/MetricsService.js';
 import { sweepTempFiles } from './fs/writeFileAtomic.js';
 import { LatticeError } from './errors/LatticeError.js';
 import { createLogger, type LogLevel } from './logging/createLogger.js';
@@ -144,6 +146,8 @@ export class Container {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly readyComponents: readonly string[] | undefined;
+  private configWritesRefused = 0;
+  private metricsValue: Promise<ContainerMetrics> | undefined;
   private readonly healthCheckTimeoutMs: number;
 
   constructor(options: ContainerOptions = {}) {
@@ -172,8 +176,9 @@ export class Container {
     this.config.observeOrigins({ componentCodeRunning: () => this.runtime.componentCodeRunning, outsideChange: () => { this.runtime.outsideChange(); } });
     this.config.checkWith(async (pid, values) => {
       const readers = this.readersOf(pid);
-      const problems = await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)));
-      return problems.flat();
+      const problems = (await Promise.all(readers.map(async (m) => (await m.configurationProblems(values)).map((p) => `component ${m.name}: ${p}`)))).flat();
+      if (problems.length > 0) this.configWritesRefused++;
+      return problems;
     });
     const loader = new ModuleLoader({
       logger: this.logger.child({ part: 'modules' }),
@@ -564,6 +569,39 @@ export class Container {
       done = true;
       for (const check of held) this.ungetService(check);
     }
+  }
+
+  /**
+   * Turns metrics on (loading prom-client, which the container does not load otherwise): the container's
+   * metrics and Node's process metrics in a registry that is also registered as `MetricsService`, for
+   * components to add theirs. Call it before `start()` to observe every activation. Calling it again
+   * gives the same metrics.
+   */
+  enableMetrics(): Promise<ContainerMetrics> {
+    return (this.metricsValue ??= (async () => {
+      const { ContainerMetrics: Metrics } = await import('./metrics/ContainerMetrics.js');
+      const metrics = new Metrics({
+        stateCounts: () => this.runtime.stateCounts(),
+        reconcileCount: () => this.runtime.reconcileCount,
+        configWritesRefused: () => this.configWritesRefused,
+        features: () => this.features.counts,
+      });
+      this.runtime.onStateChange((change) => {
+        if (change.state !== 'active' || change.previous !== 'activating' || !this.runtime.has(change.name)) return;
+        const instance = this.runtime.get(change.name).currentInstance;
+        if (instance) metrics.activated(instance.activationMs);
+      });
+      this.configFolder?.onReload((_pid, outcome) => {
+        metrics.reloaded(outcome);
+      });
+      this.registerService(MetricsService, metrics.registry, { 'service.description': 'Prometheus metrics registry' });
+      return metrics;
+    })());
+  }
+
+  /** The metrics, once `enableMetrics()` has been called. */
+  get metrics(): Promise<ContainerMetrics> | undefined {
+    return this.metricsValue;
   }
 
   /** Resolves once no component is changing state. */

@@ -66,6 +66,7 @@ export class FeatureService {
   private readonly pending = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  private readonly countsValue = { installs: 0, installFailures: 0, uninstalls: 0 };
 
   constructor(
     private readonly host: FeatureHost,
@@ -205,7 +206,16 @@ export class FeatureService {
    *   them, unless `force` (which uninstalls those too).
    */
   uninstall(names: readonly string[], options: { force?: boolean } = {}): Promise<UninstallReport> {
-    return this.serialise(() => this.doUninstall(names, options));
+    return this.serialise(async () => {
+      const report = await this.doUninstall(names, options);
+      this.countsValue.uninstalls++;
+      return report;
+    });
+  }
+
+  /** Installs that succeeded and failed (dry runs aside), and uninstalls, since the container was made: for metrics. */
+  get counts(): Readonly<{ installs: number; installFailures: number; uninstalls: number }> {
+    return this.countsValue;
   }
 
   /** Every feature: each defined version, and installed ones no longer defined. */
@@ -244,7 +254,20 @@ export class FeatureService {
 
   // ---- install ----
 
+  /** Installs, counted (see `counts`). */
   private async doInstall(names: readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void }, reason: Reason): Promise<InstallReport> {
+    if (options.dryRun === true) return this.installNow(names, options, reason);
+    try {
+      const report = await this.installNow(names, options, reason);
+      this.countsValue.installs++;
+      return report;
+    } catch (error) {
+      this.countsValue.installFailures++;
+      throw error;
+    }
+  }
+
+  private async installNow(names: readonly string[], options: { dryRun?: boolean; onProgress?: (progress: InstallProgress) => void }, reason: Reason): Promise<InstallReport> {
     const requests = names.map((n): FeatureRequest => {
       const [name, range] = splitRequest(n);
       return { name, ...(range !== undefined && { range }) };

@@ -56,6 +56,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   readonly deactivationTimeoutMs: number;
   readonly reactivationLimit: number;
   private settles = 0;
+  private reconciles = 0;
   private readonly byName = new Map<string, ComponentManager>();
   /** Components being removed: each stays the one of its name until it is gone, or one is registered in its place. */
   private readonly leaving = new Map<string, { readonly manager: ComponentManager; done: Promise<void> }>();
@@ -225,6 +226,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   }
 
   track(work: Promise<unknown>): void {
+    this.reconciles++;
     // Work starting from quiet starts a fresh run of steps.
     if (this.inFlight++ === 0 && this.parked.length === 0) this.stepsThisTurn = 0;
     void work.finally(() => {
@@ -235,6 +237,18 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
 
   get settleCount(): number {
     return this.settles;
+  }
+
+  /** Reconciles run so far (for metrics). */
+  get reconcileCount(): number {
+    return this.reconciles;
+  }
+
+  /** How many components are in each state now (for metrics: no plain data made per component). */
+  stateCounts(): Map<ComponentState, number> {
+    const counts = new Map<ComponentState, number>();
+    for (const manager of this.byName.values()) counts.set(manager.state, (counts.get(manager.state) ?? 0) + 1);
+    return counts;
   }
 
   /** Counts the turns of the event loop that pace() forced (see ComponentHost.forcedTurnCount). */

@@ -81,7 +81,8 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--health-host <host>', 'where the health port listens (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--ready <components>', 'the components readiness counts (comma-separated; default: every enabled one)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--health-timeout <ms>', 'how long a health check may take before it counts as down (default 5000)', (value: string) => parsePositive(value, 'milliseconds'))
-    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number }, command: Command) => {
+    .option('--no-metrics', 'no Prometheus metrics at GET /metrics (spares loading prom-client)')
+    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number; metrics: boolean }, command: Command) => {
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
       try {
@@ -99,6 +100,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
           ...(options.healthHost !== undefined && { healthHost: options.healthHost }),
           ...(options.ready !== undefined && { readyComponents: options.ready }),
           ...(options.healthTimeout !== undefined && { healthCheckTimeoutMs: options.healthTimeout }),
+          metrics: options.metrics,
         });
       } catch (error) {
         // What fails before the container runs (the home cannot be created or locked, ...).

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { writeFiles } from '../helpers/distribution.js';
@@ -25,13 +27,14 @@ export class App {}
 Component({ name: 'app' })(App);
 `;
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; type: string; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => (text += c));
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+        const type = res.headers['content-type'] ?? '';
+        resolve({ status: res.statusCode ?? 0, body: type.startsWith('application/json') ? (JSON.parse(text) as unknown) : undefined, type, text });
       });
     });
     req.on('error', reject);
@@ -57,8 +60,8 @@ describe('health and readiness from outside', () => {
     const cli = (...args: string[]) => runLattice([...args, '--home', home]);
 
     for (const port of [controlPort, healthPort]) {
-      expect(await get(port, '/health/live')).toEqual({ status: 200, body: { status: 'up' } });
-      expect(await get(port, '/health/ready')).toEqual({ status: 200, body: { status: 'ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'up' } } });
+      expect(await get(port, '/health/live')).toMatchObject({ status: 200, body: { status: 'up' } });
+      expect(await get(port, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'up' } } });
     }
     // Everything else keeps the token; the health port serves nothing else.
     expect((await get(controlPort, '/v1/status')).status).toBe(401);
@@ -72,7 +75,7 @@ describe('health and readiness from outside', () => {
     const down = await cli('health');
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/ {2}disk +down +[\d.]+ ms +disk 95% full/);
-    expect(await get(healthPort, '/health/ready')).toEqual({ status: 503, body: { status: 'not-ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'down' } } });
+    expect(await get(healthPort, '/health/ready')).toMatchObject({ status: 503, body: { status: 'not-ready', components: { counted: 2, notReady: 0 }, checks: { disk: 'down' } } });
 
     await cli('config', 'set', 'disk-check', 'up=true');
     await cli('component', 'disable', 'app');
@@ -82,5 +85,37 @@ describe('health and readiness from outside', () => {
     expect((await cli('stop')).code).toBe(0);
     expect(await lattice.exited).toBe(0);
     expect((await cli('health')).code).toBe(3);
+  });
+
+  test('GET /metrics: Prometheus text with the token (401 without); --no-metrics turns it off', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'app', version: '1.0.0', components: ['modules/app.js'] }], boot: ['app'] },
+      'modules/app.js': CHECK,
+    });
+    const lattice = spawnLattice(['start', '--home', home]);
+    running.push(lattice);
+    const started = await lattice.waitForLine((l) => l.msg === 'container started');
+    const port = started.port as number;
+    const { token } = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { token: string };
+    expect((await get(port, '/metrics')).status).toBe(401);
+    const metrics = await get(port, '/metrics', { authorization: `Bearer ${token}` });
+    expect(metrics.status).toBe(200);
+    expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    // app is active; disk-check, a delayed component nobody has used yet, satisfied.
+    expect(metrics.text).toMatch(/^lattice_components\{state="active"\} 1$/m);
+    expect(metrics.text).toMatch(/^lattice_components\{state="satisfied"\} 1$/m);
+    expect(metrics.text).toMatch(/^lattice_feature_installs_total 1$/m);
+    expect(metrics.text).toMatch(/^lattice_component_activation_seconds_count 1$/m);
+    expect(metrics.text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
+    await lattice.exited;
+
+    const without = spawnLattice(['start', '--home', home, '--no-metrics']);
+    running.push(without);
+    const again = await without.waitForLine((l) => l.msg === 'container started');
+    const { token: token2 } = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { token: string };
+    expect(await get(again.port as number, '/metrics', { authorization: `Bearer ${token2}` })).toMatchObject({ status: 404, body: { ok: false, error: { code: 'METRICS_OFF' } } });
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
   });
 });

@@ -27,6 +27,8 @@ export interface StartOptions {
   /** The components readiness counts (default: every enabled one). */
   readyComponents?: readonly string[];
   healthCheckTimeoutMs?: number;
+  /** Prometheus metrics at `GET /metrics` (default true; false spares loading prom-client). */
+  metrics?: boolean;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
       healthPort = await healthServer.start();
       logger.info({ port: healthPort, host: options.healthHost ?? '127.0.0.1' }, `health probes on ${options.healthHost ?? '127.0.0.1'}:${healthPort} (/health/live, /health/ready)`);
     }
+    if (options.metrics !== false) await container.enableMetrics();
     await container.start();
     api.started();
     const states = container.components().map((c) => `${c.name}=${c.state}`);

@@ -10,7 +10,10 @@ import { renderGraph } from './renderGraph.js';
 import type { Readiness } from '../../health/Readiness.js';
 
 /** A handled route: a JSON answer, or NDJSON lines streamed as the work goes on. */
-export type Route = { kind: 'json'; run: () => Promise<unknown> } | { kind: 'stream'; run: (write: (line: unknown) => void) => Promise<void> };
+export type Route =
+  | { kind: 'json'; run: () => Promise<unknown> }
+  | { kind: 'stream'; run: (write: (line: unknown) => void) => Promise<void> }
+  | { kind: 'text'; run: () => Promise<{ readonly contentType: string; readonly text: string }> };
 
 export interface ControlApiOptions {
   readonly home: string;
@@ -48,6 +51,7 @@ export class ControlApi {
   }
 
   route(method: string, path: readonly string[], query: URLSearchParams, body: unknown): Route {
+    if (method === 'GET' && path.length === 1 && path[0] === 'metrics') return { kind: 'text', run: () => this.metrics() };
     const [area, name, action] = path.slice(1);
     const key = `${method} ${path[0] === 'v1' ? area ?? '' : '?'}${name === undefined ? '' : '/:name'}${action === undefined ? '' : `/${action}`}`;
     const json = (run: () => unknown): Route => ({ kind: 'json', run: () => Promise.resolve().then(run) });
@@ -106,6 +110,13 @@ export class ControlApi {
         return json(() => this.runCommand(name as string, body));
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${method} /${path.join('/')}.`);
+  }
+
+  /** `GET /metrics`: Prometheus text. @throws HttpError 404 when metrics are off (`lattice start --no-metrics`). */
+  private async metrics(): Promise<{ contentType: string; text: string }> {
+    const metrics = await this.container.metrics;
+    if (!metrics) throw new HttpError(404, 'METRICS_OFF', 'Metrics are off: this container was started with --no-metrics.');
+    return { contentType: metrics.contentType, text: await metrics.text() };
   }
 
   /** The container's readiness, with the API's own phase (`starting` while boot features install). */

@@ -91,6 +91,12 @@ export class ControlServer {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const body = request.method === 'GET' ? undefined : await readBody(request);
       const route = this.api.route(request.method ?? 'GET', url.pathname.split('/').filter(Boolean).map(decodeSegment), url.searchParams, body);
+      if (route.kind === 'text') {
+        const { contentType, text } = await route.run();
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(text);
+        return;
+      }
       if (route.kind === 'stream') {
         response.writeHead(200, { 'content-type': 'application/x-ndjson' });
         await route.run((line) => {
