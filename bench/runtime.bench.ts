@@ -46,22 +46,27 @@ export async function benchRuntime(sizes: readonly number[]): Promise<void> {
   const activation: string[][] = [];
   const costs: string[][] = [];
   const churns: string[][] = [];
+  const overheads: string[][] = [];
   try {
     for (const size of sizes) {
       const graph = generateGraph(size);
       const files = Object.fromEntries(VARIANTS.map((v) => [v, join(dir, `${v}-${size}.mjs`)])) as Record<Variant, string>;
       for (const v of VARIANTS) await writeFile(files[v], generateModule(graph, v, urls));
       const provider = churnProvider(graph, 0.2);
-      const rounds = size >= 10_000 ? 3 : 5;
-      const results: Record<Variant, VariantResult[]> = { bare: [], inversify: [], nestjs: [], lattice: [] };
+      const rounds = 5;
+      const results: Record<Variant | 'lattice-metrics', VariantResult[]> = { bare: [], inversify: [], nestjs: [], lattice: [], 'lattice-metrics': [] };
+      const runs = [...VARIANTS, 'lattice-metrics'] as const;
       for (let round = 0; round < rounds; round++) {
-        const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
+        const order = runs.map((_, i) => runs[(i + round) % runs.length] as Variant | 'lattice-metrics');
         for (const v of order) {
-          const { stdout } = await run(process.execPath, ['--expose-gc', VARIANT_SCRIPT, v, files[v], String(size), String(provider)], { maxBuffer: 1 << 20 });
+          const module = v === 'lattice-metrics' ? files.lattice : files[v];
+          const { stdout } = await run(process.execPath, ['--expose-gc', VARIANT_SCRIPT, v, module, String(size), String(provider)], { maxBuffer: 1 << 20 });
           results[v].push(JSON.parse(stdout.trim().split('\n').pop() as string) as VariantResult);
         }
       }
-      const med = (v: Variant, pick: (r: VariantResult) => number): number => median(results[v].map(pick));
+      const withMetrics = median(results['lattice-metrics'].map((r, i) => r.activationMs / (results.lattice[i] as VariantResult).activationMs));
+      overheads.push([String(size), ms(median(results.lattice.map((r) => r.activationMs))), ms(median(results['lattice-metrics'].map((r) => r.activationMs))), `${((withMetrics - 1) * 100).toFixed(1)}%`]);
+      const med = (v: Variant | 'lattice-metrics', pick: (r: VariantResult) => number): number => median(results[v].map(pick));
       const perRound = (base: Variant): number => median(results.lattice.map((r, i) => r.activationMs / (results[base][i] as VariantResult).activationMs));
       activation.push([
         String(size),
@@ -100,5 +105,6 @@ export async function benchRuntime(sizes: readonly number[]): Promise<void> {
     activation,
   );
   printTable('What each costs (medians): importing its module, retained heap per component after GC, GC during activation, stop', ['', 'import', 'heap / component', 'GC (share of activation)', 'stop'], costs);
+  printTable('Metrics: Lattice with enableMetrics() beside without (the median of each round\'s ratio; goal at most 5%)', ['components', 'Lattice', 'Lattice + metrics', 'overhead'], overheads);
   printTable('Lattice: remove and re-add one provider (only it and its dependents may change state)', ['components', 'provider', 'affected', 'touched on re-add', 'remove', 're-add'], churns);
 }
