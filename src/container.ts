@@ -549,19 +549,29 @@ export class Container {
         ...(component !== undefined && { component }),
         run: async () => {
           const check = (await this.acquire(record)) as HealthCheck | undefined;
-          if (check === undefined) return { status: 'down', detail: 'its service went away' };
+          if (check === undefined) return { status: 'down', detail: component !== undefined && this.runtime.has(component) ? this.whyNoCheck(this.runtime.get(component)) : 'its service went away' };
           // Got after the report was done (its provider took longer than the timeout): let it go at once.
-          if (done) this.ungetService(check);
-          else held.push(check);
+          if (done) {
+            this.ungetService(check);
+            return { status: 'down', detail: 'too late' };
+          }
+          held.push(check);
           return check.check();
         },
       });
     }
+    // A check component that provides nothing now (failed, unsatisfied) is a check that is down, not none.
+    const providing = new Set(checks.map((c) => c.component));
+    const missingChecks = [...this.runtime.managers()]
+      .filter((m) => m.isEnabled && m.description.services.includes(HealthCheckService) && !providing.has(m.name) && m.serviceRecord === undefined)
+      .map((m) => ({ component: m.name, why: this.whyNoCheck(m) }));
     try {
       return await assessReadiness({
         phase: this.phase === 'running' ? (this.starting ? 'starting' : 'running') : this.phase === 'stopping' ? 'stopping' : 'stopped',
         components: this.components(),
         checks,
+        missingChecks,
+        featuresNotInstalled: this.features.failedAtStart(),
         ...(this.readyComponents && { counted: this.readyComponents }),
         timeoutMs: this.healthCheckTimeoutMs,
       });
@@ -602,6 +612,12 @@ export class Container {
   /** The metrics, once `enableMetrics()` has been called. */
   get metrics(): Promise<ContainerMetrics> | undefined {
     return this.metricsValue;
+  }
+
+  /** Why a health check component gives no check: its state, and why it is not active. */
+  private whyNoCheck(manager: ComponentManager): string {
+    const why = this.runtime.explain(manager).join(' ');
+    return `${manager.name} is ${manager.state}${why === '' ? '' : `: ${why}`}`;
   }
 
   /** Resolves once no component is changing state. */

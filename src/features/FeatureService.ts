@@ -206,14 +206,14 @@ export class FeatureService {
    *   them, unless `force` (which uninstalls those too).
    */
   uninstall(names: readonly string[], options: { force?: boolean } = {}): Promise<UninstallReport> {
-    return this.serialise(async () => {
-      const report = await this.doUninstall(names, options);
-      this.countsValue.uninstalls++;
-      return report;
-    });
+    return this.serialise(() => this.doUninstall(names, options));
   }
 
-  /** Installs that succeeded and failed (dry runs aside), and uninstalls, since the container was made: for metrics. */
+  /**
+   * Install operations that succeeded and failed (one per install asked for, whatever the number of features
+   * in it; dry runs aside), and uninstall operations (a features file removed from deploy/ included), since
+   * the container was made: for metrics.
+   */
   get counts(): Readonly<{ installs: number; installFailures: number; uninstalls: number }> {
     return this.countsValue;
   }
@@ -453,6 +453,7 @@ export class FeatureService {
     const ids = removed.map((name) => featureId((this.installed.get(name) as InstalledFeature).definition));
     for (const name of removed) this.installed.delete(name);
     await this.remember();
+    this.countsValue.uninstalls++;
     this.logger.info(`uninstalled ${[...ids, ...forgotten].join(', ')} (${components.length} component${components.length === 1 ? '' : 's'})`);
     return { uninstalled: [...ids, ...forgotten], components };
   }

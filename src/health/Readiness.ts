@@ -18,10 +18,12 @@ export interface UnreadyComponent {
 
 /** Whether the container is ready, and what keeps it from being so. */
 export interface Readiness {
-  /** Started (boot features installed), every counted component active or satisfied, every check up. */
+  /** Started with every feature it was to install, every counted component active or satisfied, every check up. */
   readonly ready: boolean;
   /** `starting`, `running` or `stopping` (a container not started is `stopped`). */
   readonly phase: 'starting' | 'running' | 'stopping' | 'stopped';
+  /** Features that were to be installed at start (boot, remembered, --features) and were not, and why. */
+  readonly featuresNotInstalled: readonly { readonly name: string; readonly error: string }[];
   /** The components readiness counted (see ContainerOptions.readyComponents), and those not ready. */
   readonly components: { readonly counted: number; readonly notReady: readonly UnreadyComponent[] };
   readonly checks: readonly CheckOutcome[];

@@ -14,6 +14,9 @@ export interface ReadinessInputs {
   readonly phase: Readiness['phase'];
   readonly components: readonly ComponentInfo[];
   readonly checks: readonly PendingCheck[];
+  /** Checks whose component provides none now (disabled aside): each is down, with why. */
+  readonly missingChecks: readonly { readonly component: string; readonly why: string }[];
+  readonly featuresNotInstalled: readonly { readonly name: string; readonly error: string }[];
   /** The components that count (default: every enabled one). */
   readonly counted?: readonly string[];
   /** How long a check may take before it counts as down. */
@@ -36,10 +39,12 @@ export async function assessReadiness(inputs: ReadinessInputs): Promise<Readines
     if (!c) notReady.push({ name, state: 'not registered', why: `${name} is not registered (is its feature installed?).` });
     else if (!READY_STATES.has(c.state)) notReady.push({ name, state: c.state, why: c.why.join(' ') });
   }
-  const checks = await Promise.all(inputs.checks.map((check) => runCheck(check, inputs.timeoutMs)));
+  const missing = inputs.missingChecks.map((m): CheckOutcome => ({ name: m.component, component: m.component, status: 'down', detail: `it provides no check now: ${m.why}`, ms: 0 }));
+  const checks = [...(await Promise.all(inputs.checks.map((check) => runCheck(check, inputs.timeoutMs)))), ...missing];
   return {
-    ready: inputs.phase === 'running' && notReady.length === 0 && checks.every((c) => c.status === 'up'),
+    ready: inputs.phase === 'running' && inputs.featuresNotInstalled.length === 0 && notReady.length === 0 && checks.every((c) => c.status === 'up'),
     phase: inputs.phase,
+    featuresNotInstalled: inputs.featuresNotInstalled,
     components: { counted: counted.length, notReady },
     checks,
   };

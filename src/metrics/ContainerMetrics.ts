@@ -35,13 +35,13 @@ export class ContainerMetrics {
         for (const state of COMPONENT_STATES) this.set({ state }, counts.get(state) ?? 0);
       },
     });
-    this.activations = new Histogram({ name: 'lattice_component_activation_seconds', help: 'How long activations took: constructor, bind methods and activate.', buckets: ACTIVATION_BUCKETS, registers });
+    this.activations = new Histogram({ name: 'lattice_component_activation_seconds', help: 'How long successful activations took, from its start (getting its services, which may activate delayed providers) to active.', buckets: ACTIVATION_BUCKETS, registers });
     counter('lattice_reconciles_total', 'Reconciles the components ran (each moves a component towards what its inputs call for).', () => sources.reconcileCount());
-    this.reloads = new Counter({ name: 'lattice_config_reloads_total', help: 'Configuration files read again after a change, by outcome: applied, unchanged, removed, problem.', labelNames: ['outcome'], registers });
+    this.reloads = new Counter({ name: 'lattice_config_reloads_total', help: 'Configuration files read (each at start, then after each change, the container\'s own writes included), by outcome: applied, unchanged, removed, problem.', labelNames: ['outcome'], registers });
     counter('lattice_config_writes_refused_total', 'Configuration writes refused because a component would not take the values.', () => sources.configWritesRefused());
-    counter('lattice_feature_installs_total', 'Feature installs that succeeded (dry runs aside).', () => sources.features().installs);
-    counter('lattice_feature_install_failures_total', 'Feature installs that failed and were undone.', () => sources.features().installFailures);
-    counter('lattice_feature_uninstalls_total', 'Feature uninstalls.', () => sources.features().uninstalls);
+    counter('lattice_feature_installs_total', 'Install operations that succeeded (one per install asked for; dry runs aside).', () => sources.features().installs);
+    counter('lattice_feature_install_failures_total', 'Install operations that failed (refused, or undone).', () => sources.features().installFailures);
+    counter('lattice_feature_uninstalls_total', 'Uninstall operations.', () => sources.features().uninstalls);
 
     /** A counter read from a count kept elsewhere. */
     function counter(name: string, help: string, read: () => number): void {

@@ -85,6 +85,8 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number; metrics: boolean }, command: Command) => {
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
+      if (options.healthHost !== undefined && options.healthPort === undefined) command.error('lattice: --health-host needs --health-port (the port the probes listen on).', { exitCode: ExitCode.USAGE });
+      if (options.ready?.length === 0) command.error('lattice: --ready names no component; give their names, comma-separated (e.g. --ready app,db).', { exitCode: ExitCode.USAGE });
       try {
         const { startContainer } = await import('./commands/start.js');
         state.exitCode = await startContainer({

@@ -1,7 +1,14 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { Activate, Component, HEALTH_NAME, HealthCheckService, Reference, serviceToken, type HealthCheck, type HealthResult } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { deferred } from '../helpers/deferred.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
+
+const homes = tempHomes();
+afterEach(async () => {
+  await homes.cleanup();
+});
 
 const Db = serviceToken<{ query(): number }>('test.health.Db');
 
@@ -42,6 +49,47 @@ describe('readiness: started, counted components active or satisfied, health che
     expect((await container.readiness()).checks[0]).toMatchObject({ status: 'down', detail: 'check() failed: no disk' });
     answer.now = () => ({ state: 'fine' }) as unknown as HealthResult;
     expect((await container.readiness()).checks[0]).toMatchObject({ status: 'down', detail: 'check() answered {"state":"fine"}, not { status: "up" | "down" }' });
+    await container.stop();
+  });
+
+  test('a check component that provides no check now (failed, unsatisfied) is a check that is down', async () => {
+    @Component({ name: 'db-check', service: HealthCheckService })
+    class DbCheck implements HealthCheck {
+      @Activate activate(): void {
+        throw new Error('cannot reach the database');
+      }
+      check(): HealthResult {
+        return { status: 'up' };
+      }
+    }
+    @Component({ name: 'core' })
+    class Core {}
+    const { container } = testContainer({ readyComponents: ['core'] });
+    container.register(DbCheck, Core);
+    await container.start();
+    for (let ask = 0; ask < 3; ask++) {
+      const report = await container.readiness();
+      expect(report.ready).toBe(false);
+      expect(report.checks).toHaveLength(1);
+      expect(report.checks[0]).toMatchObject({ name: 'db-check', status: 'down' });
+      expect(report.checks[0]?.detail).toMatch(/cannot reach the database/);
+    }
+    await container.disable('db-check');
+    expect((await container.readiness()).ready).toBe(true);
+    await container.stop();
+  });
+
+  test('a feature that was to be installed at start and was not keeps it from being ready', async () => {
+    const home = await homes.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'broken', version: '1.0.0', components: ['broken.js'] }], boot: ['broken'] },
+      'broken.js': "throw new Error('broken at import');\n",
+    });
+    const { container } = testContainer({ home });
+    await container.start();
+    const report = await container.readiness();
+    expect(report.ready).toBe(false);
+    expect(report.featuresNotInstalled).toEqual([{ name: 'broken', error: expect.stringContaining('broken at import') as string }]);
     await container.stop();
   });
 
@@ -122,9 +170,10 @@ describe('the probes without a token', () => {
     const api = new ControlApi(container, { home: '/nowhere', version: '0.0.0', onStop: () => undefined });
     await container.start();
     // `lattice start` marks the API started once its boot features are installed.
-    expect(await api.probe('ready')).toEqual({ status: 503, body: { status: 'starting', components: { counted: 0, notReady: 0 }, checks: {} } });
+    const counts = { features: { notInstalled: 0 }, components: { counted: 0, notReady: 0 }, checks: { up: 0, down: 0 } };
+    expect(await api.probe('ready')).toEqual({ status: 503, body: { status: 'starting', ...counts } });
     api.started();
-    expect(await api.probe('ready')).toEqual({ status: 200, body: { status: 'ready', components: { counted: 0, notReady: 0 }, checks: {} } });
+    expect(await api.probe('ready')).toEqual({ status: 200, body: { status: 'ready', ...counts } });
     expect(await api.probe('live')).toEqual({ status: 200, body: { status: 'up' } });
     api.stopping();
     expect(await api.probe('live')).toEqual({ status: 503, body: { status: 'stopping' } });

@@ -1,12 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { Counter, type Registry } from 'prom-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Activate, Component, MetricsService, Reference, serviceToken } from '@lattice-scr/lattice';
+import { Activate, Component, Deactivate, MetricsService, Reference, serviceToken } from '@lattice-scr/lattice';
 import { configHomes } from '../helpers/configHomes.js';
+import { testContainer } from '../helpers/container.js';
+import { writeFiles } from '../helpers/distribution.js';
+import { tempHomes } from '../helpers/tempHome.js';
 
 const homes = configHomes();
+const tempHome = tempHomes();
 afterEach(async () => {
   await homes.cleanup();
+  await tempHome.cleanup();
 });
 
 const Db = serviceToken<object>('test.metrics.Db');
@@ -35,6 +40,9 @@ describe('metrics', () => {
       @Activate activate(): void {
         new Counter({ name: 'app_jobs_total', help: 'Jobs done.', registers: [this.registry] }).inc(3);
       }
+      @Deactivate deactivate(): void {
+        this.registry.removeSingleMetric('app_jobs_total');
+      }
     }
     const { container, file, reloads } = await homes.start([]);
     const metrics = await container.enableMetrics();
@@ -62,7 +70,32 @@ describe('metrics', () => {
     expect(sample(text, 'lattice_config_writes_refused_total')).toBe(1);
     expect(sample(text, 'lattice_feature_installs_total')).toBe(0);
     expect(sample(text, 'app_jobs_total')).toBe(3);
+    // Restarted, it registers its metric again (its deactivate took it out).
+    await container.restart('counting');
+    expect(container.component('counting').state).toBe('active');
+    expect(sample(await metrics.text(), 'app_jobs_total')).toBe(3);
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
     expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+  });
+
+  test('feature counters: one per install or uninstall operation; a refused install is a failure; dry runs do not count', async () => {
+    const home = await tempHome.make();
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'a', version: '1.0.0', components: ['a.js'] }, { name: 'b', version: '1.0.0', components: ['b.js'] }] },
+      'a.js': "import { Component } from '@lattice-scr/lattice';\nexport class A {}\nComponent({ name: 'a' })(A);\n",
+      'b.js': "import { Component } from '@lattice-scr/lattice';\nexport class B {}\nComponent({ name: 'b' })(B);\n",
+    });
+    const { container } = testContainer({ home });
+    const metrics = await container.enableMetrics();
+    await container.start();
+    await container.install(['a', 'b']);
+    await container.install('a', { dryRun: true });
+    await expect(container.install('nowhere')).rejects.toMatchObject({ code: 'FEATURE_NOT_FOUND' });
+    await container.uninstall(['a', 'b']);
+    const text = await metrics.text();
+    expect(sample(text, 'lattice_feature_installs_total')).toBe(1);
+    expect(sample(text, 'lattice_feature_install_failures_total')).toBe(1);
+    expect(sample(text, 'lattice_feature_uninstalls_total')).toBe(1);
+    await container.stop();
   });
 });

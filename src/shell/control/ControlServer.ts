@@ -134,7 +134,14 @@ const PROBES: Readonly<Record<string, 'live' | 'ready'>> = { '/health/live': 'li
  * other request. The control server and the health server both answer them.
  */
 export async function answerProbe(api: ControlApi, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-  const kind = PROBES[new URL(request.url ?? '/', 'http://localhost').pathname];
+  let path: string;
+  try {
+    path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    // Not a probe; the token check answers it.
+    return false;
+  }
+  const kind = PROBES[path];
   if (kind === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
   const { status, body } = await api.probe(kind);
   send(response, status, body);
