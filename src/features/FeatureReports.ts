@@ -44,6 +44,21 @@ export interface InstallReport {
   readonly components: readonly { readonly name: string; readonly state: string }[];
 }
 
+/** How long one install took, and its parts (for `lattice status --timing`). */
+export interface InstallTiming {
+  /** The features it installed (name@version), dependencies first. */
+  readonly features: readonly string[];
+  /** Why it was installed: `boot` (the features file's boot list, or --features), `user` (asked for, or remembered). */
+  readonly reason: 'boot' | 'user' | 'dependency';
+  readonly startedAt: string;
+  /** From the request to every component up. */
+  readonly ms: number;
+  /** Each module it imported, and how long the import took (its top-level code included). */
+  readonly modules: readonly { readonly file: string; readonly ms: number }[];
+  /** Each component it registered: its activation time (absent while not active) and the components it bound (they activated first). */
+  readonly components: readonly { readonly name: string; readonly state: string; readonly activationMs?: number; readonly after: readonly string[] }[];
+}
+
 export interface UninstallReport {
   /** Features uninstalled, as name@version. */
   readonly uninstalled: readonly string[];

@@ -10,7 +10,7 @@ import { sentence } from '../errors/sentence.js';
 import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 import { FeatureCatalog, type FeatureRequest } from './FeatureCatalog.js';
 import { featureId, formatProblem, type FeatureDefinition, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
-import type { FeatureDetails, FeatureInfo, FeatureTree, InstallProgress, InstallReport, UninstallReport } from './FeatureReports.js';
+import type { FeatureDetails, FeatureInfo, FeatureTree, InstallProgress, InstallReport, InstallTiming, UninstallReport } from './FeatureReports.js';
 import type { FeatureStateFile } from './FeatureStateFile.js';
 
 /** What the feature service needs from the container. */
@@ -27,6 +27,11 @@ export interface FeatureHost {
 
 /** Why a feature is installed. */
 type Reason = 'user' | 'boot' | 'dependency';
+
+/** How many installs' timings are kept. */
+const MAX_TIMINGS = 100;
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 interface InstalledFeature {
   readonly definition: FeatureDefinition;
@@ -67,6 +72,8 @@ export class FeatureService {
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
   private readonly countsValue = { installs: 0, installFailures: 0, uninstalls: 0 };
+  /** The latest installs' timings, oldest first (at most MAX_TIMINGS). */
+  private readonly timingsValue: InstallTiming[] = [];
 
   constructor(
     private readonly host: FeatureHost,
@@ -209,6 +216,17 @@ export class FeatureService {
     return this.serialise(() => this.doUninstall(names, options));
   }
 
+  /** How the latest installs went, oldest first: the boot's, and those since (for `lattice status --timing`). */
+  timings(): readonly InstallTiming[] {
+    return this.timingsValue;
+  }
+
+  private recordTiming(timing: InstallTiming): void {
+    if (timing.features.length === 0) return;
+    this.timingsValue.push(timing);
+    if (this.timingsValue.length > MAX_TIMINGS) this.timingsValue.shift();
+  }
+
   /**
    * Install operations that succeeded and failed (one per install asked for, whatever the number of features
    * in it; dry runs aside), and uninstall operations (a features file removed from deploy/ included), since
@@ -310,10 +328,14 @@ export class FeatureService {
 
     const progress = options.onProgress ?? (() => undefined);
     const loaded: { file: string; classes: readonly ComponentClass[] }[] = [];
+    const started = { at: new Date(), ms: performance.now() };
+    const imports: { file: string; ms: number }[] = [];
     for (const file of moduleFiles) {
       progress({ phase: 'importing', module: file });
       try {
+        const importStarted = performance.now();
         const module = await this.loader.load(file);
+        imports.push({ file, ms: round(performance.now() - importStarted) });
         if (module.classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class: it adds no components to ${names.join(', ')}`);
         loaded.push(module);
       } catch (error) {
@@ -381,6 +403,18 @@ export class FeatureService {
     }
     await this.remember();
     const added = features.filter((f) => toInstall.includes(f));
+    this.recordTiming({
+      features: added.map(featureId),
+      reason,
+      startedAt: started.at.toISOString(),
+      ms: round(performance.now() - started.ms),
+      modules: imports,
+      components: registered.map((name) => {
+        const c = this.host.component(name);
+        const after = [...new Set(c.references.flatMap((r) => r.bound.flatMap((b) => (b.component === undefined ? [] : [b.component]))))];
+        return { name, state: c.state, ...(c.activationMs !== undefined && { activationMs: c.activationMs }), after };
+      }),
+    });
     this.logger.info(`installed ${added.map(featureId).join(', ') || 'nothing new'} (${registered.length} component${registered.length === 1 ? '' : 's'})`);
     return { ...plan, configs: [...createdConfigs.keys()], components: registered.map((name) => ({ name, state: this.host.component(name).state })) };
   }

@@ -124,7 +124,11 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
       }),
     );
 
-  program.command('status').description('node, pid, uptime, installed features, components by state, failures').action(action(status));
+  program
+    .command('status')
+    .description('node, pid, uptime, installed features, components by state, failures')
+    .option('--timing', 'also how long the start and each install took: module imports, component activations')
+    .action(action((c, o: { timing?: boolean }) => status(c, o)));
   program.command('stop').description('stop the container gracefully and wait until it has exited').action(action((c) => stop(c)));
   program.command('health').description('ready or not (exit 1 when not), what keeps it from being ready, each health check').action(action((c) => health(c)));
 

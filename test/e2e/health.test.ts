@@ -93,6 +93,11 @@ describe('health and readiness from outside', () => {
     expect((await get(controlPort, '/v1/status')).status).toBe(401);
     expect((await get(healthPort, '/v1/status')).status).toBe(404);
 
+    // The start, as a tree: the boot install, its module, its components (the check is delayed: satisfied).
+    const timing = await cli('status', '--timing');
+    expect(timing.stdout).toMatch(
+      /\nTiming:\n {2}ready \d+ ms after the process started, \d+ ms after the container began to start\n {2}└─ app@1\.0\.0 \(boot, [\dT:.Z-]+\) [\d.]+ ms\n {5}├─ import modules\/app\.js [\d.]+ ms\n {5}├─ app activated in [\d.]+ ms\n {5}└─ disk-check satisfied\n$/,
+    );
     const ok = await cli('health');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^Ready: {6}yes\nComponents: 2 counted, 2 active or satisfied\nChecks:\n {2}NAME +STATUS +TIME +DETAIL *\n {2}disk +up +[\d.]+ ms *\n$/);

@@ -142,7 +142,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
     }
     if (options.metrics !== false) await container.enableMetrics();
     await container.start();
-    api.started();
+    api.started({ containerStartMs: performance.now() - started });
     const states = container.components().map((c) => `${c.name}=${c.state}`);
     const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
     logger.info({ home, nodeId: options.nodeId, port: info.port, ...(healthPort !== undefined && { healthPort }), features, components: states, ms: Math.round(performance.now() - started) }, 'container started');

@@ -30,6 +30,8 @@ const PROBE_REUSE_MS = 1000;
 export class ControlApi {
   private readonly startedAt = Date.now();
   /** The last readiness answer given to a probe, reused for PROBE_REUSE_MS. */
+  /** How long the start took, once started. */
+  private boot: { readonly processStartMs: number; readonly containerStartMs?: number } | undefined;
   private lastProbe: { readonly at: number; readonly phase: string; readonly answer: Promise<{ status: number; body: unknown }> } | undefined;
   private port = 0;
   /** The API answers from before the container has started (status shows it) until it has stopped. */
@@ -46,8 +48,11 @@ export class ControlApi {
   }
 
   /** The container has started (its boot features are installed). */
-  started(): void {
-    if (this.phase === 'starting') this.phase = 'running';
+  started(timing?: { readonly containerStartMs: number }): void {
+    if (this.phase !== 'starting') return;
+    this.phase = 'running';
+    // performance.now() counts from the process's start: Node's own start and the imports included.
+    this.boot = { processStartMs: Math.round(performance.now()), ...(timing && { containerStartMs: Math.round(timing.containerStartMs) }) };
   }
 
   /** The container is stopping (a signal, or `POST stop`). */
@@ -63,7 +68,7 @@ export class ControlApi {
     const c = this.container;
     switch (key) {
       case 'GET status':
-        return json(() => this.status());
+        return json(() => this.status(query.get('timing') !== null));
       case 'GET health':
         return json(() => this.readiness());
       case 'POST stop':
@@ -179,7 +184,7 @@ export class ControlApi {
     }
   }
 
-  private async status(): Promise<unknown> {
+  private async status(timing: boolean): Promise<unknown> {
     const components = this.container.components();
     const byState: Partial<Record<ComponentState, number>> = {};
     for (const c of components) byState[c.state] = (byState[c.state] ?? 0) + 1;
@@ -197,10 +202,17 @@ export class ControlApi {
       notActive: components
         .filter((c) => c.state !== 'active' && c.state !== 'satisfied')
         .map((c) => ({ name: c.name, state: c.state, why: c.why[0] ?? '', ...(c.failure && { failure: c.failure.message }) })),
-      importing: this.container.unsettledImports().map((file) => (relative(this.options.home, file).startsWith('..') ? file : relative(this.options.home, file))),
+      importing: this.container.unsettledImports().map((file) => this.shown(file)),
       waiting: this.container.deployFolder?.waitingFeatures() ?? [],
       failedAtStart: this.container.features.failedAtStart(),
+      ...(this.boot && { boot: this.boot }),
+      ...(timing && { installs: this.container.features.timings().map((t) => ({ ...t, modules: t.modules.map((m) => ({ ...m, file: this.shown(m.file) })) })) }),
     };
+  }
+
+  /** A file as status shows it: relative to the home when inside it. */
+  private shown(file: string): string {
+    return relative(this.options.home, file).startsWith('..') ? file : relative(this.options.home, file);
   }
 
   private install(body: unknown): Route {

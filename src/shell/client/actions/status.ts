@@ -1,5 +1,6 @@
 import { paint, stateColour } from '../../format/colour.js';
 import { duration } from '../../format/table.js';
+import type { InstallTiming } from '../../../features/FeatureReports.js';
 import { print, type CliContext } from '../CliContext.js';
 
 interface Status {
@@ -20,10 +21,14 @@ interface Status {
   waiting: { entry: string; modules: string[] }[];
   /** Features that should have been installed at start (boot, remembered) and were not. */
   failedAtStart: { name: string; error: string }[];
+  /** How long the start took (once started): since the process started, and since the container began to start. */
+  boot?: { processStartMs: number; containerStartMs?: number };
+  /** With --timing: the installs, oldest first. */
+  installs?: InstallTiming[];
 }
 
-export async function status(context: CliContext): Promise<void> {
-  const s = await (await context.client()).get<Status>('status');
+export async function status(context: CliContext, options: { timing?: boolean } = {}): Promise<void> {
+  const s = await (await context.client()).get<Status>(options.timing === true ? 'status?timing=1' : 'status');
   print(context, s, () => {
     const states = Object.entries(s.components.byState)
       .map(([state, n]) => paint(`${n} ${state}`, stateColour(state), context.colour))
@@ -41,6 +46,34 @@ export async function status(context: CliContext): Promise<void> {
       lines.push('Not active:');
       for (const c of s.notActive) lines.push(`  ${paint(c.name, 'bold', context.colour)} ${paint(c.state, stateColour(c.state), context.colour)}: ${c.why}`);
     }
+    if (s.installs) lines.push(...timingTree(s, context.colour));
     return lines.join('\n');
   });
+}
+
+const ms = (value: number): string => `${value < 10 ? value.toFixed(2) : Math.round(value)} ms`;
+
+/**
+ * The start and each install as a tree: the install (its features, why, how long), each module import,
+ * and each component with its activation time and the components it bound (they activated first).
+ */
+function timingTree(s: Status, colour: boolean): string[] {
+  const lines = ['Timing:'];
+  if (s.boot) {
+    lines.push(`  ready ${ms(s.boot.processStartMs)} after the process started${s.boot.containerStartMs === undefined ? '' : `, ${ms(s.boot.containerStartMs)} after the container began to start`}`);
+  } else lines.push('  (still starting)');
+  const installs = s.installs ?? [];
+  if (installs.length === 0) lines.push('  no installs');
+  installs.forEach((install, i) => {
+    const last = i === installs.length - 1;
+    lines.push(`  ${last ? '└─' : '├─'} ${paint(install.features.join(', '), 'bold', colour)} (${install.reason}, ${install.startedAt}) ${ms(install.ms)}`);
+    const rows = [
+      ...install.modules.map((m) => `import ${m.file} ${ms(m.ms)}`),
+      ...install.components.map((c) => `${c.name} ${c.activationMs === undefined ? c.state : `activated in ${ms(c.activationMs)}`}${c.after.length > 0 ? `, after ${c.after.join(', ')}` : ''}`),
+    ];
+    rows.forEach((row, j) => {
+      lines.push(`  ${last ? '  ' : '│ '} ${j === rows.length - 1 ? '└─' : '├─'} ${row}`);
+    });
+  });
+  return lines;
 }
