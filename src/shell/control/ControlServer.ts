@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../errors/ErrorCode.js';
 import { LatticeError } from '../../errors/LatticeError.js';
 import { writeControlFile, removeControlFile, type ControlInfo } from './controlFile.js';
 import type { ControlApi } from './ControlApi.js';
+import { closeServer, listen } from './httpListening.js';
 
 export interface ControlServerOptions {
   readonly home: string;
@@ -50,14 +50,7 @@ export class ControlServer {
       void this.handle(request, response);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listen(server, this.options.port ?? 0, '127.0.0.1');
     this.info = {
       pid: process.pid,
       port,
@@ -75,13 +68,7 @@ export class ControlServer {
     await removeControlFile(this.options.home);
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
+    if (server) await closeServer(server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

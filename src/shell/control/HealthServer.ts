@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ControlApi } from './ControlApi.js';
 import { answerProbe, send } from './ControlServer.js';
+import { closeServer, listen } from './httpListening.js';
 
 /**
  * `/health/live` and `/health/ready` on a port of their own (`lattice start --health-port`), for an
@@ -30,25 +30,12 @@ export class HealthServer {
       );
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, this.options.port, this.options.host);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
+    if (server) await closeServer(server);
   }
 }
