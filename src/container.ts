@@ -464,31 +464,28 @@ export class Container {
   }
 
   /** Enables a component (retrying a failed one); resolves when the container is quiet again. */
-  async enable(name: string): Promise<ComponentInfo> {
-    this.runtime.outsideChange();
-    const manager = this.runtime.get(name);
-    await manager.enable();
-    await this.settled();
-    return this.describe(manager);
+  enable(name: string): Promise<ComponentInfo> {
+    return this.act(name, (m) => m.enable());
   }
 
   /** Disables a component, its dependents first; resolves when the container is quiet again. */
-  async disable(name: string): Promise<ComponentInfo> {
-    this.runtime.outsideChange();
-    const manager = this.runtime.get(name);
-    await manager.disable();
-    await this.settled();
-    return this.describe(manager);
+  disable(name: string): Promise<ComponentInfo> {
+    return this.act(name, (m) => m.disable());
   }
 
   /**
    * Deactivates the component and activates a new instance; retries a failed activation. (A component
    * factory's instance is disposed instead: what this returns then describes it as it went.)
    */
-  async restart(name: string): Promise<ComponentInfo> {
+  restart(name: string): Promise<ComponentInfo> {
+    return this.act(name, (m) => m.restart());
+  }
+
+  /** Acts on a component from outside, waits for the container to be quiet, and describes the component acted on. */
+  private async act(name: string, action: (manager: ComponentManager) => Promise<void>): Promise<ComponentInfo> {
     this.runtime.outsideChange();
     const manager = this.runtime.get(name);
-    await manager.restart();
+    await action(manager);
     await this.settled();
     return this.describe(manager);
   }
@@ -568,7 +565,8 @@ export class Container {
     try {
       return await assessReadiness({
         phase: this.phase === 'running' ? (this.starting ? 'starting' : 'running') : this.phase === 'stopping' ? 'stopping' : 'stopped',
-        components: this.components(),
+        // Not components(): plain data of every component, on every probe, for the few that are not ready.
+        components: [...this.runtime.managers()].map((m) => ({ name: m.name, enabled: m.isEnabled, state: m.state, why: () => this.runtime.explain(m).join(' ') })),
         checks,
         missingChecks,
         featuresNotInstalled: this.features.failedAtStart(),

@@ -1,4 +1,3 @@
-import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 import { withTimeout } from '../runtime/withTimeout.js';
 import type { HealthResult } from './HealthCheck.js';
 import type { CheckOutcome, Readiness, UnreadyComponent } from './Readiness.js';
@@ -10,9 +9,18 @@ export interface PendingCheck {
   readonly run: () => HealthResult | Promise<HealthResult>;
 }
 
+/** A component as readiness looks at it. */
+export interface ComponentStanding {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly state: string;
+  why(): string;
+}
+
 export interface ReadinessInputs {
   readonly phase: Readiness['phase'];
-  readonly components: readonly ComponentInfo[];
+  /** Every component: its name, whether it is enabled, its state, and why it is not active (asked only of those not ready). */
+  readonly components: readonly ComponentStanding[];
   readonly checks: readonly PendingCheck[];
   /** Checks whose component provides none now (disabled aside): each is down, with why. */
   readonly missingChecks: readonly { readonly component: string; readonly why: string }[];
@@ -37,7 +45,7 @@ export async function assessReadiness(inputs: ReadinessInputs): Promise<Readines
   for (const name of counted) {
     const c = byName.get(name);
     if (!c) notReady.push({ name, state: 'not registered', why: `${name} is not registered (is its feature installed?).` });
-    else if (!READY_STATES.has(c.state)) notReady.push({ name, state: c.state, why: c.why.join(' ') });
+    else if (!READY_STATES.has(c.state)) notReady.push({ name, state: c.state, why: c.why() });
   }
   const missing = inputs.missingChecks.map((m): CheckOutcome => ({ name: m.component, component: m.component, status: 'down', detail: `it provides no check now: ${m.why}`, ms: 0 }));
   const checks = [...(await Promise.all(inputs.checks.map((check) => runCheck(check, inputs.timeoutMs)))), ...missing];
