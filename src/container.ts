@@ -112,6 +112,11 @@ export type ContainerEvent =
       readonly services: readonly string[];
       readonly component?: string;
       readonly properties: ServiceProperties;
+    }
+  | {
+      readonly type: 'config';
+      readonly pid: string;
+      readonly change: 'updated' | 'deleted';
     };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -210,6 +215,9 @@ export class Container {
     this.registerService(ConfigurationAdminService, this.config, { 'service.description': 'configuration admin' });
     this.runtime.onStateChange((change) => {
       if (this.listeners.size > 0) this.emit({ type: 'component', ...change });
+    });
+    this.config.observe((pid, entry) => {
+      if (this.listeners.size > 0) this.emit({ type: 'config', pid, change: entry === undefined ? 'deleted' : 'updated' });
     });
     this.runtime.registry.observe((event) => {
       // Built only for someone listening: thousands of registrations at a start are not worth the garbage.

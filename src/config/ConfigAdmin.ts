@@ -58,6 +58,7 @@ export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
   /** A change goes to the listeners there were when it came (a snapshot). Mostly one per PID; a component factory's instances share their factory's. */
   private readonly listeners = new Map<string, SnapshotSet<(entry: ConfigurationEntry | undefined) => void>>();
+  private readonly observers = new SnapshotSet<(pid: string, entry: ConfigurationEntry | undefined) => void>();
   /** Listeners to every configuration `<factoryPid>~<name>`, by factory PID. */
   private readonly factoryListeners = new Map<string, SnapshotSet<(pid: string, entry: ConfigurationEntry | undefined) => void>>();
   private persistence: ConfigPersistence | undefined;
@@ -112,6 +113,14 @@ export class ConfigAdmin implements ConfigurationSource {
 
   subscribe(pid: string, listener: (entry: ConfigurationEntry | undefined) => void): () => void {
     return listen(this.listeners, pid, listener);
+  }
+
+  /** Tells `listener` of every change of any configuration (after the components reading it were told). */
+  observe(listener: (pid: string, entry: ConfigurationEntry | undefined) => void): () => void {
+    this.observers.add(listener);
+    return () => {
+      this.observers.delete(listener);
+    };
   }
 
   /**
@@ -304,6 +313,7 @@ export class ConfigAdmin implements ConfigurationSource {
     for (const listener of this.listeners.get(pid)?.snapshot() ?? []) listener(entry);
     const factoryPid = factoryPidOf(pid);
     if (factoryPid !== undefined) for (const listener of this.factoryListeners.get(factoryPid)?.snapshot() ?? []) listener(pid, entry);
+    for (const observer of this.observers.snapshot()) observer(pid, entry);
   }
 }
 

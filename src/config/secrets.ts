@@ -1,5 +1,9 @@
 import type { StandardSchemaV1 } from './StandardSchema.js';
 import { ENV_PLACEHOLDER } from './substituteEnv.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
+import { jsonPath } from '../json/jsonPath.js';
+import type { ConfigurationValues } from './ConfigurationEntry.js';
 
 /** What a secret value is shown as. */
 export const MASK = '••••';
@@ -134,4 +138,27 @@ function schemaAt({ root }: Located, container: unknown, key: string | number): 
 
 function isNode(value: unknown): value is JsonSchemaNode {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `edited` (a configuration as `redactSecrets` showed it, then edited) with each masked value put back as
+ * written in `current` at the same place: an editor can send back the secrets it was shown as `••••`.
+ * @throws LatticeError CONFIG_INVALID when a masked value has nothing at its place in `current`.
+ */
+export function restoreMasked(edited: Record<string, unknown>, current: ConfigurationValues, pid: string): Record<string, unknown> {
+  const restore = (value: unknown, was: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === 'string' && value.includes(MASK)) {
+      if (was === undefined) {
+        throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid}: ${jsonPath(path)} is "${MASK}", a masked secret, but there is no value there to keep; write the value itself.`, { pid, path: jsonPath(path) });
+      }
+      return was;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => restore(item, Array.isArray(was) ? (was as unknown[])[i] : undefined, [...path, i]));
+    if (typeof value === 'object' && value !== null) {
+      const from = typeof was === 'object' && was !== null && !Array.isArray(was) ? (was as Record<string, unknown>) : {};
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, restore(item, from[key], [...path, key])]));
+    }
+    return value;
+  };
+  return restore(edited, current, []) as Record<string, unknown>;
 }

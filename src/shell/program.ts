@@ -8,6 +8,7 @@ import { featureInfo, featureInstall, featureList, featureUninstall } from './cl
 import { graph } from './client/actions/graph.js';
 import { status } from './client/actions/status.js';
 import { health } from './client/actions/health.js';
+import { consoleLink } from './client/actions/console.js';
 import { stop } from './client/actions/stop.js';
 import { cliContext, ExitCode, type CliContext } from './client/CliContext.js';
 import { ApiError, NoContainerError } from './client/ControlClient.js';
@@ -22,7 +23,7 @@ export interface RunState {
 }
 
 /** Names of the built-in top-level commands. */
-export const BUILT_IN = ['init', 'start', 'status', 'health', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
+export const BUILT_IN = ['init', 'start', 'status', 'health', 'console', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
 
 interface GlobalOptions {
   home?: string;
@@ -82,7 +83,8 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--ready <components>', 'the components readiness counts (comma-separated; default: every enabled one)', (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--health-timeout <ms>', 'how long a health check may take before it counts as down (default 5000)', (value: string) => parsePositive(value, 'milliseconds'))
     .option('--no-metrics', 'no Prometheus metrics at GET /metrics (spares loading prom-client)')
-    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number; metrics: boolean }, command: Command) => {
+    .option('--no-console', 'no web console at /console/ (and no log lines kept for it)')
+    .action(async (options: { featuresFile?: string; features: string[]; nodeId?: string; controlPort?: number; logLevel: string; importTimeout?: number; maxConfigBytes?: number; healthPort?: number; healthHost?: string; ready?: string[]; healthTimeout?: number; metrics: boolean; console: boolean }, command: Command) => {
       const context = cliContext(command.optsWithGlobals<GlobalOptions>());
       const nodeId = options.nodeId ?? process.env.LATTICE_NODE_ID;
       if (options.healthHost !== undefined && options.healthPort === undefined) command.error('lattice: --health-host needs --health-port (the port the probes listen on).', { exitCode: ExitCode.USAGE });
@@ -103,6 +105,7 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
           ...(options.ready !== undefined && { readyComponents: options.ready }),
           ...(options.healthTimeout !== undefined && { healthCheckTimeoutMs: options.healthTimeout }),
           metrics: options.metrics,
+          console: options.console,
         });
       } catch (error) {
         // What fails before the container runs (the home cannot be created or locked, ...).
@@ -130,6 +133,11 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .option('--timing', 'also how long the start and each install took: module imports, component activations')
     .action(action((c, o: { timing?: boolean }) => status(c, o)));
   program.command('stop').description('stop the container gracefully and wait until it has exited').action(action((c) => stop(c)));
+  program
+    .command('console')
+    .description('a one-time link that logs a browser in to the web console (works once, for five minutes)')
+    .option('--open', 'also open it in the default browser')
+    .action(action((c, o: { open?: boolean }) => consoleLink(c, o)));
   program.command('health').description('ready or not (exit 1 when not), what keeps it from being ready, each health check').action(action((c) => health(c)));
 
   const feature = program.command('feature').description('list, inspect, install and uninstall features');

@@ -203,3 +203,22 @@ describe('@CheckConfiguration: the running instance refuses values before they a
     expect(asked).toHaveLength(3);
   });
 });
+
+describe('config events', () => {
+  test('container.on tells of every configuration written or deleted, by code or by a file edit', async () => {
+    const home = await homes.make();
+    const { container } = testContainer({ home });
+    running.push(container);
+    await container.start();
+    const events = new Recorder<string>();
+    container.on((event) => {
+      if (event.type === 'config') events.push(`${event.pid} ${event.change}`);
+    });
+    await container.config.update('db', { url: 'a' });
+    await writeFiles(home, { 'config/cache.json': { size: 1 } });
+    await events.waitFor((items) => items.includes('cache updated'));
+    await container.config.delete('db');
+    await events.waitFor((items) => items.length === 3);
+    expect(events.items).toEqual(['db updated', 'cache updated', 'db deleted']);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { Component, Reference, serviceToken, type ConfigurationEntry } from '@lattice-scr/lattice';
-import { isSecretName, MASK, redactSecrets, secretMarksOf } from '../../src/config/secrets.js';
+import { isSecretName, MASK, redactSecrets, restoreMasked, secretMarksOf } from '../../src/config/secrets.js';
 import type { StandardSchemaV1 } from '../../src/config/StandardSchema.js';
 import { testContainer } from '../helpers/container.js';
 
@@ -124,5 +124,14 @@ describe('in the container: component(name), bound services, service events, tar
     expect(container.config.get('gateway')?.values).toEqual({ pin: '2468', token: 'tok-123', zone: 'eu', db: { password: 'dbpw-9' } });
     expect(container.shownConfiguration(container.config.get('gateway') as ConfigurationEntry)).toMatchObject({ values: { pin: MASK, token: MASK, zone: 'eu' } });
     await container.stop();
+  });
+});
+
+describe('restoreMasked', () => {
+  test('a masked value sent back stands for the value written at its place; one with nothing there is refused', () => {
+    const current = { password: 's3cret', nested: { token: '${env:TOKEN:-abc}', keep: 1 }, list: [{ key: 'k1' }] };
+    const edited = { password: MASK, nested: { token: `\${env:TOKEN:-${MASK}}`, keep: 2 }, list: [{ key: MASK }], added: 'x' };
+    expect(restoreMasked(edited, current, 'db')).toEqual({ password: 's3cret', nested: { token: '${env:TOKEN:-abc}', keep: 2 }, list: [{ key: 'k1' }], added: 'x' });
+    expect(() => restoreMasked({ apiKey: MASK }, current, 'db')).toThrow(/Configuration db: \$\.apiKey is "••••", a masked secret, but there is no value there to keep/);
   });
 });

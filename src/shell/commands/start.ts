@@ -4,6 +4,9 @@ import { Container } from '../../container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 import { ControlApi } from '../control/ControlApi.js';
 import { ControlServer } from '../control/ControlServer.js';
+import { ConsoleHttp } from '../../console/ConsoleHttp.js';
+import { ConsoleSessions } from '../../console/ConsoleSessions.js';
+import { LogTail } from '../../logging/LogTail.js';
 import { HealthServer } from '../control/HealthServer.js';
 import { lockHome } from '../control/homeLock.js';
 import { readPackageVersion } from '../packageVersion.js';
@@ -29,6 +32,8 @@ export interface StartOptions {
   healthCheckTimeoutMs?: number;
   /** Prometheus metrics at `GET /metrics` (default true; false spares loading prom-client). */
   metrics?: boolean;
+  /** The web console at /console/ (default true). */
+  console?: boolean;
 }
 
 /**
@@ -39,7 +44,9 @@ export interface StartOptions {
  */
 export async function startContainer(options: StartOptions): Promise<number> {
   const home = resolve(options.home);
-  const logger = createLogger({ level: options.logLevel });
+  // The console's log tail keeps the last lines.
+  const logTail = options.console === false ? undefined : new LogTail();
+  const logger = createLogger({ level: options.logLevel, ...(logTail && { tail: logTail }) });
   // A home with none of what a home holds is most often a mistyped --home: worth a word before it fills.
   const known = ['features.json', 'config', 'deploy', 'data'].filter((name) => existsSync(join(home, name)));
   if (known.length === 0 && options.featuresFile === undefined) {
@@ -63,8 +70,11 @@ export async function startContainer(options: StartOptions): Promise<number> {
   });
   let server: ControlServer | undefined;
   let healthServer: HealthServer | undefined;
+  const consoleSessions = options.console === false ? undefined : new ConsoleSessions();
   const api = new ControlApi(container, {
     home,
+    ...(consoleSessions && { consoleSessions }),
+    ...(logTail && { logTail }),
     ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
     version: readPackageVersion(),
     onStop: () => {
@@ -131,7 +141,13 @@ export async function startContainer(options: StartOptions): Promise<number> {
   const started = performance.now();
   try {
     // The control API comes first: while boot features install, `status` shows it, and `stop` works.
-    server = new ControlServer(api, { home, ...(options.controlPort !== undefined && { port: options.controlPort }), ...(options.nodeId !== undefined && { nodeId: options.nodeId }), logger });
+    server = new ControlServer(api, {
+      home,
+      ...(options.controlPort !== undefined && { port: options.controlPort }),
+      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+      logger,
+      ...(consoleSessions && { console: new ConsoleHttp({ api, container, sessions: consoleSessions, ...(logTail && { logTail }) }) }),
+    });
     const info = await server.start();
     api.listeningOn(info.port);
     let healthPort: number | undefined;

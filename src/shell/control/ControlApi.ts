@@ -5,15 +5,13 @@ import { LatticeError } from '../../errors/LatticeError.js';
 import { serviceToken } from '../../component/ServiceToken.js';
 import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
-import { errorResponse, HttpError } from './ControlServer.js';
+import { errorResponse, HttpError, type Route } from './httpExchange.js';
 import { renderGraph } from './renderGraph.js';
 import type { Readiness } from '../../health/Readiness.js';
-
-/** A handled route: a JSON answer, or NDJSON lines streamed as the work goes on. */
-export type Route =
-  | { kind: 'json'; run: () => Promise<unknown> }
-  | { kind: 'stream'; run: (write: (line: unknown) => void) => Promise<void> }
-  | { kind: 'text'; run: () => Promise<{ readonly contentType: string; readonly text: string }> };
+import type { ConsoleSessions } from '../../console/ConsoleSessions.js';
+import type { LogEntry, LogTail } from '../../logging/LogTail.js';
+import type { ConfigurationEntry } from '../../config/ConfigurationEntry.js';
+import { restoreMasked } from '../../config/secrets.js';
 
 export interface ControlApiOptions {
   readonly home: string;
@@ -21,6 +19,10 @@ export interface ControlApiOptions {
   readonly version: string;
   /** Asked to stop the container (after the answer is sent). */
   readonly onStop: () => void;
+  /** The web console's logins (`POST /v1/console/login`), when it is served. */
+  readonly consoleSessions?: ConsoleSessions;
+  /** The last log lines (`GET /v1/logs`), when they are kept. */
+  readonly logTail?: LogTail;
 }
 
 /** How long a readiness answer is given again to probes (which need no token) before the checks run again. */
@@ -109,17 +111,47 @@ export class ControlApi {
       case 'PATCH config/:name':
         return json(async () => c.shownConfiguration(await c.config.patch(name as string, objectField(body, 'values'))));
       case 'PUT config/:name':
-        return json(async () => c.shownConfiguration(await c.config.update(name as string, objectField(body, 'values'))));
+        return json(async () => c.shownConfiguration(await this.replaceConfiguration(name as string, objectField(body, 'values'), flag(body, 'keepMasked'))));
       case 'DELETE config/:name':
         return json(async () => ({ deleted: await c.config.delete(name as string) }));
       case 'GET graph':
         return json(() => this.graph(query));
+      case 'GET logs':
+        return json(() => this.logs(query));
+      case 'POST console/:name':
+        if (name === 'login') return json(() => this.consoleLogin());
+        break;
       case 'GET commands':
         return json(() => this.commands());
       case 'POST commands/:name':
         return json(() => this.runCommand(name as string, body));
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${method} /${path.join('/')}.`);
+  }
+
+  /**
+   * Writes a whole configuration (`PUT /v1/config/:pid`). With `keepMasked`, a masked secret (as `GET`
+   * shows it) stands for the value written now: an editor can send back what it was shown.
+   */
+  private replaceConfiguration(pid: string, values: Record<string, unknown>, keepMasked: boolean): Promise<ConfigurationEntry> {
+    if (!keepMasked) return this.container.config.update(pid, values);
+    return this.container.config.edit(pid, (current) => restoreMasked(values, current ?? {}, pid));
+  }
+
+  /** A one-time login link to the web console. @throws HttpError 404 when the console is not served. */
+  private consoleLogin(): { url: string; expiresAt: string } {
+    const sessions = this.options.consoleSessions;
+    if (!sessions) throw new HttpError(404, 'CONSOLE_OFF', 'The web console is off: this container was started with --no-console.');
+    const { code, expiresAt } = sessions.issueCode();
+    return { url: `http://127.0.0.1:${this.port}/console/login?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /** The last log lines, oldest first; `?after=N` only those after line N. */
+  private logs(query: URLSearchParams): readonly LogEntry[] {
+    const tail = this.options.logTail;
+    if (!tail) throw new HttpError(404, 'LOGS_OFF', 'This container keeps no log lines.');
+    const after = Number(query.get('after') ?? 0);
+    return tail.recent().filter((entry) => entry.seq > after);
   }
 
   /** `GET /metrics`: Prometheus text. @throws HttpError 404 when metrics are off (`lattice start --no-metrics`). */

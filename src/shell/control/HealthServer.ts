@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { ControlApi } from './ControlApi.js';
-import { answerProbe, send } from './ControlServer.js';
+import { answerProbe } from './ControlServer.js';
+import { send } from './httpExchange.js';
 import { closeServer, listen } from './httpListening.js';
 
 /**

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * The libraries the page loads, from node_modules (no CDN, no bundler): preact with its hooks and htm in
+ * one module, and Graphviz as WebAssembly (loaded only when the graph is opened).
+ */
+const VENDOR: Readonly<Record<string, string>> = {
+  'preact.js': 'htm/preact/standalone',
+  'viz.js': '@viz-js/viz',
+};
+
+/** The console's own files: src/console/web, beside this module in the sources, three folders up from dist/src/console. */
+function webFolder(): string {
+  for (const candidate of ['./web/', '../../../src/console/web/']) {
+    const folder = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(join(folder, 'index.html'))) return folder;
+  }
+  throw new Error('The web console\'s files (src/console/web) are missing from this installation.');
+}
+
+export interface ConsoleFile {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+/** The console's static files, by their path under /console/. */
+export class ConsoleFiles {
+  private readonly folder = webFolder();
+  private readonly cache = new Map<string, Promise<ConsoleFile | undefined>>();
+
+  /** The file at `path` ('' is index.html), or undefined when there is none. */
+  get(path: string): Promise<ConsoleFile | undefined> {
+    let file = this.cache.get(path);
+    if (!file) {
+      file = this.load(path);
+      this.cache.set(path, file);
+    }
+    return file;
+  }
+
+  private async load(path: string): Promise<ConsoleFile | undefined> {
+    const vendor = path.startsWith('vendor/') ? VENDOR[path.slice('vendor/'.length)] : undefined;
+    let file: string;
+    if (vendor !== undefined) file = fileURLToPath(import.meta.resolve(vendor));
+    else if (path === '') file = join(this.folder, 'index.html');
+    // Only plain names in the folder and its subfolders: nothing outside it.
+    else if (/^(?:[a-z0-9-]+\/)*[a-zA-Z0-9-]+\.[a-z]+$/.test(path)) file = join(this.folder, path);
+    else return undefined;
+    const contentType = CONTENT_TYPES[extname(file)];
+    if (contentType === undefined) return undefined;
+    try {
+      return { contentType, body: await readFile(file) };
+    } catch {
+      return undefined;
+    }
+  }
+}
