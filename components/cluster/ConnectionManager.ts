@@ -169,6 +169,11 @@ export class ConnectionManager implements MessageTransport {
     return this.bound.get(nodeId)?.lastHeard ?? this.lastHeardAt.get(nodeId);
   }
 
+  /** The last heartbeat round trip to a node connected now (ms). */
+  roundTripMs(nodeId: string): number | undefined {
+    return this.bound.get(nodeId)?.roundTripMs;
+  }
+
   // ---- MessageTransport ----
 
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
@@ -429,7 +434,8 @@ export class ConnectionManager implements MessageTransport {
   }
 
   private beat(): void {
-    const now = Date.now();
+    // performance.now(): the answer brings it back, and the round trip is measured on this clock.
+    const now = performance.now();
     for (const peer of this.bound.values()) void peer.send(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: now } });
   }
 

@@ -65,6 +65,8 @@ export class PeerConnection {
   /** The peer half-closed the connection (it sends nothing more on it). */
   peerEnded = false;
   lastHeard = Date.now();
+  /** The last heartbeat's round trip (ms), once one came back. */
+  roundTripMs: number | undefined;
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
   private helloSeen = false;
@@ -291,7 +293,24 @@ export class PeerConnection {
     if (type === FrameType.HELLO) this.onHello(payload);
     else if (type === FrameType.AUTH) this.onAuth(payload);
     else if (this.state === 'handshake') this.refuse(`${this.nodeId ?? this.remote} sent a frame of type ${type} before completing the handshake; refused`);
-    else if (type !== FrameType.ECHO) this.events.frame(this, frame);
+    else if (type === FrameType.ECHO) this.onEcho(payload);
+    else this.events.frame(this, frame);
+  }
+
+  /**
+   * A heartbeat (`{ at }`, the sender's clock) is answered with `{ re: at }`; an answer to this node's
+   * own gives the round trip, on this node's clock alone. (Nodes of an earlier version send no answers
+   * and ignore them: they are heartbeats too.)
+   */
+  private onEcho(payload: FramePayload): void {
+    const body = payload.b as { readonly at?: unknown; readonly re?: unknown } | undefined;
+    if (typeof body?.re === 'number') {
+      const ms = performance.now() - body.re;
+      // Not one of ours (another clock) if it is negative or absurd.
+      if (ms >= 0 && ms < 600_000) this.roundTripMs = ms;
+    } else if (typeof body?.at === 'number') {
+      void this.send(FrameType.ECHO, { s: 'ECHO', n: this.settings.local.id, b: { re: body.at } });
+    }
   }
 
   private onHello(payload: FramePayload): void {

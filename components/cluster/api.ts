@@ -27,6 +27,8 @@ export interface ClusterService {
   getState(id: string): NodeState;
   /** When a node was last heard from (ms since the epoch), if ever. */
   getLastHeard(id: string): number | undefined;
+  /** The last heartbeat's round trip to a node connected now (ms), once one has come back. */
+  getRoundTripMs(id: string): number | undefined;
   /** Adds a node for as long as this store runs (cluster.json is what lasts). */
   addNode(id: string, ip: string, tcpPort?: number): ControllerNode;
   removeNode(id: string): void;

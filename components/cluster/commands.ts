@@ -4,12 +4,12 @@ import { ClusterCommunicationService } from '../messaging/api.js';
 import { ClusterService, DEFAULT_TCP_PORT } from './api.js';
 import { ClusterConfigSchema } from './ClusterConfig.js';
 
-/** `lattice cluster nodes`: every node, its address and state, and when it was last heard from. */
+/** `lattice cluster nodes`: every node, its address and state, when it was last heard from, the heartbeat's round trip. */
 @Component({ name: 'cluster.command.nodes', service: CommandService })
 export class ClusterNodesCommand implements Command {
   readonly scope = 'cluster';
   readonly name = 'nodes';
-  readonly description = 'the cluster nodes: id, address, state, last heard';
+  readonly description = 'the cluster nodes: id, address, state, last heard, heartbeat round trip';
   @Reference({ service: ClusterService }) cluster!: ClusterService;
 
   run(): CommandResult {
@@ -17,13 +17,20 @@ export class ClusterNodesCommand implements Command {
     const now = Date.now();
     const nodes = this.cluster.getNodes().map((node) => {
       const heard = this.cluster.getLastHeard(node.id);
-      return { ...node, state: this.cluster.getState(node.id), self: node.id === local.id, lastHeardMsAgo: heard === undefined ? null : now - heard };
+      const roundTripMs = this.cluster.getRoundTripMs(node.id);
+      return { ...node, state: this.cluster.getState(node.id), self: node.id === local.id, lastHeardMsAgo: heard === undefined ? null : now - heard, roundTripMs: roundTripMs ?? null };
     });
     return {
       data: nodes,
       table: {
-        columns: ['ID', 'ADDRESS', 'STATE', 'LAST HEARD'],
-        rows: nodes.map((n) => [`${n.id}${n.self ? ' (this node)' : ''}`, `${n.ip}:${n.tcpPort}`, n.state, n.self ? '' : n.lastHeardMsAgo === null ? 'never' : `${(n.lastHeardMsAgo / 1000).toFixed(1)}s ago`]),
+        columns: ['ID', 'ADDRESS', 'STATE', 'LAST HEARD', 'ROUND TRIP'],
+        rows: nodes.map((n) => [
+          `${n.id}${n.self ? ' (this node)' : ''}`,
+          `${n.ip}:${n.tcpPort}`,
+          n.state,
+          n.self ? '' : n.lastHeardMsAgo === null ? 'never' : `${(n.lastHeardMsAgo / 1000).toFixed(1)}s ago`,
+          n.roundTripMs === null ? '' : `${n.roundTripMs.toFixed(2)} ms`,
+        ]),
       },
     };
   }

@@ -7,6 +7,8 @@ import {
   type MessageSubscriber,
   type MessageTransport,
   type MessagingStats,
+  OTHER_SUBJECTS,
+  type SubjectStats,
 } from './api.js';
 import { FrameType, MAX_NESTING, type FramePayload } from './FrameCodec.js';
 
@@ -18,6 +20,8 @@ interface PendingRequest {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+/** Subjects counted one by one; past this many, the rest are counted together (as OTHER_SUBJECTS). */
+const MAX_COUNTED_SUBJECTS = 1000;
 
 /** Counters as they are kept: `MessagingStats` without its readonly. */
 type Counters = { -readonly [K in keyof MessagingStats]: MessagingStats[K] extends object ? { -readonly [L in keyof MessagingStats[K]]: number } : MessagingStats[K] };
@@ -35,6 +39,30 @@ function newCounters(): Counters {
   };
 }
 
+/** The counters of one subject; `counted` is made once, so counting a send allocates nothing. */
+class SubjectCounters {
+  sent = 0;
+  notSent = 0;
+  received = 0;
+  dropped = 0;
+  constructor(
+    readonly subject: string,
+    private readonly all: Counters,
+  ) {}
+
+  /** Counts a message the transport took or did not take; passes the answer on. */
+  readonly counted = (sent: boolean): boolean => {
+    if (sent) {
+      this.sent++;
+      this.all.sent++;
+    } else {
+      this.notSent++;
+      this.all.notSent++;
+    }
+    return sent;
+  };
+}
+
 /**
  * Subject-based messaging between cluster nodes: subscribers by subject, sending through the cluster
  * store's connections (its transport), and request/reply. A delayed component: the cluster store's
@@ -48,17 +76,13 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
   private nextRequestId = 1;
   private logger: Logger | undefined;
   private counters = newCounters();
-  /** Counts a message the transport took or did not take; passes the answer on. */
-  private readonly counted = (sent: boolean): boolean => {
-    if (sent) this.counters.sent++;
-    else this.counters.notSent++;
-    return sent;
-  };
+  private bySubject = new Map<string, SubjectCounters>();
 
   @Activate
   activate(context: ComponentContext): void {
     this.logger = context.logger;
     this.counters = newCounters();
+    this.bySubject = new Map();
   }
 
   @Deactivate
@@ -77,8 +101,9 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     checkSubject(subject);
     checkBody(body);
     const transport = this.transport;
-    if (!transport) return this.counted(false);
-    return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(this.counted);
+    const counters = this.countersOf(subject);
+    if (!transport) return counters.counted(false);
+    return transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(counters.counted);
   }
 
   async broadcast(subject: string, body: unknown): Promise<string[]> {
@@ -87,7 +112,8 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     const transport = this.transport;
     if (!transport) return [];
     const nodes = transport.connectedNodes();
-    const sent = await Promise.all(nodes.map((node) => transport.sendFrame(node, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(this.counted)));
+    const { counted } = this.countersOf(subject);
+    const sent = await Promise.all(nodes.map((node) => transport.sendFrame(node, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body }).then(counted)));
     return nodes.filter((_, i) => sent[i]);
   }
 
@@ -95,8 +121,9 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     checkSubject(subject);
     checkBody(body);
     const transport = this.transport;
+    const { counted } = this.countersOf(subject);
     if (!transport) {
-      this.counted(false);
+      counted(false);
       throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
     }
     const id = this.nextRequestId++;
@@ -117,7 +144,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
       };
       try {
         transport.sendFrame(nodeId, FrameType.MESSAGE, { s: subject, n: transport.localNodeId, b: body, i: id }).then((sent) => {
-          if (this.counted(sent)) this.counters.requests.sent++;
+          if (counted(sent)) this.counters.requests.sent++;
           else failed(new Error(`no connection to node ${nodeId}`));
         }, failed);
       } catch (error) {
@@ -146,6 +173,21 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
     return structuredClone(this.counters);
   }
 
+  subjectStats(): SubjectStats[] {
+    return [...this.bySubject.values()].map(({ subject, sent, notSent, received, dropped }) => ({ subject, sent, notSent, received, dropped }));
+  }
+
+  /** The counters of a subject (of OTHER_SUBJECTS once MAX_COUNTED_SUBJECTS have their own). */
+  private countersOf(subject: string): SubjectCounters {
+    let counters = this.bySubject.get(subject);
+    if (counters === undefined) {
+      const key = this.bySubject.size < MAX_COUNTED_SUBJECTS ? subject : OTHER_SUBJECTS;
+      counters = this.bySubject.get(key) ?? new SubjectCounters(key, this.counters);
+      this.bySubject.set(key, counters);
+    }
+    return counters;
+  }
+
   // ---- ClusterMessagingAdmin ----
 
   attach(transport: MessageTransport): void {
@@ -164,6 +206,7 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
       // A late reply (after a timeout), or one from another node than asked, is dropped.
       if (!request || request.nodeId !== from || payload.r === undefined) {
         this.counters.dropped.lateReply++;
+        this.countersOf(payload.s).dropped++;
         this.logger?.debug({ subject: payload.s, from, request: payload.r }, `dropped a reply from node ${from} to no request waiting for it`);
         return;
       }
@@ -178,9 +221,12 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
       this.logger?.error({ err: error, subject: payload.s, from }, `a subscriber of "${payload.s}" threw: ${messageOf(error)}`);
     };
     this.counters.received++;
+    const counters = this.countersOf(payload.s);
+    counters.received++;
     const subscribers = this.subscribers.get(payload.s);
     if (subscribers === undefined) {
       this.counters.dropped.noSubscriber++;
+      counters.dropped++;
       this.logger?.debug({ subject: payload.s, from }, `dropped a message from node ${from}: no subscriber of "${payload.s}"`);
     } else this.counters.delivered++;
     // Every subscriber gets the message, in arrival order, even if one throws (or its promise rejects).

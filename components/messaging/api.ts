@@ -31,6 +31,23 @@ export interface ClusterCommunicationService {
   getSubscribers(subject: string): MessageSubscriber[];
   /** What this node sent, received, delivered and dropped, since messaging activated. */
   stats(): MessagingStats;
+  /** The same by subject (the first 1,000 subjects seen; the rest together as `OTHER_SUBJECTS`). */
+  subjectStats(): SubjectStats[];
+}
+
+/** Where subjects past the first 1,000 are counted: so many would be a mistake (an id in a subject, say), and each costs memory and a metrics series. */
+export const OTHER_SUBJECTS = '(other subjects)';
+
+/** One subject's counters, as `MessagingStats` counts them for all. */
+export interface SubjectStats {
+  readonly subject: string;
+  /** Messages, requests and broadcast copies on this subject a connection took. */
+  readonly sent: number;
+  readonly notSent: number;
+  /** Messages and requests on this subject that arrived (replies are not counted here). */
+  readonly received: number;
+  /** Arrived with no subscriber here, or replies to no request waiting here. */
+  readonly dropped: number;
 }
 
 /**

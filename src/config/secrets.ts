@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from './StandardSchema.js';
 import { ENV_PLACEHOLDER } from './substituteEnv.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import { deepEqual } from '../json/deepEqual.js';
 import { jsonPath } from '../json/jsonPath.js';
 import type { ConfigurationValues } from './ConfigurationEntry.js';
 
@@ -141,24 +142,41 @@ function isNode(value: unknown): value is JsonSchemaNode {
 }
 
 /**
- * `edited` (a configuration as `redactSecrets` showed it, then edited) with each masked value put back as
- * written in `current` at the same place: an editor can send back the secrets it was shown as `••••`.
- * @throws LatticeError CONFIG_INVALID when a masked value has nothing at its place in `current`.
+ * `edited` (a configuration as it was `shown`, secrets masked, then edited) with each masked value put
+ * back as written in `current`: an editor can send back the secrets it was shown as `••••`. A masked
+ * value is kept only where it is exactly what was shown at that place, and, in a list, only in an item
+ * left as it was shown (an item moved, or another removed before it, would take another's secret).
+ * @throws LatticeError CONFIG_INVALID naming the place, when a masked value cannot be kept: write the value itself.
  */
-export function restoreMasked(edited: Record<string, unknown>, current: ConfigurationValues, pid: string): Record<string, unknown> {
-  const restore = (value: unknown, was: unknown, path: (string | number)[]): unknown => {
+export function restoreMasked(edited: Record<string, unknown>, current: ConfigurationValues, shown: ConfigurationValues, pid: string): Record<string, unknown> {
+  const refuse = (path: readonly (string | number)[], why: string): never => {
+    throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid}: ${jsonPath(path)} holds "${MASK}", a masked secret, but ${why}; write the value itself.`, { pid, path: jsonPath(path) });
+  };
+  const restore = (value: unknown, was: unknown, wasShown: unknown, path: (string | number)[]): unknown => {
     if (typeof value === 'string' && value.includes(MASK)) {
-      if (was === undefined) {
-        throw new LatticeError(ErrorCode.CONFIG_INVALID, `Configuration ${pid}: ${jsonPath(path)} is "${MASK}", a masked secret, but there is no value there to keep; write the value itself.`, { pid, path: jsonPath(path) });
-      }
+      if (was === undefined || value !== wasShown) refuse(path, was === undefined ? 'there is no value there to keep' : 'it is not the value shown there');
       return was;
     }
-    if (Array.isArray(value)) return value.map((item, i) => restore(item, Array.isArray(was) ? (was as unknown[])[i] : undefined, [...path, i]));
+    if (Array.isArray(value)) {
+      return value.map((item, i) => {
+        if (!holdsMask(item)) return item;
+        const itemShown = Array.isArray(wasShown) ? (wasShown as unknown[])[i] : undefined;
+        if (!deepEqual(item, itemShown)) refuse([...path, i], 'the list item is not the one shown at that place (moved, changed, or another removed before it)');
+        return (was as unknown[])[i];
+      });
+    }
     if (typeof value === 'object' && value !== null) {
-      const from = typeof was === 'object' && was !== null && !Array.isArray(was) ? (was as Record<string, unknown>) : {};
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, restore(item, from[key], [...path, key])]));
+      const from = isNode(was) ? was : {};
+      const fromShown = isNode(wasShown) ? wasShown : {};
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, restore(item, from[key], fromShown[key], [...path, key])]));
     }
     return value;
   };
-  return restore(edited, current, []) as Record<string, unknown>;
+  return restore(edited, current, shown, []) as Record<string, unknown>;
+}
+
+function holdsMask(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(MASK);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(holdsMask);
+  return false;
 }

@@ -52,6 +52,8 @@ export class ConsoleHttp {
   constructor(private readonly options: ConsoleHttpOptions) {}
 
   async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    // On every answer, errors included.
+    for (const [name, value] of Object.entries(HEADERS)) response.setHeader(name, value);
     checkLoopbackHost(request);
     const method = request.method ?? 'GET';
     const path = url.pathname === '/console' ? '' : url.pathname.slice('/console/'.length);
@@ -79,7 +81,10 @@ export class ConsoleHttp {
     const session = this.options.sessions.redeem(code);
     if (session === undefined) {
       response.writeHead(401, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' });
-      response.end('<!doctype html><title>Lattice console</title><h1>This login link is used or expired</h1><p>Each link works once, for five minutes. Run <code>lattice console</code> for a new one.</p>\n');
+      response.end(
+        '<!doctype html><meta charset="utf-8"><title>Lattice console</title><link rel="stylesheet" href="/console/console.css"><link rel="icon" href="data:,">' +
+          '<main class="login"><h1>This login link is used or expired</h1><p>Each link works once, for five minutes. Run <code>lattice console --home HOME</code> for a new one.</p></main>\n',
+      );
       return;
     }
     response.writeHead(303, { ...HEADERS, 'set-cookie': `${this.cookieName(request)}=${session}; Path=/console; HttpOnly; SameSite=Strict`, location: '/console/' });
@@ -92,7 +97,9 @@ export class ConsoleHttp {
     // A cross-site page cannot send the cookie (SameSite=Strict); this refuses anything else that is not this page.
     if (method !== 'GET' && method !== 'HEAD') this.checkOrigin(request);
     if (path === 'events' && method === 'GET') {
-      streamEvents(this.options.container, this.options.logTail, response, API_HEADERS);
+      const end = streamEvents(this.options.container, this.options.logTail, response, API_HEADERS);
+      const forget = this.options.sessions.onEnd(session as string, end);
+      response.on('close', forget);
       return;
     }
     if (path === 'logout' && method === 'POST') {
@@ -107,7 +114,8 @@ export class ConsoleHttp {
   private checkOrigin(request: IncomingMessage): void {
     const origin = request.headers.origin;
     if (origin !== `http://${request.headers.host ?? ''}`) {
-      throw new HttpError(403, 'FORBIDDEN_ORIGIN', `Origin "${origin ?? ''}" is not this console's; changes are taken only from the console's own page.`);
+      const given = origin === undefined ? 'A request without an Origin header' : `Origin "${origin}"`;
+      throw new HttpError(403, 'FORBIDDEN_ORIGIN', `${given} cannot change anything: changes are taken only from the console's own page (Origin http://${request.headers.host ?? ''}).`);
     }
   }
 

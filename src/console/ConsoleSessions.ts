@@ -13,6 +13,8 @@ const IDLE_MS = 12 * 60 * 60_000;
 export class ConsoleSessions {
   private readonly codes = new Map<string, number>();
   private readonly sessions = new Map<string, number>();
+  /** What to close when a session ends (its event streams). */
+  private readonly closers = new Map<string, Set<() => void>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -49,14 +51,29 @@ export class ConsoleSessions {
     return false;
   }
 
-  /** Ends a session (log out). */
+  /** Calls `close` when `session` ends (log out, idle); returns the function that forgets it. */
+  onEnd(session: string, close: () => void): () => void {
+    let set = this.closers.get(session);
+    if (!set) this.closers.set(session, (set = new Set()));
+    set.add(close);
+    return () => {
+      set.delete(close);
+      if (set.size === 0 && this.closers.get(session) === set) this.closers.delete(session);
+    };
+  }
+
+  /** Ends a session (log out), closing its event streams. */
   end(session: string | undefined): void {
-    if (session !== undefined) this.sessions.delete(session);
+    if (session === undefined) return;
+    this.sessions.delete(session);
+    const closers = this.closers.get(session);
+    this.closers.delete(session);
+    for (const close of closers ?? []) close();
   }
 
   private sweep(): void {
     const now = this.now();
     for (const [code, expiresAt] of this.codes) if (expiresAt <= now) this.codes.delete(code);
-    for (const [session, lastUsed] of this.sessions) if (now - lastUsed >= IDLE_MS) this.sessions.delete(session);
+    for (const [session, lastUsed] of this.sessions) if (now - lastUsed >= IDLE_MS) this.end(session);
   }
 }

@@ -16,10 +16,10 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * The libraries the page loads, from node_modules (no CDN, no bundler): preact with its hooks and htm in
  * one module, and Graphviz as WebAssembly (loaded only when the graph is opened).
  */
-const VENDOR: Readonly<Record<string, string>> = {
-  'preact.js': 'htm/preact/standalone',
-  'viz.js': '@viz-js/viz',
-};
+const VENDOR: ReadonlyMap<string, string> = new Map([
+  ['preact.js', 'htm/preact/standalone'],
+  ['viz.js', '@viz-js/viz'],
+]);
 
 /** The console's own files: src/console/web, beside this module in the sources, three folders up from dist/src/console. */
 function webFolder(): string {
@@ -37,26 +37,27 @@ export interface ConsoleFile {
 
 /** The console's static files, by their path under /console/. */
 export class ConsoleFiles {
-  private readonly folder = webFolder();
-  private readonly cache = new Map<string, Promise<ConsoleFile | undefined>>();
+  /** Found when first needed: a container without them starts all the same, and says so when asked. */
+  private folder: string | undefined;
+  /** Files found (only those: any page can ask for any path, and must not fill this). */
+  private readonly cache = new Map<string, ConsoleFile>();
 
   /** The file at `path` ('' is index.html), or undefined when there is none. */
-  get(path: string): Promise<ConsoleFile | undefined> {
-    let file = this.cache.get(path);
-    if (!file) {
-      file = this.load(path);
-      this.cache.set(path, file);
-    }
+  async get(path: string): Promise<ConsoleFile | undefined> {
+    const cached = this.cache.get(path);
+    if (cached) return cached;
+    const file = await this.load(path);
+    if (file) this.cache.set(path, file);
     return file;
   }
 
   private async load(path: string): Promise<ConsoleFile | undefined> {
-    const vendor = path.startsWith('vendor/') ? VENDOR[path.slice('vendor/'.length)] : undefined;
+    const vendor = path.startsWith('vendor/') ? VENDOR.get(path.slice('vendor/'.length)) : undefined;
     let file: string;
     if (vendor !== undefined) file = fileURLToPath(import.meta.resolve(vendor));
-    else if (path === '') file = join(this.folder, 'index.html');
+    else if (path === '') file = join((this.folder ??= webFolder()), 'index.html');
     // Only plain names in the folder and its subfolders: nothing outside it.
-    else if (/^(?:[a-z0-9-]+\/)*[a-zA-Z0-9-]+\.[a-z]+$/.test(path)) file = join(this.folder, path);
+    else if (/^(?:[a-z0-9-]+\/)*[a-zA-Z0-9-]+\.[a-z]+$/.test(path)) file = join((this.folder ??= webFolder()), path);
     else return undefined;
     const contentType = CONTENT_TYPES[extname(file)];
     if (contentType === undefined) return undefined;

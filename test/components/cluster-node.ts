@@ -1,15 +1,19 @@
 import { ClusterService, type ClusterEvent } from '../../components/cluster/api.js';
-import { ClusterNodesCommand, ClusterStore } from '../../components/cluster/index.js';
+import { ClusterMetrics, ClusterNodesCommand, ClusterStore } from '../../components/cluster/index.js';
 import { ClusterCommunicationService } from '../../components/messaging/api.js';
 import { CommunicationManager } from '../../components/messaging/index.js';
 import { testContainer } from '../helpers/container.js';
 import { Recorder } from '../helpers/recorder.js';
 
-/** A cluster node in this process: a container running the messaging and cluster components. */
-export async function startNode(id: string, cluster: Record<string, unknown>) {
+/** A cluster node in this process: a container running the messaging and cluster components (and, with `metrics`, the cluster's metrics). */
+export async function startNode(id: string, cluster: Record<string, unknown>, options: { metrics?: boolean } = {}) {
   const t = testContainer({ nodeId: id });
   await t.container.config.update('cluster', cluster);
   t.container.register(CommunicationManager, ClusterStore, ClusterNodesCommand);
+  if (options.metrics === true) {
+    await t.container.enableMetrics();
+    t.container.register(ClusterMetrics);
+  }
   await t.container.start();
   await t.container.whenActive('cluster');
   const store = (await t.container.getService(ClusterService)) as ClusterService;

@@ -8,6 +8,7 @@ import { CommandService, type CommandResult } from '@lattice-scr/lattice';
 import { freePorts } from '../helpers/ports.js';
 import { Recorder } from '../helpers/recorder.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
+import { OTHER_SUBJECTS } from '../../components/messaging/api.js';
 
 const nodes: TestNode[] = [];
 afterEach(async () => {
@@ -118,6 +119,21 @@ describe('cluster membership and messaging, in one process over real sockets', (
       replies: { sent: 3, notSent: 0 },
     });
 
+    // The same by subject (a late reply counts as dropped on its request's subject).
+    const bySubject = (n: TestNode) => Object.fromEntries(n.messaging.subjectStats().map(({ subject, ...counts }) => [subject, counts]));
+    expect(bySubject(a!)).toEqual({
+      'count.yes': { sent: 3 + 1, notSent: 1, received: 0, dropped: 0 },
+      'count.no': { sent: 2 + 1, notSent: 0, received: 0, dropped: 0 },
+      'count.add': { sent: 1, notSent: 0, received: 0, dropped: 0 },
+      'count.late': { sent: 1, notSent: 0, received: 0, dropped: 1 },
+    });
+    expect(bySubject(b!)).toEqual({
+      'count.yes': { sent: 0, notSent: 0, received: 4, dropped: 0 },
+      'count.no': { sent: 0, notSent: 0, received: 3, dropped: 3 },
+      'count.add': { sent: 0, notSent: 0, received: 1, dropped: 0 },
+      'count.late': { sent: 0, notSent: 0, received: 1, dropped: 0 },
+    });
+
     a!.container.register(ClusterStatsCommand);
     await a!.container.settled();
     const commands = await a!.container.getServices(CommandService);
@@ -126,6 +142,61 @@ describe('cluster membership and messaging, in one process over real sockets', (
     expect(shown.data).toEqual(a!.messaging.stats());
     expect(shown.table?.rows).toContainEqual(['dropped: late reply', '1']);
     expect(shown.table?.rows).toContainEqual(['not sent (no connection)', '1']);
+  });
+
+  test('cluster metrics: messages by subject, peers by state, heartbeat round trips; past 1,000 subjects the rest count together', async () => {
+    const ports = await freePorts(3);
+    const ids = ['a', 'b', 'c'];
+    // c is listed but never started: an inactive peer.
+    const settings = { nodes: nodeList(ids, ports), heartbeatMs: 50, failureTimeoutMs: 600 };
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, settings, { metrics: true })));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    await b!.container.whenActive('cluster.metrics');
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('metrics.yes', (m) => {
+      got.push(m.body);
+    });
+    for (let i = 0; i < 2; i++) await a!.messaging.send('metrics.yes', i, 'b');
+    await a!.messaging.send('metrics.no', 0, 'b');
+    await a!.messaging.send('metrics.yes', 0, 'c');
+    await got.waitFor((items) => items.length === 2);
+    await b!.logRecorder.waitFor((items) => items.some((e) => e.msg === 'dropped a message from node a: no subscriber of "metrics.no"'));
+    // A round trip needs a heartbeat answered: wait for one.
+    await expect.poll(() => a!.store.getRoundTripMs('b'), { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
+    expect(a!.store.getRoundTripMs('c')).toBeUndefined();
+    expect(a!.store.getRoundTripMs('a')).toBeUndefined();
+
+    const textOf = async (n: TestNode) => (await n.container.metrics)!.text();
+    const onA = await textOf(a!);
+    expect(onA).toContain('lattice_cluster_messages_sent_total{subject="metrics.yes"} 2\n');
+    expect(onA).toContain('lattice_cluster_messages_not_sent_total{subject="metrics.yes"} 1\n');
+    expect(onA).toContain('lattice_cluster_messages_sent_total{subject="metrics.no"} 1\n');
+    expect(onA).toContain('lattice_cluster_peers{state="active"} 1\n');
+    expect(onA).toContain('lattice_cluster_peers{state="inactive"} 1\n');
+    expect(onA).toMatch(/lattice_cluster_heartbeat_round_trip_seconds\{node="b"\} [\d.e-]+\n/);
+    expect(onA).not.toContain('round_trip_seconds{node="c"}');
+    const onB = await textOf(b!);
+    expect(onB).toContain('lattice_cluster_messages_received_total{subject="metrics.yes"} 2\n');
+    expect(onB).toContain('lattice_cluster_messages_dropped_total{subject="metrics.no"} 1\n');
+
+    // `cluster nodes` shows the round trip too.
+    const commands = await a!.container.getServices(CommandService);
+    const listed = (await commands.find((c) => c.scope === 'cluster' && c.name === 'nodes')!.run([], {})) as CommandResult;
+    expect(listed.table?.columns).toEqual(['ID', 'ADDRESS', 'STATE', 'LAST HEARD', 'ROUND TRIP']);
+    expect(listed.table?.rows[1]?.[4]).toMatch(/^\d+\.\d\d ms$/);
+
+    // Subjects made up per message (an id in them, say) stop being counted one by one at 1,000.
+    for (let i = 0; i < 1100; i++) await a!.messaging.send(`metrics.many.${i}`, 0, 'b');
+    const subjects = a!.messaging.subjectStats();
+    expect(subjects).toHaveLength(1001);
+    expect(subjects.find((s) => s.subject === OTHER_SUBJECTS)?.sent).toBe(1100 - (1000 - 2));
+
+    // Disabled, it takes its metrics out again; enabled, it puts them back.
+    await a!.container.disable('cluster.metrics');
+    expect(await textOf(a!)).not.toContain('lattice_cluster_peers');
+    await a!.container.enable('cluster.metrics');
+    expect(await textOf(a!)).toContain('lattice_cluster_peers{state="active"} 1\n');
   });
 
   test('request/reply: the reply, an error reply, no subscriber, and a timeout', async () => {

@@ -128,10 +128,23 @@ describe('in the container: component(name), bound services, service events, tar
 });
 
 describe('restoreMasked', () => {
-  test('a masked value sent back stands for the value written at its place; one with nothing there is refused', () => {
-    const current = { password: 's3cret', nested: { token: '${env:TOKEN:-abc}', keep: 1 }, list: [{ key: 'k1' }] };
-    const edited = { password: MASK, nested: { token: `\${env:TOKEN:-${MASK}}`, keep: 2 }, list: [{ key: MASK }], added: 'x' };
-    expect(restoreMasked(edited, current, 'db')).toEqual({ password: 's3cret', nested: { token: '${env:TOKEN:-abc}', keep: 2 }, list: [{ key: 'k1' }], added: 'x' });
-    expect(() => restoreMasked({ apiKey: MASK }, current, 'db')).toThrow(/Configuration db: \$\.apiKey is "••••", a masked secret, but there is no value there to keep/);
+  const current = { password: 's3cret', nested: { token: '${env:TOKEN:-abc}', keep: 1 }, users: [{ name: 'ann', password: 'ann-pw' }, { name: 'bo', password: 'bo-pw' }] };
+  const shown = redactSecrets(current, [], true);
+
+  test('a masked value sent back as it was shown stands for the value written at its place', () => {
+    expect(shown).toEqual({ password: MASK, nested: { token: `\${env:TOKEN:-${MASK}}`, keep: 1 }, users: [{ name: 'ann', password: MASK }, { name: 'bo', password: MASK }] });
+    const edited = { ...structuredClone(shown), nested: { token: `\${env:TOKEN:-${MASK}}`, keep: 2 }, added: 'x' };
+    expect(restoreMasked(edited, current, shown, 'db')).toEqual({ ...current, nested: { token: '${env:TOKEN:-abc}', keep: 2 }, added: 'x' });
+    // The last list item removed: the one before it is where it was shown.
+    expect(restoreMasked({ users: [{ name: 'ann', password: MASK }] }, current, shown, 'db')).toEqual({ users: [{ name: 'ann', password: 'ann-pw' }] });
+  });
+
+  test('refused, naming the place: a mask with nothing written there, a changed masked string, a list item moved or changed', () => {
+    expect(() => restoreMasked({ apiKey: MASK }, current, shown, 'db')).toThrow(/Configuration db: \$\.apiKey holds "••••", a masked secret, but there is no value there to keep; write the value itself\./);
+    expect(() => restoreMasked({ nested: { token: `\${env:OTHER:-${MASK}}` } }, current, shown, 'db')).toThrow(/\$\.nested\.token holds .* but it is not the value shown there/);
+    expect(() => restoreMasked({ password: `note ${MASK}` }, current, shown, 'db')).toThrow(/\$\.password holds/);
+    // Ann removed: bo would take her password.
+    expect(() => restoreMasked({ users: [{ name: 'bo', password: MASK }] }, current, shown, 'db')).toThrow(/\$\.users\[0\] holds .* but the list item is not the one shown at that place/);
+    expect(() => restoreMasked({ users: [{ name: 'ann', password: MASK }, { name: 'cy', password: MASK }] }, current, shown, 'db')).toThrow(/\$\.users\[1\]/);
   });
 });

@@ -108,7 +108,7 @@ describe('a cluster of container processes', () => {
     const listed = await runLattice(['cluster', 'nodes', '--json', '--home', homeOf('a')]);
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as { id: string; state: string }[]).map((n) => `${n.id}:${n.state}`)).toEqual(['a:ACTIVE', 'b:ACTIVE', 'c:ACTIVE']);
-    expect((await runLattice(['cluster', 'nodes', '--home', homeOf('a')])).stdout).toMatch(/^ID +ADDRESS +STATE +LAST HEARD\na \(this node\) +127\.0\.0\.1:\d+ +ACTIVE\nb +127\.0\.0\.1:\d+ +ACTIVE +\d+\.\ds ago\n/);
+    expect((await runLattice(['cluster', 'nodes', '--home', homeOf('a')])).stdout).toMatch(/^ID +ADDRESS +STATE +LAST HEARD +ROUND TRIP\na \(this node\) +127\.0\.0\.1:\d+ +ACTIVE\nb +127\.0\.0\.1:\d+ +ACTIVE +\d+\.\ds ago(?: +\d+\.\d\d ms)?\n/);
 
     // 100,000 messages from a to b arrive complete and in order.
     const flood = await runLattice(['e2e', 'flood', 'b', '100000', '--home', homeOf('a')], { timeoutMs: 120_000 });

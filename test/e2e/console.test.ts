@@ -41,13 +41,26 @@ Modified(Server.prototype, 'modified');
 Component({ name: 'server', immediate: true, configSchema: schema })(Server);
 `;
 
+/** A contributed command: `shop echo WORD [--upper]`. */
+const ECHO = `import { CommandService, Component } from '@lattice-scr/lattice';
+export class Echo {
+  scope = 'shop';
+  name = 'echo';
+  description = 'says the word again';
+  arguments = [{ name: 'word', required: true }];
+  options = [{ flags: '--upper', description: 'in capitals' }];
+  run([word], options) { return options.upper ? word.toUpperCase() : word; }
+}
+Component({ name: 'shop.command.echo', service: CommandService })(Echo);
+`;
+
 /** A running container with a store, the app that needs it, a server with a schema, and a feature not installed. */
 async function startConsoleHome(): Promise<{ home: string; port: number; cli: (...args: string[]) => ReturnType<typeof runLattice> }> {
   const home = await homes.make();
   await writeFiles(home, {
     'features.json': {
       features: [
-        { name: 'shop', version: '1.0.0', description: 'the store and its app', components: ['modules/store.js', 'modules/app.js', 'modules/server.js'] },
+        { name: 'shop', version: '1.0.0', description: 'the store and its app', components: ['modules/store.js', 'modules/app.js', 'modules/server.js', 'modules/echo.js'] },
         { name: 'extra', version: '2.0.0', description: 'installed from the console', components: ['modules/extra.js'] },
       ],
       boot: ['shop'],
@@ -55,6 +68,7 @@ async function startConsoleHome(): Promise<{ home: string; port: number; cli: (.
     'modules/store.js': componentModule({ name: 'store', provides: 'test.Store' }),
     'modules/app.js': componentModule({ name: 'app', needs: ['test.Store'] }).replace("Component({ name: \"app\"", "Component({ immediate: true, name: \"app\""),
     'modules/server.js': SERVER,
+    'modules/echo.js': ECHO,
     'modules/extra.js': componentModule({ name: 'extra', provides: 'test.Extra' }),
     'config/server.json': { port: 8080, password: 's3cret-in-file' },
   });
@@ -113,13 +127,13 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
 
     // Before logging in, the page says how to.
     await page.goto(`http://127.0.0.1:${port}/console/`);
-    await page.getByText('run lattice console and open the link', { exact: false }).waitFor();
+    await page.getByText('and open the link it prints', { exact: false }).waitFor();
 
     const link = await loginLink(cli);
     await page.goto(link);
     expect(page.url()).toBe(`http://127.0.0.1:${port}/console/`);
     await page.locator('.live.live').waitFor();
-    await page.locator('.card', { hasText: 'components' }).getByText('3').waitFor();
+    await page.locator('.card', { hasText: 'components' }).getByText('4').waitFor();
     await shoot(page, 'overview');
     // The cookie is HttpOnly and SameSite=Strict, per port.
     const [cookie] = await page.context().cookies();
@@ -153,7 +167,6 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
       ['graph', 'component graph'],
       ['health', 'Ready'],
       ['logs', 'container started'],
-      ['commands', 'Commands'],
       ['cluster', 'No cluster here'],
     ] as const) {
       await page.goto(`http://127.0.0.1:${port}/console/#/${hash}`);
@@ -161,6 +174,26 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
       else await page.getByText(text).first().waitFor();
       await shoot(page, hash);
     }
+    // A contributed command, with its option; what the command line refuses is refused here too.
+    const listed: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/console/api/v1/commands')) listed.push(request.method());
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/#/commands`);
+    const args = page.getByRole('textbox', { name: 'Arguments of shop echo' });
+    await args.fill('"hello there" --upper');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByText('HELLO THERE').waitFor();
+    await shoot(page, 'commands');
+    await args.fill('one two');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('alert').getByText('shop echo: too many arguments (it takes word).').waitFor();
+    await args.fill('one --loud');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('alert').getByText('shop echo: unknown option --loud; it takes --upper.').waitFor();
+    // Listed once: running a command activates it (an event), which must not list them again, and again.
+    expect(listed).toEqual(['GET']);
+
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -195,6 +228,16 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved server.').waitFor();
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ port: 9090, password: 's3cret-in-file' });
+
+    // Changed from the command line while being edited here: the page says so, and the save is refused.
+    await editor.fill(JSON.stringify({ port: 9191, password: '••••' }));
+    expect((await cli('config', 'set', 'server', 'port=7070', 'note=from-the-cli')).code).toBe(0);
+    await page.getByText('server has changed since you began editing').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/Configuration server has changed since it was read/).waitFor();
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ port: 7070, password: 's3cret-in-file', note: 'from-the-cli' });
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await expect.poll(() => editor.inputValue()).toContain('from-the-cli');
     await page.close();
   });
 
@@ -232,11 +275,10 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     try {
       const other = await context.newPage();
       await other.goto(`http://127.0.0.1:${(app.address() as AddressInfo).port}/`);
-      const sent = await other.evaluate(async (url) => {
-        const response = await fetch(url, { method: 'POST', credentials: 'include', body: '{}', mode: 'no-cors' });
-        return response.type;
+      // (The answer is not given to the page either: Cross-Origin-Resource-Policy makes it a network error.)
+      await other.evaluate(async (url) => {
+        await fetch(url, { method: 'POST', credentials: 'include', body: '{}', mode: 'no-cors' }).catch(() => undefined);
       }, `${base}/console/api/v1/components/store/enable`);
-      expect(sent).toBe('opaque');
     } finally {
       await new Promise((resolve) => app.close(resolve));
     }
@@ -246,9 +288,36 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     const index = await page.goto(`${base}/console/`);
     expect(index?.headers()['content-security-policy']).toContain("default-src 'self'");
     expect(index?.headers()['x-frame-options']).toBe('DENY');
-    // Logging out ends the session.
+    // Names that are not the console's files are 404s with the same headers, whatever they look like.
+    for (const path of ['/console/vendor/constructor', '/console/vendor/__proto__', '/console/nothing.js', '/console/a/../../v1/status']) {
+      expect((await raw(port, 'GET', path)).status, path).not.toBe(200);
+      expect((await raw(port, 'GET', path)).status, path).toBeLessThan(500);
+    }
+    const missing = await new Promise<{ status: number; csp: string | undefined }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/console/nothing.js' }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined });
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(missing).toEqual({ status: 404, csp: expect.stringContaining("default-src 'self'") as string });
+    expect((await raw(port, 'GET', '/console/api/v1/logs?after=abc', { cookie })).status).toBe(400);
+
+    // Logging out ends the session, and the event streams open in it.
+    const stream = await new Promise<{ ended: Promise<void> }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/console/api/events', headers: { cookie } }, (res) => {
+        const ended = new Promise<void>((done) => res.on('end', done).on('close', done));
+        res.once('data', () => {
+          resolve({ ended });
+        });
+      })
+        .on('error', reject)
+        .end();
+    });
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByText('You are not logged in').waitFor();
+    await stream.ended;
     expect((await raw(port, 'GET', '/console/api/v1/status', { cookie })).status).toBe(401);
     await context.close();
   });

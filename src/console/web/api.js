@@ -19,13 +19,16 @@ export function onLoggedOut(listener) {
 }
 
 async function call(method, path, body) {
-  const response = await fetch(`api/${path}`, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return response;
+  try {
+    return await fetch(`api/${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'NO_ANSWER', 'The container does not answer: it has stopped, or cannot be reached. What is shown is from before.');
+  }
 }
 
 async function answer(response) {
@@ -83,11 +86,27 @@ export async function installFeatures(names, dryRun, onLine) {
  * events; `onStatus('live' | 'reconnecting')` as the stream comes and goes. Returns the function that closes it.
  */
 export function followEvents(onEvent, onStatus) {
-  const source = new EventSource('api/events');
-  for (const type of ['component', 'service', 'config', 'log']) {
-    source.addEventListener(type, (event) => onEvent(type, JSON.parse(event.data)));
-  }
-  source.addEventListener('open', () => onStatus('live'));
-  source.addEventListener('error', () => onStatus('reconnecting'));
-  return () => source.close();
+  let source;
+  let retry;
+  const open = () => {
+    source = new EventSource('api/events');
+    for (const type of ['component', 'service', 'config', 'log']) {
+      source.addEventListener(type, (event) => onEvent(type, JSON.parse(event.data)));
+    }
+    source.addEventListener('open', () => onStatus('live'));
+    source.addEventListener('error', () => {
+      onStatus('reconnecting');
+      // Refused (the session ended, or the container restarted without it): EventSource gives up for
+      // good. Asking tells the page when it is logged out; otherwise try again.
+      if (source.readyState === EventSource.CLOSED) {
+        api.get('status').catch(() => undefined);
+        retry = setTimeout(open, 2000);
+      }
+    });
+  };
+  open();
+  return () => {
+    clearTimeout(retry);
+    source.close();
+  };
 }

@@ -28,32 +28,39 @@ function currentRoute() {
   return { page, arg: rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined };
 }
 
-/** Live events raise `revision` (at most every 200 ms); pages load again when it changes. */
+/**
+ * Live events raise `revision` (component, service and configuration events) or `logRevision` (log
+ * lines), each at most every 200 ms; pages load again when theirs changes.
+ */
 function useLive() {
-  const [revision, setRevision] = useState(0);
+  const [revisions, setRevisions] = useState({ revision: 0, logRevision: 0 });
   const [status, setStatus] = useState('connecting');
   useEffect(() => {
     let timer;
+    let raised = {};
     return followEvents(
-      () => {
+      (type) => {
+        raised[type === 'log' ? 'logRevision' : 'revision'] = true;
         if (timer === undefined) {
           timer = setTimeout(() => {
+            const now = raised;
             timer = undefined;
-            setRevision((n) => n + 1);
+            raised = {};
+            setRevisions((r) => ({ revision: r.revision + (now.revision ? 1 : 0), logRevision: r.logRevision + (now.logRevision ? 1 : 0) }));
           }, 200);
         }
       },
       setStatus,
     );
   }, []);
-  return { revision, status };
+  return { ...revisions, status };
 }
 
 function LoggedOut() {
   return html`<main class="login">
     <h1>Lattice console</h1>
     <p>You are not logged in, or your session has ended.</p>
-    <p>On the machine running the container, run <code>lattice console</code> and open the link it prints. Each link works once, for five minutes.</p>
+    <p>On the machine running the container, run <code>lattice console --home HOME</code> (the container's home; the current folder by default) and open the link it prints. Each link works once, for five minutes.</p>
   </main>`;
 }
 
@@ -88,12 +95,12 @@ function Console({ onLogout }) {
   const logout = () => api.logout().finally(onLogout);
   return html`<header>
       <span class="brand">Lattice</span>
-      <span class="node">${status ? `${status.nodeId ?? 'node'} · pid ${status.pid} · ${status.version}` : ''}</span>
+      <span class="node">${status ? `${status.nodeId === null ? 'no node id' : `node ${status.nodeId}`} · pid ${status.pid} · Lattice ${status.version}` : ''}</span>
       <span class=${`live ${live.status}`} title="live updates">${live.status}</span>
       <button class="link" onClick=${logout}>Log out</button>
     </header>
     <nav>${PAGES.map(([id, title]) => html`<a href=${`#/${id}`} class=${found[0] === id ? 'current' : ''}>${title}</a>`)}</nav>
-    <main><${Page} arg=${route.arg} revision=${live.revision} /></main>`;
+    <main><${Page} arg=${route.arg} revision=${live.revision} logRevision=${live.logRevision} /></main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -23,6 +23,19 @@ export function useData(load, deps) {
 }
 
 /** Every state a component can be in, in lifecycle order, and how its badge looks. */
+/**
+ * A counter that goes up every `ms`: for data whose asking changes what it shows (health checks and
+ * commands activate delayed components, which sends events), so that it is not loaded again on events.
+ */
+export function useTicker(ms) {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return tick;
+}
+
 const STATE_CLASS = {
   disabled: 'off',
   'unsatisfied-configuration': 'warn',

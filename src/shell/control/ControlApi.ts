@@ -12,6 +12,7 @@ import type { ConsoleSessions } from '../../console/ConsoleSessions.js';
 import type { LogEntry, LogTail } from '../../logging/LogTail.js';
 import type { ConfigurationEntry } from '../../config/ConfigurationEntry.js';
 import { restoreMasked } from '../../config/secrets.js';
+import { deepEqual } from '../../json/deepEqual.js';
 
 export interface ControlApiOptions {
   readonly home: string;
@@ -111,7 +112,7 @@ export class ControlApi {
       case 'PATCH config/:name':
         return json(async () => c.shownConfiguration(await c.config.patch(name as string, objectField(body, 'values'))));
       case 'PUT config/:name':
-        return json(async () => c.shownConfiguration(await this.replaceConfiguration(name as string, objectField(body, 'values'), flag(body, 'keepMasked'))));
+        return json(async () => c.shownConfiguration(await this.replaceConfiguration(name as string, body)));
       case 'DELETE config/:name':
         return json(async () => ({ deleted: await c.config.delete(name as string) }));
       case 'GET graph':
@@ -131,11 +132,27 @@ export class ControlApi {
 
   /**
    * Writes a whole configuration (`PUT /v1/config/:pid`). With `keepMasked`, a masked secret (as `GET`
-   * shows it) stands for the value written now: an editor can send back what it was shown.
+   * shows it) stands for the value written now: an editor can send back what it was shown. With
+   * `expected` (what `GET` showed: `raw`, else `values`; null for none), it is written only if that is
+   * still what is written: an edit never undoes a change it did not see.
+   * @throws HttpError 409 CONFIG_CHANGED when it is not.
    */
-  private replaceConfiguration(pid: string, values: Record<string, unknown>, keepMasked: boolean): Promise<ConfigurationEntry> {
-    if (!keepMasked) return this.container.config.update(pid, values);
-    return this.container.config.edit(pid, (current) => restoreMasked(values, current ?? {}, pid));
+  private replaceConfiguration(pid: string, body: unknown): Promise<ConfigurationEntry> {
+    const values = objectField(body, 'values');
+    const keepMasked = flag(body, 'keepMasked');
+    const expected = typeof body === 'object' && body !== null && 'expected' in body ? (body).expected : undefined;
+    const c = this.container;
+    if (!keepMasked && expected === undefined) return c.config.update(pid, values);
+    return c.config.edit(pid, (current) => {
+      const entry = c.config.get(pid);
+      const shownEntry = entry === undefined ? undefined : c.shownConfiguration(entry);
+      // What GET shows of it now: the values as written, secrets masked.
+      const shown = shownEntry === undefined ? null : (shownEntry.raw ?? shownEntry.values ?? {});
+      if (expected !== undefined && !deepEqual(expected, shown)) {
+        throw new HttpError(409, 'CONFIG_CHANGED', `Configuration ${pid} has changed since it was read (${shown === null ? 'it was deleted' : 'a file edit, or another writer'}); nothing was written. Read it again and redo the change.`);
+      }
+      return keepMasked ? restoreMasked(values, current ?? {}, shown ?? {}, pid) : values;
+    });
   }
 
   /** A one-time login link to the web console. @throws HttpError 404 when the console is not served. */
@@ -151,6 +168,7 @@ export class ControlApi {
     const tail = this.options.logTail;
     if (!tail) throw new HttpError(404, 'LOGS_OFF', 'This container keeps no log lines.');
     const after = Number(query.get('after') ?? 0);
+    if (!Number.isInteger(after) || after < 0) throw new HttpError(400, 'BAD_REQUEST', `"after" must be a line number (0 or more), not "${query.get('after') ?? ''}".`);
     return tail.recent().filter((entry) => entry.seq > after);
   }
 
@@ -296,7 +314,11 @@ export class ControlApi {
       if (!command) throw new HttpError(404, 'COMMAND_NOT_FOUND', `No command "${scope ?? ''} ${name ?? ''}".`);
       const args = stringList(body, 'args', true);
       const options = (typeof body === 'object' && body !== null && 'options' in body ? body.options : {}) as Record<string, string | boolean>;
-      const missing = (command.arguments ?? []).filter((arg, i) => arg.required === true && args[i] === undefined);
+      const declared = command.arguments ?? [];
+      if (args.length > declared.length && declared.at(-1)?.variadic !== true) {
+        throw new HttpError(400, 'USAGE', `${scope ?? ''} ${name ?? ''}: too many arguments (it takes ${declared.length === 0 ? 'none' : declared.map((arg) => arg.name).join(', ')}).`);
+      }
+      const missing = declared.filter((arg, i) => arg.required === true && args[i] === undefined);
       if (missing.length > 0) throw new HttpError(400, 'USAGE', `${scope ?? ''} ${name ?? ''}: missing required argument${missing.length > 1 ? 's' : ''} ${missing.map((arg) => `'${arg.name}'`).join(', ')}.`);
       let result: CommandResult | string;
       try {

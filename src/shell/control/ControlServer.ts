@@ -62,13 +62,14 @@ export class ControlServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       if (await answerProbe(this.api, request, response)) return;
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
+      const url = URL.canParse(request.url ?? '/', 'http://localhost') ? new URL(request.url ?? '/', 'http://localhost') : undefined;
+      if (url && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
         if (!this.options.console) throw new HttpError(404, 'CONSOLE_OFF', 'The web console is off: this container was started with --no-console.');
         await this.options.console.handle(request, response, url);
         return;
       }
       this.authorise(request);
+      if (!url) throw new HttpError(400, 'BAD_REQUEST', `The request's URL is malformed: ${JSON.stringify(request.url ?? '')}.`);
       const body = request.method === 'GET' ? undefined : await readBody(request);
       await respond(this.api.route(request.method ?? 'GET', pathSegments(url.pathname), url.searchParams, body), response);
     } catch (error) {

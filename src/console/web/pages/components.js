@@ -42,12 +42,13 @@ export function ComponentDetail({ arg: name, revision }) {
       info.reload();
     }
   };
-  const c = info.data;
+  // Another component's data stays shown while the next loads, but not once this one is known not to exist.
+  const c = info.error?.status === 404 ? undefined : info.data;
   return html`<p><a href="#/components">← Components</a></p>
     <h1>${name}</h1>
-    <${Loading} ...${info}>
+    <${Loading} data=${c} error=${info.error}>
       ${c &&
-      html`<p class="state-line"><${StateBadge} state=${c.state} /> ${c.enabled ? '' : html`<span class="muted">(disabled)</span>`}</p>
+      html`<p class="state-line"><${StateBadge} state=${c.state} />${!c.enabled && c.state !== 'disabled' ? html` <span class="muted">(disabled)</span>` : ''}</p>
         <div class="actions">
           <button disabled=${busy || c.enabled} onClick=${() => act('enable')}>Enable</button>
           <button disabled=${busy || !c.enabled} onClick=${() => act('disable')}>Disable</button>

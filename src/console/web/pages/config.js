@@ -6,6 +6,7 @@ import { componentLink, ErrorBox, Json, Loading, Table, useData } from '../ui.js
 export function Configuration({ arg: pid, revision }) {
   const list = useData(() => api.get('config'), [revision]);
   const [newPid, setNewPid] = useState('');
+  const [pidError, setPidError] = useState(undefined);
   return html`<h1>Configuration</h1>
     <${Loading} ...${list}>
       <${Table}
@@ -20,28 +21,43 @@ export function Configuration({ arg: pid, revision }) {
     <//>
     <form class="inline" onSubmit=${(e) => {
       e.preventDefault();
-      if (newPid.trim() !== '') location.hash = `#/config/${segment(newPid.trim())}`;
+      if (newPid.trim() === '') setPidError({ message: 'Give the new configuration a PID (its file is config/PID.json).' });
+      else {
+        setPidError(undefined);
+        location.hash = `#/config/${segment(newPid.trim())}`;
+      }
     }}>
       <input placeholder="PID" aria-label="New configuration PID" value=${newPid} onInput=${(e) => setNewPid(e.currentTarget.value)} />
       <button type="submit">New configuration</button>
     </form>
+    <${ErrorBox} error=${pidError} />
     ${pid !== undefined && html`<${ConfigEditor} pid=${pid} revision=${revision} onChange=${list.reload} />`}`;
 }
 
 function ConfigEditor({ pid, revision, onChange }) {
   const entry = useData(() => api.get(`config/${segment(pid)}`).catch((error) => (error.status === 404 ? null : Promise.reject(error))), [pid, revision]);
   const [text, setText] = useState(undefined);
+  // What the edit began from (as written, secrets masked; null: no configuration): the save is refused if it changed meanwhile.
+  const [base, setBase] = useState(undefined);
   const [saved, setSaved] = useState(undefined);
   const [error, setError] = useState(undefined);
   // A new PID, or the one shown changed by someone else while not being edited: show what is written now.
   useEffect(() => {
     setText(undefined);
+    setBase(undefined);
     setError(undefined);
     setSaved(undefined);
   }, [pid]);
   const e = entry.data;
-  const written = e ? JSON.stringify(e.raw ?? e.values ?? {}, null, 2) : '{\n}';
+  const current = e ? (e.raw ?? e.values ?? {}) : null;
+  const written = JSON.stringify(current ?? {}, null, 2);
   const value = text ?? written;
+  const changedMeanwhile = text !== undefined && base !== undefined && JSON.stringify(base) !== JSON.stringify(current);
+  const discard = () => {
+    setText(undefined);
+    setBase(undefined);
+    setError(undefined);
+  };
   const save = async (event) => {
     event.preventDefault();
     setError(undefined);
@@ -54,8 +70,9 @@ function ConfigEditor({ pid, revision, onChange }) {
       return;
     }
     try {
-      await api.put(`config/${segment(pid)}`, { values, keepMasked: true });
+      await api.put(`config/${segment(pid)}`, { values, keepMasked: true, expected: base === undefined ? current : base });
       setText(undefined);
+      setBase(undefined);
       setSaved(`Saved ${pid}.`);
       onChange();
     } catch (problem) {
@@ -63,6 +80,7 @@ function ConfigEditor({ pid, revision, onChange }) {
     }
   };
   const remove = async () => {
+    if (!confirm(`Delete configuration ${pid} and its file?`)) return;
     try {
       await api.delete(`config/${segment(pid)}`);
       location.hash = '#/config';
@@ -79,10 +97,20 @@ function ConfigEditor({ pid, revision, onChange }) {
       ${(e?.rejectedBy ?? []).map((r) => html`<p class="error-text">Refused by ${componentLink(r.component)}: ${r.problem}</p>${r.inForce && html`<p>It runs on:</p><${Json} value=${r.inForce} />`}`)}
       <form onSubmit=${save}>
         <label for="config-text">Values (JSON; secrets are shown as •••• and kept as they are unless you replace them)</label>
-        <textarea id="config-text" rows="14" spellcheck="false" value=${value} onInput=${(event) => setText(event.currentTarget.value)}></textarea>
+        <textarea
+          id="config-text"
+          rows="14"
+          spellcheck=${false}
+          value=${value}
+          onInput=${(event) => {
+            if (base === undefined) setBase(current);
+            setText(event.currentTarget.value);
+          }}
+        ></textarea>
+        ${changedMeanwhile && html`<p class="error-text" role="status">${pid} has changed since you began editing: saving would be refused. Discard your changes to see it as it is now.</p>`}
         <div class="actions">
           <button type="submit">Save</button>
-          ${text !== undefined && html`<button type="button" onClick=${() => setText(undefined)}>Discard changes</button>`}
+          ${text !== undefined && html`<button type="button" onClick=${discard}>Discard changes</button>`}
           ${e && html`<button type="button" class="danger" onClick=${remove}>Delete</button>`}
         </div>
       </form>

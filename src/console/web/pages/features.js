@@ -22,18 +22,22 @@ export function Features({ revision }) {
         if (line.progress) lines.push(describeProgress(line.progress));
         setRun({ title: `${dryRun ? 'Dry run of the install of' : 'Installing'} ${name}`, lines: [...lines], done: false });
       });
-      setRun({ title: `${dryRun ? 'Would install' : 'Installed'} ${report.features.map((f) => `${f.name}@${f.version}`).join(', ')}`, lines, done: true, report });
+      const added = report.features.filter((f) => !f.alreadyInstalled).map((f) => `${f.name}@${f.version}`);
+      const already = report.features.filter((f) => f.alreadyInstalled).map((f) => f.name);
+      const title = `${dryRun ? 'Would install' : 'Installed'} ${added.join(', ') || 'nothing new'}${already.length > 0 ? ` (already installed: ${already.join(', ')})` : ''}`;
+      setRun({ title, lines, done: true, report });
     } catch (error) {
       setRun({ title: `Installing ${name} failed`, lines, done: true, error });
     }
     list.reload();
   };
-  const uninstall = async (name) => {
+  const uninstall = async (name, force = false) => {
+    if (!confirm(`Uninstall ${name}${force ? ', and the installed features that need it' : ''}?`)) return;
     try {
-      const report = await api.post('features/uninstall', { names: [name] });
+      const report = await api.post('features/uninstall', { names: [name], force });
       setRun({ title: `Uninstalled ${report.uninstalled.join(', ')}`, lines: report.components.map((c) => `removed ${c}`), done: true });
     } catch (error) {
-      setRun({ title: `Uninstalling ${name} failed`, lines: [], done: true, error });
+      setRun({ title: `Uninstalling ${name} failed`, lines: [], done: true, error, ...(error.code === 'FEATURE_REQUIRED' && { force: name }) });
     }
     list.reload();
   };
@@ -44,18 +48,20 @@ export function Features({ revision }) {
       <ol>${run.lines.map((line) => html`<li>${line}</li>`)}</ol>
       ${run.report && html`<${Table} columns=${['Component', 'State']} rows=${run.report.components.map((c) => [componentLink(c.name), html`<${StateBadge} state=${c.state} />`])} empty="No components." />`}
       <${ErrorBox} error=${run.error} />
+      ${run.force && html`<button class="danger" onClick=${() => uninstall(run.force, true)}>Uninstall ${run.force} and the features that need it</button>`}
     </section>`}
     <${Loading} ...${list}>
       <${Table}
-        columns=${['Feature', 'Version', 'Installed', 'Description', '']}
+        columns=${['Feature', 'Version', 'Installed', 'Boot', 'Description', '']}
         rows=${(list.data ?? []).map((f) => [
           html`<button class="link" onClick=${() => setSelected(f.name)}>${f.name}</button>`,
           f.version,
           f.installed ? `yes (${f.installedAs}${f.requiredBy.length > 0 ? `; needed by ${f.requiredBy.join(', ')}` : ''})` : 'no',
+          f.boot ? 'yes' : '',
           f.description,
           f.installed
             ? html`<button onClick=${() => uninstall(f.name)}>Uninstall</button>`
-            : html`<button onClick=${() => install(f.name, false)}>Install</button> <button onClick=${() => install(f.name, true)}>Dry run</button>`,
+            : html`<span class="buttons"><button onClick=${() => install(f.name, false)}>Install</button><button onClick=${() => install(f.name, true)}>Dry run</button></span>`,
         ])}
         empty="No features are known: the features file lists none."
       />

@@ -5,7 +5,7 @@ import { ErrorBox } from '../ui.js';
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 /** The last log lines the container kept (500), then each new one as it is logged. */
-export function Logs({ revision }) {
+export function Logs({ logRevision }) {
   const [lines, setLines] = useState([]);
   const [error, setError] = useState(undefined);
   const [minimum, setMinimum] = useState(30);
@@ -20,7 +20,7 @@ export function Logs({ revision }) {
       },
       setError,
     );
-  }, [revision]);
+  }, [logRevision]);
   const shown = lines.filter((l) => l.level >= minimum && (text === '' || `${l.component ?? ''} ${l.msg}`.toLowerCase().includes(text.toLowerCase())));
   return html`<h1>Logs</h1>
     <div class="filters">
@@ -30,6 +30,7 @@ export function Logs({ revision }) {
       <input type="search" placeholder="Filter" aria-label="Filter log lines" value=${text} onInput=${(e) => setText(e.currentTarget.value)} />
     </div>
     <${ErrorBox} error=${error} />
+    ${shown.length === 0 && html`<p class="muted">${lines.length === 0 ? 'No lines yet.' : 'No lines match.'}</p>`}
     <table class="logs">
       <tbody>
         ${shown.map(

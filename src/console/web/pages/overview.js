@@ -1,11 +1,12 @@
 import { html } from '../vendor/preact.js';
 import { api } from '../api.js';
-import { componentLink, Loading, StateBadge, Table, useData } from '../ui.js';
+import { componentLink, Loading, StateBadge, Table, useData, useTicker } from '../ui.js';
 
 /** State counts, what is not active and why, the features installed, readiness. */
 export function Overview({ revision }) {
   const status = useData(() => api.get('status'), [revision]);
-  const health = useData(() => api.get('health'), [revision]);
+  // Every 5 s, not on events: asking runs the health checks (a delayed one activates, which is an event).
+  const health = useData(() => api.get('health'), [useTicker(5000)]);
   const s = status.data;
   return html`<h1>Overview</h1>
     <${Loading} ...${status}>
