@@ -158,7 +158,7 @@ export function restoreMasked(edited: Record<string, unknown>, current: Configur
       return was;
     }
     if (Array.isArray(value)) {
-      return value.map((item, i) => {
+      return (value as unknown[]).map((item, i) => {
         if (!holdsMask(item)) return item;
         const itemShown = Array.isArray(wasShown) ? (wasShown as unknown[])[i] : undefined;
         if (!deepEqual(item, itemShown)) refuse([...path, i], 'the list item is not the one shown at that place (moved, changed, or another removed before it)');
