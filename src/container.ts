@@ -10,6 +10,7 @@ import { ConfigDirectory } from './config/ConfigDirectory.js';
 import { ConfigurationAdminService } from './config/ConfigurationAdminService.js';
 import type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
 import { redactSecrets, secretMarksOf } from './config/secrets.js';
+import { installSpans, type OtelApi, type OtelTracer } from './tracing/traceInstalls.js';
 import { DeployWatcher } from './deploy/DeployWatcher.js';
 import { ModuleLoader } from './deploy/ModuleLoader.js';
 import { FeatureService } from './features/FeatureService.js';
@@ -143,6 +144,8 @@ export class Container {
   readonly nodeId: string | undefined;
   private readonly runtime: ComponentRuntime;
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
+  /** Whether installs are traced, once `enableTracing()` has been called. */
+  private tracing: Promise<boolean> | undefined;
   private readonly external: ServiceUser = { userName: 'code outside the container' };
   private readonly externallyHeld = new Map<unknown, ServiceRecord[]>();
   private phase: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -612,6 +615,30 @@ export class Container {
       });
       this.registerService(MetricsService, metrics.registry, { 'service.description': 'Prometheus metrics registry' });
       return metrics;
+    })());
+  }
+
+  /**
+   * Makes each feature install an OpenTelemetry trace (see `installSpans`), through `tracer`, else the
+   * tracer named `lattice` of the registered tracer provider (a no-op without an OpenTelemetry SDK set
+   * up). `@opentelemetry/api` is not a dependency of Lattice: it is loaded only here, from the app's
+   * packages. Resolves false, doing nothing, when it is not installed; calling it again changes nothing.
+   */
+  enableTracing(tracer?: OtelTracer): Promise<boolean> {
+    return (this.tracing ??= (async () => {
+      let api: OtelApi;
+      try {
+        // A variable, so that TypeScript does not ask for its types (they are the app's, if anywhere).
+        const name = '@opentelemetry/api';
+        api = (await import(name)) as OtelApi;
+      } catch {
+        return false;
+      }
+      const used = tracer ?? api.trace.getTracer('lattice');
+      this.features.onInstallTimed((timing) => {
+        installSpans(api, used, timing);
+      });
+      return true;
     })());
   }
 

@@ -24,6 +24,7 @@ export type { Filter } from './runtime/filter/Filter.js';
 export { HealthCheckService, HEALTH_NAME, type HealthCheck, type HealthResult } from './health/HealthCheck.js';
 export type { Readiness, CheckOutcome, UnreadyComponent } from './health/Readiness.js';
 export { MetricsService } from './metrics/MetricsService.js';
+export type { OtelTracer, OtelSpan } from './tracing/traceInstalls.js';
 export type { ContainerMetrics } from './metrics/ContainerMetrics.js';
 export { ConfigAdmin } from './config/ConfigAdmin.js';
 export { ConfigurationAdminService, type ConfigurationAdmin } from './config/ConfigurationAdminService.js';

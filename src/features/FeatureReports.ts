@@ -54,9 +54,12 @@ export interface InstallTiming {
   /** From the request to every component up. */
   readonly ms: number;
   /** Each module it imported, and how long the import took (its top-level code included). */
-  readonly modules: readonly { readonly file: string; readonly ms: number }[];
-  /** Each component it registered: its activation time (absent while not active) and the components it bound (they activated first). */
-  readonly components: readonly { readonly name: string; readonly state: string; readonly activationMs?: number; readonly after: readonly string[] }[];
+  readonly modules: readonly { readonly file: string; readonly startedAt: string; readonly ms: number }[];
+  /**
+   * Each component it registered: how long its activation took and when it ended (absent while not
+   * active), and the components it bound (they activated first).
+   */
+  readonly components: readonly { readonly name: string; readonly state: string; readonly activationMs?: number; readonly activatedAt?: string; readonly after: readonly string[] }[];
 }
 
 export interface UninstallReport {

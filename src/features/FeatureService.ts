@@ -12,6 +12,7 @@ import { FeatureCatalog, type FeatureRequest } from './FeatureCatalog.js';
 import { featureId, formatProblem, type FeatureDefinition, type FeatureProblem, type FeaturesDocument } from './FeatureDefinition.js';
 import type { FeatureDetails, FeatureInfo, FeatureTree, InstallProgress, InstallReport, InstallTiming, UninstallReport } from './FeatureReports.js';
 import type { FeatureStateFile } from './FeatureStateFile.js';
+import { SnapshotSet } from '../collections/SnapshotSet.js';
 
 /** What the feature service needs from the container. */
 export interface FeatureHost {
@@ -74,6 +75,7 @@ export class FeatureService {
   private readonly countsValue = { installs: 0, installFailures: 0, uninstalls: 0 };
   /** The latest installs' timings, oldest first (at most MAX_TIMINGS). */
   private readonly timingsValue: InstallTiming[] = [];
+  private readonly timingListeners = new SnapshotSet<(timing: InstallTiming) => void>();
 
   constructor(
     private readonly host: FeatureHost,
@@ -221,10 +223,25 @@ export class FeatureService {
     return this.timingsValue;
   }
 
+  /** Calls `listener` with each install's timing as it finishes; returns the function that stops it. */
+  onInstallTimed(listener: (timing: InstallTiming) => void): () => void {
+    this.timingListeners.add(listener);
+    return () => {
+      this.timingListeners.delete(listener);
+    };
+  }
+
   private recordTiming(timing: InstallTiming): void {
     if (timing.features.length === 0) return;
     this.timingsValue.push(timing);
     if (this.timingsValue.length > MAX_TIMINGS) this.timingsValue.shift();
+    for (const listener of this.timingListeners.snapshot()) {
+      try {
+        listener(timing);
+      } catch (error) {
+        this.logger.warn({ err: error }, `a listener of install timings threw: ${(error as Error).message}`);
+      }
+    }
   }
 
   /**
@@ -329,13 +346,13 @@ export class FeatureService {
     const progress = options.onProgress ?? (() => undefined);
     const loaded: { file: string; classes: readonly ComponentClass[] }[] = [];
     const started = { at: new Date(), ms: performance.now() };
-    const imports: { file: string; ms: number }[] = [];
+    const imports: { file: string; startedAt: string; ms: number }[] = [];
     for (const file of moduleFiles) {
       progress({ phase: 'importing', module: file });
       try {
-        const importStarted = performance.now();
+        const importStarted = { at: new Date(), ms: performance.now() };
         const module = await this.loader.load(file);
-        imports.push({ file, ms: round(performance.now() - importStarted) });
+        imports.push({ file, startedAt: importStarted.at.toISOString(), ms: round(performance.now() - importStarted.ms) });
         if (module.classes.length === 0) this.logger.warn({ file }, `module ${file} exports no @Component class: it adds no components to ${names.join(', ')}`);
         loaded.push(module);
       } catch (error) {
@@ -412,7 +429,7 @@ export class FeatureService {
       components: registered.map((name) => {
         const c = this.host.component(name);
         const after = [...new Set(c.references.flatMap((r) => r.bound.flatMap((b) => (b.component === undefined ? [] : [b.component]))))];
-        return { name, state: c.state, ...(c.activationMs !== undefined && { activationMs: c.activationMs }), after };
+        return { name, state: c.state, ...(c.activationMs !== undefined && { activationMs: c.activationMs }), ...(c.activatedAt !== undefined && { activatedAt: c.activatedAt }), after };
       }),
     });
     this.logger.info(`installed ${added.map(featureId).join(', ') || 'nothing new'} (${registered.length} component${registered.length === 1 ? '' : 's'})`);

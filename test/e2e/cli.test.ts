@@ -1,7 +1,7 @@
-import { request } from 'node:http';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { httpRequest } from '../helpers/http.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { latticeInTerminal, runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { freePorts } from '../helpers/ports.js';
@@ -83,17 +83,7 @@ async function started(home: string, extra: string[] = []): Promise<LatticeProce
 }
 
 function rawRequest(port: number, headers: Record<string, string>, path = '/v1/status', method = 'GET'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return httpRequest({ port, method, path, headers }).then(({ status, text }) => ({ status, body: text }));
 }
 
 describe('the lattice CLI against a running container', () => {

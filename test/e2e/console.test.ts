@@ -3,6 +3,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { httpRequest } from '../helpers/http.js';
 import { afterAll, afterEach, beforeAll, describe, expect, onTestFailed, test } from 'vitest';
 import { launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
@@ -86,17 +87,7 @@ async function loginLink(cli: (...args: string[]) => ReturnType<typeof runLattic
 
 /** A request without a browser: status and body. */
 function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return httpRequest({ port, method, path, headers, ...(body !== undefined && { body }) });
 }
 
 /** A new page (in a context of its own); if the test fails, its screenshot is saved as failed-<n>.png. */
@@ -207,7 +198,7 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     await page.getByText('Would install extra@2.0.0').waitFor();
     await rowOf(page, 'extra').getByRole('button', { name: 'Install' }).click();
     await page.getByText('Installed extra@2.0.0').waitFor();
-    await expect(page.locator('.progress ol').textContent()).resolves.toMatch(/importing \S*modules\/extra\.js/);
+    await expect(page.locator('.progress ol').textContent()).resolves.toContain('importing modules/extra.js');
     await page.locator('.progress').locator('[data-state="active"]').waitFor();
     await shoot(page, 'features');
     expect((await cli('feature', 'list', '--installed', '--json')).stdout).toContain('"extra"');
@@ -293,14 +284,8 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
       expect((await raw(port, 'GET', path)).status, path).not.toBe(200);
       expect((await raw(port, 'GET', path)).status, path).toBeLessThan(500);
     }
-    const missing = await new Promise<{ status: number; csp: string | undefined }>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/console/nothing.js' }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined });
-      })
-        .on('error', reject)
-        .end();
-    });
+    const found = await httpRequest({ port, path: '/console/nothing.js' });
+    const missing = { status: found.status, csp: found.headers['content-security-policy'] };
     expect(missing).toEqual({ status: 404, csp: expect.stringContaining("default-src 'self'") as string });
     expect((await raw(port, 'GET', '/console/api/v1/logs?after=abc', { cookie })).status).toBe(400);
 

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { writeFiles } from '../helpers/distribution.js';
@@ -156,6 +158,41 @@ describe('health and readiness from outside', () => {
     const again = await without.waitForLine((l) => l.msg === 'container started');
     const { token: token2 } = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { token: string };
     expect(await get(again.port as number, '/metrics', { authorization: `Bearer ${token2}` })).toMatchObject({ status: 404, body: { ok: false, error: { code: 'METRICS_OFF' } } });
+    expect((await runLattice(['stop', '--home', home])).code).toBe(0);
+  });
+});
+
+describe('OpenTelemetry from lattice start', () => {
+  test('with an SDK set up by node --import, the boot install and what it did are spans of the registered provider', async () => {
+    const home = await homes.make();
+    const require = createRequire(import.meta.url);
+    const api = pathToFileURL(require.resolve('@opentelemetry/api')).href;
+    const sdk = pathToFileURL(require.resolve('@opentelemetry/sdk-trace-base')).href;
+    const spansFile = join(home, 'spans.jsonl');
+    await writeFiles(home, {
+      'features.json': { features: [{ name: 'app', version: '1.0.0', components: ['modules/app.js'] }], boot: ['app'] },
+      'modules/app.js': CHECK,
+      // What an app's tracing setup does: a provider, registered globally, exporting somewhere (here a file).
+      'otel.mjs': `import { trace } from ${JSON.stringify(api)};
+import sdk from ${JSON.stringify(sdk)};
+import { appendFileSync } from 'node:fs';
+const exporter = {
+  export(spans, done) {
+    for (const s of spans) appendFileSync(${JSON.stringify(spansFile)}, JSON.stringify({ name: s.name, attributes: s.attributes }) + '\\n');
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+};
+trace.setGlobalTracerProvider(new sdk.BasicTracerProvider({ spanProcessors: [new sdk.SimpleSpanProcessor(exporter)] }));
+`,
+    });
+    const lattice = spawnLattice(['start', '--home', home], { env: { ...process.env, NODE_OPTIONS: `--import ${pathToFileURL(join(home, 'otel.mjs')).href}` } });
+    running.push(lattice);
+    await lattice.waitForLine((l) => l.msg === 'container started');
+    const spans = (await readFile(spansFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { name: string; attributes: Record<string, unknown> });
+    expect(spans.map((s) => s.name).sort()).toEqual(['lattice component activate', 'lattice feature install', 'lattice module import']);
+    expect(spans.find((s) => s.name === 'lattice feature install')?.attributes).toEqual({ 'lattice.features': ['app@1.0.0'], 'lattice.install.reason': 'boot' });
+    expect(spans.find((s) => s.name === 'lattice component activate')?.attributes).toEqual({ 'lattice.component': 'app', 'lattice.component.after': [] });
     expect((await runLattice(['stop', '--home', home])).code).toBe(0);
   });
 });

@@ -157,6 +157,8 @@ export async function startContainer(options: StartOptions): Promise<number> {
       logger.info({ port: healthPort, host: options.healthHost ?? '127.0.0.1' }, `health probes on ${options.healthHost ?? '127.0.0.1'}:${healthPort} (/health/live, /health/ready)`);
     }
     if (options.metrics !== false) await container.enableMetrics();
+    // Traces go to the tracer provider the app set up (`node --import` of its OpenTelemetry SDK), if any.
+    if (await container.enableTracing()) logger.debug('@opentelemetry/api found: each install is traced through the registered tracer provider');
     await container.start();
     api.started({ containerStartMs: performance.now() - started });
     const states = container.components().map((c) => `${c.name}=${c.state}`);

@@ -275,7 +275,8 @@ export class ControlApi {
           const result = await this.container.install(names, {
             dryRun,
             onProgress: (progress) => {
-              write({ progress });
+              // Module files as status shows them: relative to the home when inside it.
+              write({ progress: 'module' in progress ? { ...progress, module: this.shown(progress.module) } : progress });
             },
           });
           write({ result });
