@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -70,7 +70,10 @@ async function startConsoleHome(): Promise<{ home: string; port: number; cli: (.
     'modules/app.js': componentModule({ name: 'app', needs: ['test.Store'] }).replace("Component({ name: \"app\"", "Component({ immediate: true, name: \"app\""),
     'modules/server.js': SERVER,
     'modules/echo.js': ECHO,
-    'modules/extra.js': componentModule({ name: 'extra', provides: 'test.Extra' }),
+    // Its import waits for a file, so that an install of it can be watched under way.
+    'modules/extra.js': `import { existsSync } from 'node:fs';
+while (!existsSync(new URL('../extra.gate', import.meta.url))) await new Promise((resolve) => setTimeout(resolve, 20));
+${componentModule({ name: 'extra', provides: 'test.Extra' })}`,
     'config/server.json': { port: 8080, password: 's3cret-in-file' },
   });
   const lattice = spawnLattice(['start', '--home', home]);
@@ -194,7 +197,12 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     const page = await openPage();
     await page.goto(await loginLink(cli));
     await page.goto(`http://127.0.0.1:${port}/console/#/features`);
+    // Under way: the module is being imported (it waits for the gate).
     await rowOf(page, 'extra').getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('Dry run of the install of extra…').waitFor();
+    await page.locator('.progress ol li', { hasText: 'importing modules/extra.js' }).waitFor();
+    await shoot(page, 'features-progress');
+    await writeFiles(home, { 'extra.gate': '' });
     await page.getByText('Would install extra@2.0.0').waitFor();
     await rowOf(page, 'extra').getByRole('button', { name: 'Install' }).click();
     await page.getByText('Installed extra@2.0.0').waitFor();
@@ -321,5 +329,24 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     expect(link.stderr).toContain('The web console is off: this container was started with --no-console.');
     const { token } = JSON.parse(await readFile(join(home, 'data', 'control.json'), 'utf8')) as { token: string };
     expect((await raw(port, 'GET', '/v1/logs', { authorization: `Bearer ${token}` })).status).toBe(404);
+  });
+
+  test('lattice console --open runs the desktop opener with the link, and says whether it opened it', async () => {
+    const { home, port, cli } = await startConsoleHome();
+    // The desktop's opener (xdg-open on Linux), stood in for by a script that records the link.
+    const bin = join(home, 'bin');
+    const opened = join(home, 'opened.txt');
+    await writeFiles(home, { 'bin/xdg-open': `#!/bin/sh\necho "$1" > ${JSON.stringify(opened)}\nexit \${OPENER_EXIT:-0}\n` });
+    await chmod(join(bin, 'xdg-open'), 0o755);
+    const path = `${bin}:${process.env.PATH ?? ''}`;
+    const ok = await runLattice(['console', '--open', '--home', home], { env: { PATH: path } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('(opened in the default browser: the link is now used)');
+    const link = (await readFile(opened, 'utf8')).trim();
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/console/login\\?code=[\\w-]+$`));
+    expect(ok.stdout).toContain(link);
+    const failed = await runLattice(['console', '--open', '--json', '--home', home], { env: { PATH: path, OPENER_EXIT: '3' } });
+    expect(JSON.parse(failed.stdout)).toMatchObject({ opened: false });
+    expect((await cli('console')).stdout).not.toContain('opened');
   });
 });

@@ -85,6 +85,8 @@ function Console({ onLogout }) {
   useEffect(() => {
     const changed = () => setRoute(currentRoute());
     addEventListener('hashchange', changed);
+    // The address may have changed between the first render and now (effects run after it).
+    changed();
     return () => removeEventListener('hashchange', changed);
   }, []);
   useEffect(() => {

@@ -163,6 +163,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
     api.started({ containerStartMs: performance.now() - started });
     const states = container.components().map((c) => `${c.name}=${c.state}`);
     const features = container.features.list().filter((f) => f.installed).map((f) => `${f.name}@${f.version}`);
+    if (consoleSessions) logger.info({ url: `http://127.0.0.1:${info.port}/console/` }, `web console at http://127.0.0.1:${info.port}/console/ (lattice console --home ${home} gives a login link)`);
     logger.info({ home, nodeId: options.nodeId, port: info.port, ...(healthPort !== undefined && { healthPort }), features, components: states, ms: Math.round(performance.now() - started) }, 'container started');
   } catch (error) {
     // A stop requested during start (a signal) owns the shutdown; otherwise this failure does.
