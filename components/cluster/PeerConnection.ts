@@ -24,6 +24,9 @@ export interface PeerEvents {
   closed(peer: PeerConnection, reason: string, refused: boolean): void;
 }
 
+/** Heartbeats are answered at most this often on one connection (the shortest heartbeatMs is 20). */
+const MIN_ECHO_ANSWER_INTERVAL_MS = 10;
+
 export interface PeerSettings {
   readonly local: ControllerNode;
   readonly secret: string | undefined;
@@ -67,6 +70,7 @@ export class PeerConnection {
   lastHeard = Date.now();
   /** The last heartbeat's round trip (ms), once one came back. */
   roundTripMs: number | undefined;
+  private lastEchoAnswered = -Infinity;
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
   private helloSeen = false;
@@ -309,6 +313,11 @@ export class PeerConnection {
       // Not one of ours (another clock) if it is negative or absurd.
       if (ms >= 0 && ms < 600_000) this.roundTripMs = ms;
     } else if (typeof body?.at === 'number') {
+      // A peer sends one heartbeat per heartbeatMs (20 ms at least): more often, or while what was written
+      // to it waits unread, is no heartbeat to answer (so a flood of them queues nothing here).
+      const now = performance.now();
+      if (now - this.lastEchoAnswered < MIN_ECHO_ANSWER_INTERVAL_MS || this.socket.writableNeedDrain) return;
+      this.lastEchoAnswered = now;
       void this.send(FrameType.ECHO, { s: 'ECHO', n: this.settings.local.id, b: { re: body.at } });
     }
   }

@@ -120,6 +120,9 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
   async sendAndReceive<T = unknown>(subject: string, body: unknown, nodeId: string, options: { timeoutMs?: number } = {}): Promise<T> {
     checkSubject(subject);
     checkBody(body);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Node fires a timer over 2^31-1 ms at once, and a zero or negative one too.
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) throw new RangeError(`timeoutMs must be a whole number of milliseconds, 1 to 2147483647 (got ${timeoutMs})`);
     const transport = this.transport;
     const { counted } = this.countersOf(subject);
     if (!transport) {
@@ -127,9 +130,6 @@ export class CommunicationManager implements ClusterCommunicationService, Cluste
       throw new Error(`no connection to node ${nodeId}: the cluster store has not attached its connections`);
     }
     const id = this.nextRequestId++;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    // Node fires a timer over 2^31-1 ms at once, and a zero or negative one too.
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) throw new RangeError(`timeoutMs must be a whole number of milliseconds, 1 to 2147483647 (got ${timeoutMs})`);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const request = this.pending.get(id);

@@ -112,4 +112,4 @@ export const ClusterCommunicationService = serviceToken<ClusterCommunicationServ
 export const ClusterMessagingAdmin = serviceToken<ClusterMessagingAdmin>('ClusterMessagingAdmin');
 
 /** Subjects the cluster uses itself; components cannot send on them. */
-export const RESERVED_SUBJECTS: ReadonlySet<string> = new Set(['HELLO', 'ECHO', 'AUTH']);
+export const RESERVED_SUBJECTS: ReadonlySet<string> = new Set(['HELLO', 'ECHO', 'AUTH', OTHER_SUBJECTS]);

@@ -145,7 +145,8 @@ function isNode(value: unknown): value is JsonSchemaNode {
  * `edited` (a configuration as it was `shown`, secrets masked, then edited) with each masked value put
  * back as written in `current`: an editor can send back the secrets it was shown as `••••`. A masked
  * value is kept only where it is exactly what was shown at that place, and, in a list, only in an item
- * left as it was shown (an item moved, or another removed before it, would take another's secret).
+ * left as it was shown (an item moved, or another removed before it, would take another's secret), and
+ * not in an item of nothing but masks in a list longer or shorter than shown (which is which cannot be told).
  * @throws LatticeError CONFIG_INVALID naming the place, when a masked value cannot be kept: write the value itself.
  */
 export function restoreMasked(edited: Record<string, unknown>, current: ConfigurationValues, shown: ConfigurationValues, pid: string): Record<string, unknown> {
@@ -158,10 +159,12 @@ export function restoreMasked(edited: Record<string, unknown>, current: Configur
       return was;
     }
     if (Array.isArray(value)) {
+      const shownItems: readonly unknown[] = Array.isArray(wasShown) ? wasShown : [];
       return (value as unknown[]).map((item, i) => {
         if (!holdsMask(item)) return item;
-        const itemShown = Array.isArray(wasShown) ? (wasShown as unknown[])[i] : undefined;
-        if (!deepEqual(item, itemShown)) refuse([...path, i], 'the list item is not the one shown at that place (moved, changed, or another removed before it)');
+        if (!deepEqual(item, shownItems[i])) refuse([...path, i], 'the list item is not the one shown at that place (moved, changed, or another removed before it)');
+        // Items that show nothing but masks look alike: with the list longer or shorter than shown, which one is which cannot be told.
+        if (value.length !== shownItems.length && !holdsUnmasked(item)) refuse([...path, i], 'the list is not as long as shown, and this item shows nothing but masked values, so which it is cannot be told');
         return (was as unknown[])[i];
       });
     }
@@ -173,6 +176,14 @@ export function restoreMasked(edited: Record<string, unknown>, current: Configur
     return value;
   };
   return restore(edited, current, shown, []) as Record<string, unknown>;
+}
+
+/** Whether `value` holds something that is not masked (a value, or a key beside the masked ones to tell it by). */
+function holdsUnmasked(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes(MASK);
+  if (Array.isArray(value)) return value.some(holdsUnmasked);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(holdsUnmasked);
+  return true;
 }
 
 function holdsMask(value: unknown): boolean {

@@ -333,6 +333,32 @@ describe('backpressure on what a node sends', () => {
     b.socket.destroy();
   });
 
+  test('heartbeats are answered at most every 10 ms: a flood of them makes no flood of answers', async () => {
+    const ports = await freePorts(2);
+    const a = await startNode('a', { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 100, failureTimeoutMs: 5000 });
+    nodes.push(a);
+    const pinged = new Recorder<unknown>();
+    a.messaging.addSubscriber('ping', (m) => {
+      pinged.push(m.body);
+      return 'pong';
+    });
+    const b = rawPeer(ports[0]!);
+    await b.next(FrameType.HELLO);
+    await written(b.socket, encodeFrame(FrameType.HELLO, { s: 'HELLO', n: 'b', b: { ip: '127.0.0.1', tcpPort: ports[1], nonce: newNonce(), v: 3, auth: false } }));
+    await a.whenState('b', 'ACTIVE');
+    const started = performance.now();
+    const echoes = Buffer.concat(Array.from({ length: 100_000 }, (_, i) => encodeFrame(FrameType.ECHO, { s: 'ECHO', n: 'b', b: { at: i } })));
+    // The request after them is handled after every one of them, and its reply written after their answers.
+    await written(b.socket, Buffer.concat([echoes, encodeFrame(FrameType.MESSAGE, { s: 'ping', n: 'b', b: 1, i: 1 })]));
+    await pinged.waitFor((items) => items.length === 1, 30_000);
+    await b.next(FrameType.REPLY);
+    const elapsed = performance.now() - started;
+    const answers = b.frames.items.filter((f) => f.type === FrameType.ECHO && typeof (f.payload.b as { re?: unknown } | undefined)?.re === 'number');
+    expect(answers.length).toBeGreaterThanOrEqual(1);
+    expect(answers.length).toBeLessThanOrEqual(elapsed / 10 + 1);
+    b.socket.destroy();
+  });
+
   test('a peer that reads, asking for more replies at once than the bound: all are answered, it is only read more slowly', async () => {
     const ports = await freePorts(2);
     const settings = { heartbeatMs: 100, failureTimeoutMs: 2000, maxFrameBytes: 1024 * 1024, maxQueuedReplyBytes: 1024 * 1024 };

@@ -146,5 +146,13 @@ describe('restoreMasked', () => {
     // Ann removed: bo would take her password.
     expect(() => restoreMasked({ users: [{ name: 'bo', password: MASK }] }, current, shown, 'db')).toThrow(/\$\.users\[0\] holds .* but the list item is not the one shown at that place/);
     expect(() => restoreMasked({ users: [{ name: 'ann', password: MASK }, { name: 'cy', password: MASK }] }, current, shown, 'db')).toThrow(/\$\.users\[1\]/);
+    // Items of nothing but masks: the first of two removed would leave the second with the first's secret.
+    const tokens = { tokens: ['p1', 'p2'] };
+    const tokensShown = { tokens: [MASK, MASK] };
+    expect(() => restoreMasked({ tokens: [MASK] }, tokens, tokensShown, 'db')).toThrow(/\$\.tokens\[0\] holds .* the list is not as long as shown/);
+    // Same length: each keeps its place (the second replaced).
+    expect(restoreMasked({ tokens: [MASK, 'p3'] }, tokens, tokensShown, 'db')).toEqual({ tokens: ['p1', 'p3'] });
+    // One added at the end: which is which cannot be told either.
+    expect(() => restoreMasked({ tokens: [MASK, MASK, 'p3'] }, tokens, tokensShown, 'db')).toThrow(/the list is not as long as shown/);
   });
 });

@@ -1,4 +1,4 @@
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -237,6 +237,13 @@ describe('the web console, in a real browser', { timeout: 90_000 }, () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ port: 7070, password: 's3cret-in-file', note: 'from-the-cli' });
     await page.getByRole('button', { name: 'Discard changes' }).click();
     await expect.poll(() => editor.inputValue()).toContain('from-the-cli');
+    // A file edit that cannot be applied (it does not parse) is a change too: the save would undo it.
+    await editor.fill(JSON.stringify({ port: 9292, password: '••••', note: 'from-the-cli' }));
+    await writeFile(file, '{ "port": 7070, ');
+    await page.getByText('server has changed since you began editing').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/Configuration server has changed since it was read/).waitFor();
+    expect(await readFile(file, 'utf8')).toBe('{ "port": 7070, ');
     await page.close();
   });
 

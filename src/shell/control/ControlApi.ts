@@ -133,9 +133,10 @@ export class ControlApi {
   /**
    * Writes a whole configuration (`PUT /v1/config/:pid`). With `keepMasked`, a masked secret (as `GET`
    * shows it) stands for the value written now: an editor can send back what it was shown. With
-   * `expected` (what `GET` showed: `raw`, else `values`; null for none), it is written only if that is
-   * still what is written: an edit never undoes a change it did not see.
-   * @throws HttpError 409 CONFIG_CHANGED when it is not.
+   * `expected` (the configuration as `GET` showed it; null for none), it is written only if `GET` would
+   * show the same values and problem now: an edit never undoes a change it did not see (a file edit
+   * that could not be applied included).
+   * @throws HttpError 409 CONFIG_CHANGED when it would not.
    */
   private replaceConfiguration(pid: string, body: unknown): Promise<ConfigurationEntry> {
     const values = objectField(body, 'values');
@@ -145,13 +146,12 @@ export class ControlApi {
     if (!keepMasked && expected === undefined) return c.config.update(pid, values);
     return c.config.edit(pid, (current) => {
       const entry = c.config.get(pid);
-      const shownEntry = entry === undefined ? undefined : c.shownConfiguration(entry);
-      // What GET shows of it now: the values as written, secrets masked.
-      const shown = shownEntry === undefined ? null : (shownEntry.raw ?? shownEntry.values ?? {});
-      if (expected !== undefined && !deepEqual(expected, shown)) {
+      // What GET shows of it now: the values as written, secrets masked, and its problem.
+      const shown = entry === undefined ? null : c.shownConfiguration(entry);
+      if (expected !== undefined && !sameAsShown(expected, shown)) {
         throw new HttpError(409, 'CONFIG_CHANGED', `Configuration ${pid} has changed since it was read (${shown === null ? 'it was deleted' : 'a file edit, or another writer'}); nothing was written. Read it again and redo the change.`);
       }
-      return keepMasked ? restoreMasked(values, current ?? {}, shown ?? {}, pid) : values;
+      return keepMasked ? restoreMasked(values, current ?? {}, shown?.raw ?? shown?.values ?? {}, pid) : values;
     });
   }
 
@@ -355,6 +355,14 @@ function describeCommand(command: Command): CommandDescription {
     arguments: command.arguments ?? [],
     options: command.options ?? [],
   };
+}
+
+/** Whether `expected` (a configuration as GET showed it, or null) shows what `shown` does: the same values (as written) and problem. */
+function sameAsShown(expected: unknown, shown: (ConfigurationEntry & { raw?: unknown }) | null): boolean {
+  if (expected === null || shown === null) return expected === shown;
+  if (typeof expected !== 'object' || Array.isArray(expected)) throw new HttpError(400, 'BAD_REQUEST', '"expected" must be the configuration as GET showed it, or null.');
+  const { raw, values, problem } = expected as { raw?: unknown; values?: unknown; problem?: unknown };
+  return deepEqual(raw ?? values ?? null, shown.raw ?? shown.values ?? null) && (problem ?? null) === (shown.problem ?? null);
 }
 
 function stringList(body: unknown, field: string, allowEmpty = false): string[] {

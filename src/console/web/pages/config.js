@@ -37,7 +37,7 @@ export function Configuration({ arg: pid, revision }) {
 function ConfigEditor({ pid, revision, onChange }) {
   const entry = useData(() => api.get(`config/${segment(pid)}`).catch((error) => (error.status === 404 ? null : Promise.reject(error))), [pid, revision]);
   const [text, setText] = useState(undefined);
-  // What the edit began from (as written, secrets masked; null: no configuration): the save is refused if it changed meanwhile.
+  // The configuration as the edit began from it (null: none): the save is refused if it changed meanwhile.
   const [base, setBase] = useState(undefined);
   const [saved, setSaved] = useState(undefined);
   const [error, setError] = useState(undefined);
@@ -49,10 +49,10 @@ function ConfigEditor({ pid, revision, onChange }) {
     setSaved(undefined);
   }, [pid]);
   const e = entry.data;
-  const current = e ? (e.raw ?? e.values ?? {}) : null;
-  const written = JSON.stringify(current ?? {}, null, 2);
+  const shownOf = (entry) => (entry ? JSON.stringify([entry.raw ?? entry.values ?? null, entry.problem ?? null]) : 'none');
+  const written = JSON.stringify(e?.raw ?? e?.values ?? {}, null, 2);
   const value = text ?? written;
-  const changedMeanwhile = text !== undefined && base !== undefined && JSON.stringify(base) !== JSON.stringify(current);
+  const changedMeanwhile = text !== undefined && base !== undefined && shownOf(base) !== shownOf(e);
   const discard = () => {
     setText(undefined);
     setBase(undefined);
@@ -70,7 +70,7 @@ function ConfigEditor({ pid, revision, onChange }) {
       return;
     }
     try {
-      await api.put(`config/${segment(pid)}`, { values, keepMasked: true, expected: base === undefined ? current : base });
+      await api.put(`config/${segment(pid)}`, { values, keepMasked: true, expected: base === undefined ? e : base });
       setText(undefined);
       setBase(undefined);
       setSaved(`Saved ${pid}.`);
@@ -103,7 +103,7 @@ function ConfigEditor({ pid, revision, onChange }) {
           spellcheck=${false}
           value=${value}
           onInput=${(event) => {
-            if (base === undefined) setBase(current);
+            if (base === undefined) setBase(e);
             setText(event.currentTarget.value);
           }}
         ></textarea>
