@@ -46,12 +46,18 @@ const stopAll = (): void => {
 };
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
+// However this script ends, no node is left running on its own.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 for (const id of IDS) {
   if (stopped()) break;
   const home = join(base, id);
   await mkdir(join(home, 'config'), { recursive: true });
   await writeFile(join(home, 'config', 'cluster.json'), `${JSON.stringify({ nodes, heartbeatMs: 500, failureTimeoutMs: 2000 }, null, 2)}\n`);
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--features-file', join(ROOT, 'features.json'), '--node-id', id], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Detached: a process group of its own, so that a terminal's Ctrl-C (sent to the whole foreground group)
+  // reaches this script alone, which stops each node with one signal; a second would make it exit at once.
+  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--features-file', join(ROOT, 'features.json'), '--node-id', id], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   children.push(child);
   let buffer = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

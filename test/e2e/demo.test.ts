@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { runLattice } from '../helpers/cli.js';
@@ -34,14 +34,23 @@ describe('npm run demo:cluster', () => {
       await Promise.all(['a', 'b', 'c'].flatMap((id) => ['a', 'b', 'c'].filter((other) => other !== id).map((other) => seen(new RegExp(`\\[${id}\\] cluster: node ${other} ACTIVE`)))));
       const nodes = await runLattice(['cluster', 'nodes', '--json', '--home', `${base}/a`]);
       expect((JSON.parse(nodes.stdout) as { id: string; state: string }[]).map((n) => `${n.id}:${n.state}`)).toEqual(['a:ACTIVE', 'b:ACTIVE', 'c:ACTIVE']);
-      demo.kill('SIGINT');
+      // Ctrl-C in a terminal: SIGINT to the whole foreground process group. Each node stops gracefully.
+      process.kill(-(demo.pid as number), 'SIGINT');
       expect(await exited).toBe(0);
+      for (const id of ['a', 'b', 'c']) expect(output).toMatch(new RegExp(`\\[${id}\\] container stopped`));
+      expect(output).not.toContain('again: exiting without waiting');
       await expect(stat(base as string)).rejects.toThrow();
     } finally {
       try {
         process.kill(-(demo.pid as number), 'SIGKILL');
       } catch {
         // already gone
+      }
+      // The nodes have process groups of their own: a node left by a failed test is killed by its pid.
+      for (const id of ['a', 'b', 'c']) {
+        const control = await readFile(`${base ?? '/nonexistent'}/${id}/data/control.json`, 'utf8').catch(() => undefined);
+        const pid = control === undefined ? undefined : (JSON.parse(control) as { pid?: number }).pid;
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
       }
       if (base !== undefined) await rm(base, { recursive: true, force: true });
     }
