@@ -15,9 +15,28 @@ const node = z.object({
   tcpPort: port.default(DEFAULT_TCP_PORT),
 });
 
+const secretText = z.string().min(1).meta({ secret: true });
+
+/** `transport.nats`: the NATS servers, how to authenticate to them, and the cluster's name on them. */
+const natsTransport = z.object({
+  servers: z.array(z.string().min(1), 'must be a list of NATS server URLs, such as ["nats://127.0.0.1:4222"]').min(1, 'name at least one NATS server'),
+  /** Every subject carries it: two clusters can share a server. */
+  cluster: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a cluster name is 1 to 64 letters, digits, _ and -').default('lattice'),
+  token: secretText.optional(),
+  user: z.string().min(1).optional(),
+  pass: secretText.optional(),
+  /** An nkey seed (SU...), for servers that authenticate by nkey. */
+  nkeySeed: secretText.optional(),
+  tls: z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
+  /** Without this, a NATS transport with no authentication is refused. */
+  allowNoAuth: z.boolean().default(false),
+});
+
 /** `config/cluster.json`. */
 export const ClusterConfigSchema = z
   .object({
+    /** How nodes reach each other: `"tcp"`, a full mesh of their own connections, or `{ "nats": {...} }`. */
+    transport: z.union([z.literal('tcp'), z.object({ nats: natsTransport })], 'must be "tcp" or { "nats": { "servers": [...] } }').default('tcp'),
     /** Every node of the cluster, this one included. */
     nodes: z.array(node).default([]),
     /** Shared secret: peers prove they know it (HMAC-SHA256 challenge-response) before anything else. */
@@ -55,6 +74,9 @@ export const ClusterConfigSchema = z
     });
     if (config.maxQueuedReplyBytes !== undefined && config.maxQueuedReplyBytes < config.maxFrameBytes) {
       ctx.addIssue({ code: 'custom', path: ['maxQueuedReplyBytes'], message: `must be at least maxFrameBytes (${config.maxFrameBytes}): one frame of that size must fit` });
+    }
+    if (config.transport !== 'tcp' && config.transport.nats.user !== undefined && config.transport.nats.pass === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['transport', 'nats', 'pass'], message: 'a user needs its pass' });
     }
     if (config.heartbeatMs >= config.failureTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['heartbeatMs'], message: `must be shorter than failureTimeoutMs (${config.failureTimeoutMs})` });

@@ -5,7 +5,9 @@ import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
 import { ClusterConfigSchema, maxQueuedReplyBytesOf, type ClusterConfig } from './ClusterConfig.js';
-import { ConnectionManager, type ConnectionSettings } from './ConnectionManager.js';
+import { ConnectionManager, type ConnectionListener, type ConnectionSettings } from './ConnectionManager.js';
+import type { ClusterTransport } from './ClusterTransport.js';
+import { NatsTransport } from './NatsTransport.js';
 import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
 
@@ -24,7 +26,7 @@ export class ClusterStore implements ClusterService {
   @Reference({ service: ClusterMessagingAdmin }) messaging!: ClusterMessagingAdmin;
 
   private local!: ControllerNode;
-  private connections: ConnectionManager | undefined;
+  private connections: ClusterTransport | undefined;
   private settings: ConnectionSettings | undefined;
   /** Listed in cluster.json. */
   private configured = new Map<string, ControllerNode>();
@@ -59,7 +61,7 @@ export class ClusterStore implements ClusterService {
     const before = this.remember(this.getNodes());
     const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
-    if (!previous || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
+    if (!previous || JSON.stringify(next.transport) !== JSON.stringify(previous.transport) || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
       // Where or how this node listens changed: start its connections afresh.
       await this.disconnect();
       try {
@@ -94,7 +96,8 @@ export class ClusterStore implements ClusterService {
     }
     const host = config.listenIp ?? local.ip;
     const current = this.settings;
-    if (!current) return [];
+    // Over NATS this node listens on no port of its own.
+    if (!current || config.transport !== 'tcp') return [];
     const currentHost = current.listenIp ?? current.local.ip;
     const samePort = current.local.tcpPort === local.tcpPort;
     if (samePort && host === currentHost) return [];
@@ -182,7 +185,7 @@ export class ClusterStore implements ClusterService {
 
   /** Listens and connects with these settings; they become the current ones only if that works. */
   private async connect(settings: ConnectionSettings): Promise<void> {
-    const connections = new ConnectionManager(settings, {
+    const listener: ConnectionListener = {
       nodeActivated: (id) => {
         this.emit('node-activated', id);
       },
@@ -202,7 +205,8 @@ export class ClusterStore implements ClusterService {
       frame: (id, frame) => {
         if (frame.type === FrameType.MESSAGE || frame.type === FrameType.REPLY) this.messaging.deliver(frame.type, frame.payload, id);
       },
-    }, this.logger);
+    };
+    const connections: ClusterTransport = settings.transport === 'tcp' ? new ConnectionManager(settings, listener, this.logger) : new NatsTransport(settings, listener, this.logger);
     connections.setNodes(this.others());
     await connections.start();
     this.settings = settings;
@@ -221,6 +225,7 @@ export class ClusterStore implements ClusterService {
   private settingsFrom(config: ClusterConfig, local: ControllerNode): ConnectionSettings {
     return {
       local,
+      transport: config.transport,
       listenIp: config.listenIp,
       secret: config.secret,
       acceptUnknownNodes: config.acceptUnknownNodes,

@@ -1,6 +1,7 @@
 import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from '@lattice-scr/lattice';
-import type { MessageTransport } from '../messaging/api.js';
+import type { ClusterTransport } from './ClusterTransport.js';
+import type { NatsOptions } from './NatsTransport.js';
 import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';
 import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
@@ -10,6 +11,8 @@ import { listen } from './listen.js';
 
 export interface ConnectionSettings {
   readonly local: ControllerNode;
+  /** `tcp`: this manager's full mesh; `{ nats }`: through NATS servers (`NatsTransport`). */
+  readonly transport: 'tcp' | { readonly nats: NatsOptions };
   readonly listenIp: string | undefined;
   readonly secret: string | undefined;
   readonly acceptUnknownNodes: boolean;
@@ -57,7 +60,7 @@ interface Backoff {
  * half-closes it, reads what the other sent on it before switching, and holds back what arrives on the
  * kept connection until the retired one is done. So a duplicate loses and reorders nothing.
  */
-export class ConnectionManager implements MessageTransport {
+export class ConnectionManager implements ClusterTransport {
   private readonly server: Server;
   private readonly nodes = new Map<string, ControllerNode>();
   private readonly bound = new Map<string, PeerConnection>();

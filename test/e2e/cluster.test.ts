@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { REPO_FEATURES, runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { freePorts } from '../helpers/ports.js';
+import { startNatsServer } from '../helpers/natsServer.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
 const running: LatticeProcess[] = [];
@@ -97,9 +98,12 @@ function startNode(setup: NodeSetup): LatticeProcess {
 const sees = (lattice: LatticeProcess, node: string, state: 'ACTIVE' | 'INACTIVE' | 'added' | 'removed', from = 0) =>
   lattice.waitForLine((l) => lattice.lines.indexOf(l) >= from && typeof l.msg === 'string' && l.msg.startsWith(`node ${node} ${state}`));
 
-describe('a cluster of container processes', () => {
-  test('three containers form a cluster; kill -9 one: INACTIVE for the others; restarted: ACTIVE; 100,000 messages in order; broadcast; request/reply', async () => {
-    const { homes: setups } = await clusterHomes(['a', 'b', 'c']);
+/**
+ * Three nodes: they form a cluster; 100,000 messages in order; broadcast; request/reply; kill -9 one:
+ * INACTIVE for the others; restarted: ACTIVE. (Three processes and 100,000 messages: on a busy 2-core
+ * machine this takes much longer than usual.)
+ */
+async function threeNodes({ homes: setups }: { homes: NodeSetup[] }): Promise<void> {
     const [a, b, c] = setups.map(startNode) as [LatticeProcess, LatticeProcess, LatticeProcess];
     await Promise.all([sees(a, 'b', 'ACTIVE'), sees(a, 'c', 'ACTIVE'), sees(b, 'a', 'ACTIVE'), sees(b, 'c', 'ACTIVE'), sees(c, 'a', 'ACTIVE'), sees(c, 'b', 'ACTIVE')]);
     await Promise.all([a, b, c].map((p) => p.waitForLine((l) => l.msg === 'deploy/e2e.js deployed: e2e.broadcast, e2e.flood, e2e.listeners')));
@@ -135,7 +139,21 @@ describe('a cluster of container processes', () => {
     const after = [a.lines.length, b.lines.length];
     const c2 = startNode(setups[2] as NodeSetup);
     await Promise.all([sees(a, 'c', 'ACTIVE', after[0]), sees(b, 'c', 'ACTIVE', after[1]), sees(c2, 'a', 'ACTIVE'), sees(c2, 'b', 'ACTIVE')]);
-    // Three processes and 100,000 messages: on a busy 2-core machine this takes much longer than usual.
+}
+
+describe('a cluster of container processes', () => {
+  test('three containers form a cluster; kill -9 one: INACTIVE for the others; restarted: ACTIVE; 100,000 messages in order; broadcast; request/reply', async () => {
+    await threeNodes(await clusterHomes(['a', 'b', 'c']));
+  }, 120_000);
+
+  test('the same over NATS: three containers through a nats-server', async () => {
+    const server = await startNatsServer(['--auth', 'the-e2e-nats-token']);
+    try {
+      await threeNodes(await clusterHomes(['a', 'b', 'c'], (_id, nodes) => ({ nodes, transport: { nats: { servers: [server.url], token: 'the-e2e-nats-token' } } })));
+    } finally {
+      for (const p of running.splice(0)) p.child.kill('SIGKILL');
+      await server.stop();
+    }
   }, 120_000);
 
   test('a frozen node (SIGSTOP: its connections open, but silent) is INACTIVE once silent for the failure timeout, and ACTIVE again when it thaws', async () => {

@@ -1,0 +1,244 @@
+import type { Logger } from '@lattice-scr/lattice';
+import { encodeFrame, FrameDecoder, FrameType, type FramePayload } from '../messaging/FrameCodec.js';
+import type { ControllerNode } from './api.js';
+import type { ClusterTransport } from './ClusterTransport.js';
+import type { ConnectionListener, ConnectionSettings } from './ConnectionManager.js';
+
+/** How long a stop waits for what was published to reach the server. */
+const DRAIN_TIMEOUT_MS = 1000;
+/** How long the client waits between attempts to reach a server again. */
+const RECONNECT_WAIT_MS = 250;
+
+/** `transport.nats` of cluster.json, as the schema gives it. */
+export interface NatsOptions {
+  readonly servers: readonly string[];
+  readonly cluster: string;
+  readonly token?: string;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly nkeySeed?: string;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly allowNoAuth: boolean;
+}
+
+
+/** What the transport uses of a NATS connection (`@nats-io/transport-node`). */
+interface NatsConnection {
+  publish(subject: string, data: Uint8Array): void;
+  subscribe(subject: string, options: { callback: (error: Error | null, message: { readonly data: Uint8Array }) => void }): { unsubscribe(): void };
+  status(): AsyncIterable<{ readonly type: string }>;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A NATS subject token for a node id or cluster name: `.` separates tokens and `%` escapes, so both are
+ * escaped; node ids hold nothing else NATS refuses (no spaces, `*` or `>`).
+ */
+export function subjectToken(value: string): string {
+  return value.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\*/g, '%2A').replace(/>/g, '%3E').replace(/\s/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+}
+
+/**
+ * The cluster over a NATS server (or a cluster of them) instead of a TCP full mesh: each node subscribes
+ * to its own subject and the cluster's, and publishes a heartbeat on the membership subject every
+ * `heartbeatMs`; a listed node heard from within `failureTimeoutMs` is ACTIVE. Frames are the TCP
+ * transport's, one per NATS message, so messaging is the same over either.
+ */
+export class NatsTransport implements ClusterTransport {
+  private connection: NatsConnection | undefined;
+  private readonly heard = new Map<string, number>();
+  private readonly active = new Set<string>();
+  private readonly roundTrips = new Map<string, number>();
+  private nodes = new Map<string, ControllerNode>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private detector: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  private readonly nats: NatsOptions;
+
+  constructor(
+    private settings: ConnectionSettings,
+    private readonly listener: ConnectionListener,
+    private readonly logger: Logger,
+  ) {
+    if (settings.transport === 'tcp') throw new TypeError('NatsTransport needs transport.nats settings');
+    this.nats = settings.transport.nats;
+  }
+
+  get localNodeId(): string {
+    return this.settings.local.id;
+  }
+
+  private subject(...tokens: string[]): string {
+    return ['lattice', subjectToken(this.nats.cluster), ...tokens].join('.');
+  }
+
+  /**
+   * Connects (it retries for ever once connected; the first connection must succeed), subscribes, and
+   * starts the heartbeat. @throws Error naming the server and why, or when no authentication is set
+   * and `allowNoAuth` is not.
+   */
+  async start(): Promise<void> {
+    const { nats } = this;
+    if (nats.token === undefined && nats.user === undefined && nats.nkeySeed === undefined && !nats.allowNoAuth) {
+      throw new Error('transport.nats has no authentication (token, user and pass, or nkeySeed): anyone who can reach the NATS server could join the cluster. Set one, or "allowNoAuth": true to run without');
+    }
+    const client = await import('@nats-io/transport-node');
+    const authenticator = nats.nkeySeed !== undefined ? client.nkeyAuthenticator(new TextEncoder().encode(nats.nkeySeed)) : undefined;
+    let connection: NatsConnection;
+    try {
+      connection = await client.connect({
+        servers: [...nats.servers],
+        name: `lattice ${this.settings.local.id}`,
+        maxReconnectAttempts: -1,
+        // A server back after a restart is found soon; a short loss within the failure timeout changes nothing.
+        reconnectTimeWait: RECONNECT_WAIT_MS,
+        ...(nats.token !== undefined && { token: nats.token }),
+        ...(nats.user !== undefined && { user: nats.user, pass: nats.pass ?? '' }),
+        ...(authenticator && { authenticator }),
+        ...(nats.tls && { tls: { ...(nats.tls.ca !== undefined && { caFile: nats.tls.ca }), ...(nats.tls.cert !== undefined && { certFile: nats.tls.cert }), ...(nats.tls.key !== undefined && { keyFile: nats.tls.key }) } }),
+      });
+    } catch (error) {
+      throw new Error(`cannot connect to the NATS server${nats.servers.length > 1 ? 's' : ''} ${nats.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
+    }
+    this.connection = connection;
+    const take = (error: Error | null, message: { readonly data: Uint8Array }): void => {
+      if (error === null) this.receive(message.data);
+    };
+    connection.subscribe(this.subject('node', subjectToken(this.localNodeId)), { callback: take });
+    connection.subscribe(this.subject('all'), { callback: take });
+    connection.subscribe(this.subject('heartbeat'), { callback: take });
+    void this.watchStatus(connection);
+    this.startTimers();
+    this.beat();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    clearInterval(this.detector);
+    const connection = this.connection;
+    this.connection = undefined;
+    for (const id of [...this.active]) this.deactivate(id, 'this node stopped its cluster connections');
+    if (!connection) return;
+    // What was published goes out first, unless the server is gone (then draining would wait for it).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([connection.drain().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    await connection.close().catch(() => undefined);
+  }
+
+  /** Timing and limits apply at once; a change of the NATS settings themselves is a new transport (the store's job). */
+  update(settings: ConnectionSettings): void {
+    const timing = settings.heartbeatMs !== this.settings.heartbeatMs || settings.failureTimeoutMs !== this.settings.failureTimeoutMs;
+    this.settings = settings;
+    if (timing && this.connection) this.startTimers();
+  }
+
+  setNodes(nodes: readonly ControllerNode[]): void {
+    this.nodes = new Map(nodes.map((n) => [n.id, n]));
+    for (const id of [...this.active]) if (!this.nodes.has(id)) this.deactivate(id, 'removed from the cluster');
+  }
+
+  isActive(nodeId: string): boolean {
+    return this.active.has(nodeId);
+  }
+
+  lastHeard(nodeId: string): number | undefined {
+    return this.heard.get(nodeId);
+  }
+
+  roundTripMs(nodeId: string): number | undefined {
+    return this.active.has(nodeId) ? this.roundTrips.get(nodeId) : undefined;
+  }
+
+  // ---- MessageTransport ----
+
+  sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
+    const connection = this.connection;
+    if (!connection || !this.active.has(nodeId)) return Promise.resolve(false);
+    const frame = encodeFrame(type, payload);
+    if (frame.length > this.settings.maxFrameBytes) {
+      throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
+    }
+    connection.publish(this.subject('node', subjectToken(nodeId)), frame);
+    return Promise.resolve(true);
+  }
+
+  connectedNodes(): string[] {
+    return [...this.active];
+  }
+
+  // ---- membership ----
+
+  private startTimers(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.detector);
+    const { heartbeatMs, failureTimeoutMs } = this.settings;
+    this.heartbeat = setInterval(() => {
+      this.beat();
+    }, heartbeatMs);
+    this.detector = setInterval(() => {
+      this.dropSilent();
+    }, Math.max(10, Math.min(100, Math.floor(failureTimeoutMs / 10))));
+  }
+
+  private beat(): void {
+    this.connection?.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now() } }));
+  }
+
+  private dropSilent(): void {
+    const now = Date.now();
+    for (const id of [...this.active]) {
+      const heard = this.heard.get(id) ?? 0;
+      if (now - heard > this.settings.failureTimeoutMs) this.deactivate(id, `no heartbeat for ${now - heard} ms (failure timeout ${this.settings.failureTimeoutMs} ms)`);
+    }
+  }
+
+  private deactivate(id: string, reason: string): void {
+    if (!this.active.delete(id)) return;
+    this.roundTrips.delete(id);
+    this.listener.nodeDeactivated(id, reason);
+  }
+
+  private receive(data: Uint8Array): void {
+    if (this.stopped) return;
+    const decoder = new FrameDecoder(this.settings.maxFrameBytes);
+    decoder.append(data);
+    const frame = decoder.next();
+    if (frame === undefined) {
+      this.logger.debug(`dropped a NATS message that is not a frame: ${decoder.error ?? 'incomplete'}`);
+      return;
+    }
+    const from = frame.payload.n;
+    if (from === this.localNodeId) return;
+    if (!this.nodes.has(from)) {
+      this.logger.debug({ node: from }, `dropped a message from ${from}, which cluster.json does not list`);
+      return;
+    }
+    this.heard.set(from, Date.now());
+    if (!this.active.has(from)) {
+      this.active.add(from);
+      this.listener.nodeActivated(from);
+    }
+    if (frame.type === FrameType.ECHO) {
+      const body = frame.payload.b as { readonly at?: unknown; readonly re?: unknown } | undefined;
+      if (typeof body?.re === 'number') {
+        const ms = performance.now() - body.re;
+        if (ms >= 0 && ms < 600_000) this.roundTrips.set(from, ms);
+      } else if (typeof body?.at === 'number') {
+        void this.sendFrame(from, FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { re: body.at } });
+      }
+      return;
+    }
+    if (frame.type === FrameType.MESSAGE || frame.type === FrameType.REPLY) this.listener.frame(from, frame);
+  }
+
+  /** The connection's own reconnects are logged; they do not change membership (heartbeats do). */
+  private async watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { ClusterStore } from '../../components/cluster/index.js';
+import { CommunicationManager } from '../../components/messaging/index.js';
+import { testContainer } from '../helpers/container.js';
+import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { Recorder } from '../helpers/recorder.js';
+import { nodeList, startNode, type TestNode } from './cluster-node.js';
+import { freePorts } from '../helpers/ports.js';
+
+const nodes: TestNode[] = [];
+const servers: NatsServer[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.container.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+const TOKEN = 'a-token-for-the-nats-tests';
+
+async function natsCluster(ids: string[], server: NatsServer, extra: Record<string, unknown> = {}): Promise<TestNode[]> {
+  const settings = {
+    nodes: ids.map((id, i) => ({ id, ip: '127.0.0.1', tcpPort: 20_000 + i })),
+    transport: { nats: { servers: [server.url], token: TOKEN } },
+    heartbeatMs: 50,
+    failureTimeoutMs: 500,
+    ...extra,
+  };
+  const started = await Promise.all(ids.map((id) => startNode(id, settings)));
+  nodes.push(...started);
+  for (const a of started) for (const b of started) if (a !== b) await a.whenState(b.id, 'ACTIVE');
+  return started;
+}
+
+describe('the cluster over NATS', () => {
+  test('nodes find each other through the server; messages, broadcast and request/reply work as over TCP; a node that stops is INACTIVE', async () => {
+    const server = await startNatsServer(['--auth', TOKEN]);
+    servers.push(server);
+    const [a, b, c] = await natsCluster(['a', 'b', 'c.with.dots'], server);
+    const got = new Recorder<string>();
+    b!.messaging.addSubscriber('greet', (m) => {
+      got.push(`${m.sender}:${String(m.body)}`);
+    });
+    c!.messaging.addSubscriber('greet', (m) => {
+      got.push(`c:${m.sender}:${String(m.body)}`);
+    });
+    b!.messaging.addSubscriber('add', (m) => (m.body as number) + 1);
+    expect(await a!.messaging.send('greet', 'hi', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('a:hi'));
+    expect((await a!.messaging.broadcast('greet', 'all')).sort()).toEqual(['b', 'c.with.dots']);
+    await got.waitFor((items) => items.includes('a:all') && items.includes('c:a:all'));
+    expect(await a!.messaging.sendAndReceive('add', 41, 'b')).toBe(42);
+    await expect(a!.messaging.sendAndReceive('nobody', 1, 'b')).rejects.toThrow('no subscriber of "nobody" on node b answered');
+    expect(await a!.messaging.send('greet', 'x', 'nowhere')).toBe(false);
+    // In order, from one node to another.
+    const seen: number[] = [];
+    b!.messaging.addSubscriber('seq', (m) => {
+      seen.push(m.body as number);
+    });
+    for (let i = 0; i < 1000; i++) void a!.messaging.send('seq', i, 'b');
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1000);
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    await expect.poll(() => a!.store.getRoundTripMs('b'), { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
+
+    await c!.container.stop();
+    await a!.whenState('c.with.dots', 'INACTIVE');
+    expect(a!.events.items.find((e) => e.type === 'node-deactivated' && e.node.id === 'c.with.dots')?.reason).toMatch(/^no heartbeat for \d+ ms \(failure timeout 500 ms\)$/);
+  });
+
+  test('no authentication is refused unless allowed; a wrong token is an activation error naming the server', async () => {
+    const open = await startNatsServer();
+    servers.push(open);
+    const guarded = await startNatsServer(['--auth', TOKEN]);
+    servers.push(guarded);
+    const failureOf = async (nats: Record<string, unknown>): Promise<string | undefined> => {
+      const { container } = testContainer({ nodeId: 'a' });
+      await container.config.update('cluster', { nodes: [{ id: 'a', ip: '127.0.0.1' }], transport: { nats } });
+      container.register(CommunicationManager, ClusterStore);
+      await container.start();
+      const info = await container.whenState('cluster', ['active', 'failed-activation']);
+      await container.stop();
+      return info.failure?.message;
+    };
+    expect(await failureOf({ servers: [open.url] })).toContain('transport.nats has no authentication (token, user and pass, or nkeySeed)');
+    expect(await failureOf({ servers: [open.url], allowNoAuth: true })).toBeUndefined();
+    expect(await failureOf({ servers: [guarded.url], token: 'not-the-token' })).toContain(`cannot connect to the NATS server ${guarded.url}: `);
+    expect(await failureOf({ servers: [guarded.url], token: TOKEN })).toBeUndefined();
+    const users = await startNatsServer(['--user', 'lattice', '--pass', 'a-pass-for-the-tests']);
+    servers.push(users);
+    expect(await failureOf({ servers: [users.url], user: 'lattice', pass: 'a-pass-for-the-tests' })).toBeUndefined();
+    expect(await failureOf({ servers: [users.url], user: 'lattice', pass: 'wrong' })).toContain('cannot connect to the NATS server');
+  });
+  test('the NATS server killed and started again: nodes go INACTIVE, then reconnect and are ACTIVE again; nothing crashes', async () => {
+    const first = await startNatsServer(['--auth', TOKEN]);
+    const [a, b] = await natsCluster(['a', 'b'], first);
+    const port = Number(new URL(first.url).port);
+    await first.stop();
+    await a!.whenState('b', 'INACTIVE');
+    await b!.whenState('a', 'INACTIVE');
+    expect(await a!.messaging.send('greet', 'lost', 'b')).toBe(false);
+    const again = await startNatsServer(['--auth', TOKEN], port);
+    servers.push(again);
+    await a!.whenState('b', 'ACTIVE');
+    await b!.whenState('a', 'ACTIVE');
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('greet', (m) => {
+      got.push(m.body);
+    });
+    expect(await a!.messaging.send('greet', 'back', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('back'));
+    expect(a!.container.component('cluster').state).toBe('active');
+    expect(a!.logs.some((e) => e.msg === 'NATS connection lost; reconnecting')).toBe(true);
+  });
+
+  test('cluster.json switched from tcp to NATS and back at run time: the nodes follow; NATS secrets are masked', async () => {
+    const server = await startNatsServer(['--auth', TOKEN]);
+    servers.push(server);
+    const ports = await freePorts(2);
+    const tcp = { nodes: nodeList(['a', 'b'], ports), heartbeatMs: 50, failureTimeoutMs: 500 };
+    const [a, b] = await Promise.all(['a', 'b'].map((id) => startNode(id, tcp)));
+    nodes.push(a!, b!);
+    await a!.whenState('b', 'ACTIVE');
+    const nats = { ...tcp, transport: { nats: { servers: [server.url], token: TOKEN } } };
+    await Promise.all([a!, b!].map((n) => n.container.config.update('cluster', nats)));
+    await a!.whenState('b', 'ACTIVE');
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('via', (m) => {
+      got.push(m.body);
+    });
+    expect(await a!.messaging.send('via', 'nats', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('nats'));
+    const shown = a!.container.shownConfiguration(a!.container.config.get('cluster')!);
+    expect(JSON.stringify(shown)).not.toContain(TOKEN);
+    expect((shown.values as { transport: { nats: { token: string } } }).transport.nats.token).toBe('••••');
+
+    // It is NATS that carries them now: without the server, b is INACTIVE.
+    await server.stop();
+    await a!.whenState('b', 'INACTIVE');
+
+    await Promise.all([a!, b!].map((n) => n.container.config.update('cluster', tcp)));
+    await a!.whenState('b', 'ACTIVE');
+    expect(await a!.messaging.send('via', 'tcp', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('tcp'));
+  });
+});
