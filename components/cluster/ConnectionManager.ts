@@ -5,6 +5,7 @@ import type { NatsOptions } from './NatsTransport.js';
 import { FrameType, type Frame, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';
 import { PeerConnection, type PeerEvents, type PeerSettings } from './PeerConnection.js';
+import { heartbeatTimers } from './heartbeatTimers.js';
 import { reconnectDelay } from './reconnectDelay.js';
 import { RefusalLog } from './RefusalLog.js';
 import { listen } from './listen.js';
@@ -78,8 +79,7 @@ export class ConnectionManager implements ClusterTransport {
   /** Bound connections the peer half-closed, waiting (for a while) for the replacement to bind. */
   private readonly endedTimers = new Map<PeerConnection, NodeJS.Timeout>();
   private custodian: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private detector: NodeJS.Timeout | undefined;
+  private stopTimers: (() => void) | undefined;
   private stopped = false;
   private readonly refusals: RefusalLog;
   /** Connections are made only once listening works: a manager whose start failed holds nothing. */
@@ -125,8 +125,7 @@ export class ConnectionManager implements ClusterTransport {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.custodian);
-    clearInterval(this.heartbeat);
-    clearInterval(this.detector);
+    this.stopTimers?.();
     for (const peer of [...this.peers]) peer.close('this node is stopping', false, true);
     this.refusals.close();
     await new Promise<void>((resolve) => {
@@ -425,15 +424,16 @@ export class ConnectionManager implements ClusterTransport {
    * a look for nodes silent for longer than the failure timeout, so one is dropped soon after it.
    */
   private startTimers(): void {
-    clearInterval(this.heartbeat);
-    clearInterval(this.detector);
-    const { heartbeatMs, failureTimeoutMs } = this.settings;
-    this.heartbeat = setInterval(() => {
-      this.beat();
-    }, heartbeatMs);
-    this.detector = setInterval(() => {
-      this.dropSilent();
-    }, Math.max(10, Math.min(100, Math.floor(failureTimeoutMs / 10))));
+    this.stopTimers?.();
+    this.stopTimers = heartbeatTimers(
+      this.settings,
+      () => {
+        this.beat();
+      },
+      () => {
+        this.dropSilent();
+      },
+    );
   }
 
   private beat(): void {

@@ -1,4 +1,5 @@
 import type { Logger } from '@lattice-scr/lattice';
+import { heartbeatTimers } from './heartbeatTimers.js';
 import { encodeFrame, FrameDecoder, FrameType, type FramePayload } from '../messaging/FrameCodec.js';
 import type { ControllerNode } from './api.js';
 import type { ClusterTransport } from './ClusterTransport.js';
@@ -51,8 +52,7 @@ export class NatsTransport implements ClusterTransport {
   private readonly active = new Set<string>();
   private readonly roundTrips = new Map<string, number>();
   private nodes = new Map<string, ControllerNode>();
-  private heartbeat: NodeJS.Timeout | undefined;
-  private detector: NodeJS.Timeout | undefined;
+  private stopTimers: (() => void) | undefined;
   private stopped = false;
 
   private readonly nats: NatsOptions;
@@ -116,8 +116,7 @@ export class NatsTransport implements ClusterTransport {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.heartbeat);
-    clearInterval(this.detector);
+    this.stopTimers?.();
     const connection = this.connection;
     this.connection = undefined;
     for (const id of [...this.active]) this.deactivate(id, 'this node stopped its cluster connections');
@@ -173,15 +172,16 @@ export class NatsTransport implements ClusterTransport {
   // ---- membership ----
 
   private startTimers(): void {
-    clearInterval(this.heartbeat);
-    clearInterval(this.detector);
-    const { heartbeatMs, failureTimeoutMs } = this.settings;
-    this.heartbeat = setInterval(() => {
-      this.beat();
-    }, heartbeatMs);
-    this.detector = setInterval(() => {
-      this.dropSilent();
-    }, Math.max(10, Math.min(100, Math.floor(failureTimeoutMs / 10))));
+    this.stopTimers?.();
+    this.stopTimers = heartbeatTimers(
+      this.settings,
+      () => {
+        this.beat();
+      },
+      () => {
+        this.dropSilent();
+      },
+    );
   }
 
   private beat(): void {
