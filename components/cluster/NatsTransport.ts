@@ -5,6 +5,8 @@ import type { ControllerNode } from './api.js';
 import type { ClusterTransport } from './ClusterTransport.js';
 import type { ConnectionListener, ConnectionSettings } from './ConnectionManager.js';
 
+/** How often a peer's heartbeat is answered (which gives the round trip). */
+const ROUND_TRIP_EVERY_MS = 1000;
 /** How long a stop waits for what was published to reach the server. */
 const DRAIN_TIMEOUT_MS = 1000;
 /** How long the client waits between attempts to reach a server again. */
@@ -25,9 +27,11 @@ export interface NatsOptions {
 
 /** What the transport uses of a NATS connection (`@nats-io/transport-node`). */
 interface NatsConnection {
+  /** What the server said of itself; `max_payload` is the largest message it takes. */
+  readonly info?: { readonly max_payload: number };
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, options: { callback: (error: Error | null, message: { readonly data: Uint8Array }) => void }): { unsubscribe(): void };
-  status(): AsyncIterable<{ readonly type: string }>;
+  status(): AsyncIterable<{ readonly type: string; readonly error?: unknown }>;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,7 +46,7 @@ export function subjectToken(value: string): string {
 
 /**
  * The cluster over a NATS server (or a cluster of them) instead of a TCP full mesh: each node subscribes
- * to its own subject and the cluster's, and publishes a heartbeat on the membership subject every
+ * to its own subject and the membership subject, and publishes a heartbeat on the membership subject every
  * `heartbeatMs`; a listed node heard from within `failureTimeoutMs` is ACTIVE. Frames are the TCP
  * transport's, one per NATS message, so messaging is the same over either.
  */
@@ -51,6 +55,8 @@ export class NatsTransport implements ClusterTransport {
   private readonly heard = new Map<string, number>();
   private readonly active = new Set<string>();
   private readonly roundTrips = new Map<string, number>();
+  /** When each peer's heartbeat was last answered. */
+  private readonly answered = new Map<string, number>();
   private nodes = new Map<string, ControllerNode>();
   private stopTimers: (() => void) | undefined;
   private stopped = false;
@@ -92,6 +98,9 @@ export class NatsTransport implements ClusterTransport {
         servers: [...nats.servers],
         name: `lattice ${this.settings.local.id}`,
         maxReconnectAttempts: -1,
+        // A server gone without a word (a partition) is noticed within about the failure timeout, not minutes.
+        pingInterval: Math.max(1000, Math.floor(this.settings.failureTimeoutMs / 2)),
+        maxPingOut: 2,
         // A server back after a restart is found soon; a short loss within the failure timeout changes nothing.
         reconnectTimeWait: RECONNECT_WAIT_MS,
         ...(nats.token !== undefined && { token: nats.token }),
@@ -104,10 +113,11 @@ export class NatsTransport implements ClusterTransport {
     }
     this.connection = connection;
     const take = (error: Error | null, message: { readonly data: Uint8Array }): void => {
-      if (error === null) this.receive(message.data);
+      // A subscription refused (the server's permissions, say) leaves this node deaf: worth an error.
+      if (error !== null) this.logger.error({ err: error }, `NATS subscription failed: ${error.message}`);
+      else this.receive(message.data);
     };
     connection.subscribe(this.subject('node', subjectToken(this.localNodeId)), { callback: take });
-    connection.subscribe(this.subject('all'), { callback: take });
     connection.subscribe(this.subject('heartbeat'), { callback: take });
     void this.watchStatus(connection);
     this.startTimers();
@@ -121,11 +131,15 @@ export class NatsTransport implements ClusterTransport {
     this.connection = undefined;
     for (const id of [...this.active]) this.deactivate(id, 'this node stopped its cluster connections');
     if (!connection) return;
+    // The others need not wait for the failure timeout: this node says it is leaving.
+    try {
+      connection.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { leaving: true } }));
+    } catch {
+      // The connection is gone already: the others find out by the timeout.
+    }
     // What was published goes out first, unless the server is gone (then draining would wait for it).
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([connection.drain().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    await connection.close().catch(() => undefined);
+    await withinDrainTimeout(connection.drain());
+    await withinDrainTimeout(connection.close());
   }
 
   /** Timing and limits apply at once; a change of the NATS settings themselves is a new transport (the store's job). */
@@ -160,6 +174,10 @@ export class NatsTransport implements ClusterTransport {
     const frame = encodeFrame(type, payload);
     if (frame.length > this.settings.maxFrameBytes) {
       throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
+    }
+    const maxPayload = connection.info?.max_payload;
+    if (maxPayload !== undefined && frame.length > maxPayload) {
+      throw new RangeError(`a message of ${frame.length} bytes is over the largest the NATS server takes (${maxPayload} bytes, its max_payload); raise max_payload in the server's configuration, or send less`);
     }
     connection.publish(this.subject('node', subjectToken(nodeId)), frame);
     return Promise.resolve(true);
@@ -217,18 +235,28 @@ export class NatsTransport implements ClusterTransport {
       this.logger.debug({ node: from }, `dropped a message from ${from}, which cluster.json does not list`);
       return;
     }
+    const echo = frame.type === FrameType.ECHO ? (frame.payload.b as { readonly at?: unknown; readonly re?: unknown; readonly leaving?: unknown } | undefined) : undefined;
+    if (echo?.leaving === true) {
+      this.heard.delete(from);
+      this.deactivate(from, 'it stopped its cluster connections');
+      return;
+    }
     this.heard.set(from, Date.now());
     if (!this.active.has(from)) {
       this.active.add(from);
       this.listener.nodeActivated(from);
     }
     if (frame.type === FrameType.ECHO) {
-      const body = frame.payload.b as { readonly at?: unknown; readonly re?: unknown } | undefined;
-      if (typeof body?.re === 'number') {
-        const ms = performance.now() - body.re;
+      if (typeof echo?.re === 'number') {
+        const ms = performance.now() - echo.re;
         if (ms >= 0 && ms < 600_000) this.roundTrips.set(from, ms);
-      } else if (typeof body?.at === 'number') {
-        void this.sendFrame(from, FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { re: body.at } });
+      } else if (typeof echo?.at === 'number') {
+        // One answer a second per peer is enough for the round trip: answering every heartbeat of every
+        // node would be n² messages per heartbeat.
+        const now = performance.now();
+        if (now - (this.answered.get(from) ?? -Infinity) < ROUND_TRIP_EVERY_MS) return;
+        this.answered.set(from, now);
+        void this.sendFrame(from, FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { re: echo.at } });
       }
       return;
     }
@@ -239,6 +267,14 @@ export class NatsTransport implements ClusterTransport {
   private async watchStatus(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect') this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
+      else if (status.type === 'error' || status.type === 'slowConsumer') this.logger.warn({ err: status.error }, `NATS ${status.type}${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
     }
   }
+}
+
+/** Waits for `work` (its failure ignored), at most DRAIN_TIMEOUT_MS: a stop must not hang on a server that is gone. */
+async function withinDrainTimeout(work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+  clearTimeout(timer);
 }
