@@ -21,25 +21,43 @@ export async function startNatsServer(args: readonly string[] = [], port = -1): 
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const portsFile = join(dir, `nats-server_${child.pid ?? 0}.ports`);
+  // The ports file may be seen half-written: it is read again on each change, and every 25 ms, until whole.
   const url = await new Promise<string>((resolve, reject) => {
-    const watcher = watch(dir, () => {
+    let done = false;
+    const finish = (error: Error | undefined, found?: string): void => {
+      if (done) return;
+      done = true;
+      watcher.close();
+      clearInterval(poll);
+      clearTimeout(deadline);
+      if (error) {
+        child.kill('SIGKILL');
+        reject(error);
+      } else resolve(found as string);
+    };
+    const check = (): void => {
       readFile(portsFile, 'utf8').then(
         (text) => {
-          const ports = JSON.parse(text) as { nats?: string[] };
-          if (ports.nats?.[0] === undefined) return;
-          watcher.close();
-          resolve(ports.nats[0]);
+          try {
+            const found = (JSON.parse(text) as { nats?: string[] }).nats?.[0];
+            if (found !== undefined) finish(undefined, found);
+          } catch {
+            // not whole yet
+          }
         },
         () => undefined,
       );
-    });
+    };
+    const watcher = watch(dir, check);
+    const poll = setInterval(check, 25);
+    const deadline = setTimeout(() => {
+      finish(new Error(`nats-server did not listen within 10 s: ${stderr}`));
+    }, 10_000);
     child.on('error', (error) => {
-      watcher.close();
-      reject(new Error(`nats-server did not start (${error.message}): install it (apt-get install nats-server); .ci/run does`));
+      finish(new Error(`nats-server did not start (${error.message}): install it (apt-get install nats-server); .ci/run does`));
     });
     child.on('exit', (code) => {
-      watcher.close();
-      reject(new Error(`nats-server exited (${code ?? 'signal'}): ${stderr}`));
+      finish(new Error(`nats-server exited (${code ?? 'signal'}): ${stderr}`));
     });
   });
   return {
