@@ -155,6 +155,11 @@ export class ClusterStore implements ClusterService {
     return id === this.local.id ? undefined : this.connections?.roundTripMs(id);
   }
 
+  getAddress(id: string): string {
+    const node = this.getNode(id);
+    return this.connections?.addressOf(id) ?? (this.settings?.transport === 'tcp' || this.settings === undefined ? (node ? `${node.ip}:${node.tcpPort}` : '') : 'nats');
+  }
+
   addNode(id: string, ip: string, tcpPort = DEFAULT_TCP_PORT): ControllerNode {
     if (!NODE_ID.test(id) || isIP(ip) === 0 || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > 65535) {
       throw new Error(`cannot add node ${JSON.stringify(id)} at ${ip}:${tcpPort}: give an id (1 to 64 letters, digits and . _ : @ -), an IPv4/IPv6 address and a port (1-65535)`);

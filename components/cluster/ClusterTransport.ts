@@ -14,4 +14,6 @@ export interface ClusterTransport extends MessageTransport {
   isActive(nodeId: string): boolean;
   lastHeard(nodeId: string): number | undefined;
   roundTripMs(nodeId: string): number | undefined;
+  /** Where a node (or this one) is reached, when it is not its `ip:tcpPort`. */
+  addressOf(nodeId: string): string | undefined;
 }

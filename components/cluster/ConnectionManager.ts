@@ -176,6 +176,11 @@ export class ConnectionManager implements ClusterTransport {
     return this.bound.get(nodeId)?.roundTripMs;
   }
 
+  /** Over TCP, a node is reached at its own ip:tcpPort. */
+  addressOf(): undefined {
+    return undefined;
+  }
+
   // ---- MessageTransport ----
 
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {

@@ -12,6 +12,9 @@ const DRAIN_TIMEOUT_MS = 1000;
 /** How long the client waits between attempts to reach a server again. */
 const RECONNECT_WAIT_MS = 250;
 
+/** A `host:port` as a heartbeat names its server: shown on terminals, so nothing else is taken. */
+const SERVER_ADDRESS = /^[A-Za-z0-9._:[\]-]{1,300}$/;
+
 /** `transport.nats` of cluster.json, as the schema gives it. */
 export interface NatsOptions {
   readonly servers: readonly string[];
@@ -30,6 +33,8 @@ interface NatsConnection {
   /** What the server said of itself; `max_payload` is the largest message it takes. */
   readonly info?: { readonly max_payload: number };
   publish(subject: string, data: Uint8Array): void;
+  /** The `host:port` of the server it is connected to ('' when none). */
+  getServer(): string;
   subscribe(subject: string, options: { callback: (error: Error | null, message: { readonly data: Uint8Array }) => void }): { unsubscribe(): void };
   status(): AsyncIterable<{ readonly type: string; readonly error?: unknown }>;
   drain(): Promise<void>;
@@ -55,6 +60,8 @@ export class NatsTransport implements ClusterTransport {
   private readonly heard = new Map<string, number>();
   private readonly active = new Set<string>();
   private readonly roundTrips = new Map<string, number>();
+  /** The NATS server each peer is connected to (`nats://host:port`), as its heartbeats say. */
+  private readonly servers = new Map<string, string>();
   /** When each peer's heartbeat was last answered. */
   private readonly answered = new Map<string, number>();
   private nodes = new Map<string, ControllerNode>();
@@ -166,6 +173,12 @@ export class NatsTransport implements ClusterTransport {
     return this.active.has(nodeId) ? this.roundTrips.get(nodeId) : undefined;
   }
 
+  addressOf(nodeId: string): string | undefined {
+    if (nodeId !== this.localNodeId) return this.servers.get(nodeId);
+    const server = this.connection?.getServer();
+    return server ? `nats://${server}` : undefined;
+  }
+
   // ---- MessageTransport ----
 
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
@@ -203,7 +216,9 @@ export class NatsTransport implements ClusterTransport {
   }
 
   private beat(): void {
-    this.connection?.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now() } }));
+    const connection = this.connection;
+    // The server it is on goes with each heartbeat, for `cluster nodes` on the others.
+    connection?.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now(), server: connection.getServer() } }));
   }
 
   private dropSilent(): void {
@@ -235,13 +250,14 @@ export class NatsTransport implements ClusterTransport {
       this.logger.debug({ node: from }, `dropped a message from ${from}, which cluster.json does not list`);
       return;
     }
-    const echo = frame.type === FrameType.ECHO ? (frame.payload.b as { readonly at?: unknown; readonly re?: unknown; readonly leaving?: unknown } | undefined) : undefined;
+    const echo = frame.type === FrameType.ECHO ? (frame.payload.b as { readonly at?: unknown; readonly re?: unknown; readonly leaving?: unknown; readonly server?: unknown } | undefined) : undefined;
     if (echo?.leaving === true) {
       this.heard.delete(from);
       this.deactivate(from, 'it stopped its cluster connections');
       return;
     }
     this.heard.set(from, Date.now());
+    if (typeof echo?.server === 'string' && SERVER_ADDRESS.test(echo.server)) this.servers.set(from, `nats://${echo.server}`);
     if (!this.active.has(from)) {
       this.active.add(from);
       this.listener.nodeActivated(from);

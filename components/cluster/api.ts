@@ -29,6 +29,11 @@ export interface ClusterService {
   getLastHeard(id: string): number | undefined;
   /** The last heartbeat's round trip to a node connected now (ms), once one has come back. */
   getRoundTripMs(id: string): number | undefined;
+  /**
+   * How this node reaches another (or itself): `ip:tcpPort` over TCP; over NATS, `nats://host:port` of the
+   * NATS server that node is connected to (as its heartbeats say), or `nats` until it is heard from.
+   */
+  getAddress(id: string): string;
   /** Adds a node for as long as this store runs (cluster.json is what lasts). */
   addNode(id: string, ip: string, tcpPort?: number): ControllerNode;
   removeNode(id: string): void;

@@ -18,7 +18,7 @@ export class ClusterNodesCommand implements Command {
     const nodes = this.cluster.getNodes().map((node) => {
       const heard = this.cluster.getLastHeard(node.id);
       const roundTripMs = this.cluster.getRoundTripMs(node.id);
-      return { ...node, state: this.cluster.getState(node.id), self: node.id === local.id, lastHeardMsAgo: heard === undefined ? null : now - heard, roundTripMs: roundTripMs ?? null };
+      return { ...node, address: this.cluster.getAddress(node.id), state: this.cluster.getState(node.id), self: node.id === local.id, lastHeardMsAgo: heard === undefined ? null : now - heard, roundTripMs: roundTripMs ?? null };
     });
     return {
       data: nodes,
@@ -26,7 +26,7 @@ export class ClusterNodesCommand implements Command {
         columns: ['ID', 'ADDRESS', 'STATE', 'LAST HEARD', 'ROUND TRIP'],
         rows: nodes.map((n) => [
           `${n.id}${n.self ? ' (this node)' : ''}`,
-          `${n.ip}:${n.tcpPort}`,
+          n.address,
           n.state,
           n.self ? '' : n.lastHeardMsAgo === null ? 'never' : `${(n.lastHeardMsAgo / 1000).toFixed(1)}s ago`,
           n.roundTripMs === null ? '' : `${n.roundTripMs.toFixed(2)} ms`,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ClusterStore } from '../../components/cluster/index.js';
 import { CommunicationManager } from '../../components/messaging/index.js';
 import { testContainer } from '../helpers/container.js';
-import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { startNatsCluster, startNatsServer, type NatsServer } from '../helpers/natsServer.js';
 import { Recorder } from '../helpers/recorder.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
 import { freePorts } from '../helpers/ports.js';
@@ -142,5 +142,34 @@ describe('the cluster over NATS', () => {
     await a!.whenState('b', 'ACTIVE');
     expect(await a!.messaging.send('via', 'tcp', 'b')).toBe(true);
     await got.waitFor((items) => items.includes('tcp'));
+  });
+
+  test('a cluster of two NATS servers: nodes on different servers see each other; one server killed, its node moves to the other without going INACTIVE', async () => {
+    const [first, second] = (await startNatsCluster(2, ['--auth', TOKEN])) as [NatsServer, NatsServer];
+    servers.push(first, second);
+    // Each node is given only its own server: the other it learns from the server (the cluster's gossip).
+    const settings = (url: string) => ({ nodes: nodeList(['a', 'b'], [20_000, 20_001]), transport: { nats: { servers: [url], token: TOKEN } }, heartbeatMs: 100, failureTimeoutMs: 5000 });
+    const [a, b] = await Promise.all([startNode('a', settings(first.url)), startNode('b', settings(second.url))]);
+    nodes.push(a, b);
+    await a.whenState('b', 'ACTIVE');
+    await b.whenState('a', 'ACTIVE');
+    b.messaging.addSubscriber('add', (m) => (m.body as number) + 1);
+    expect(await a.messaging.sendAndReceive('add', 1, 'b')).toBe(2);
+    // Where each is: its own server, and the other's as its heartbeats say.
+    expect([a.store.getAddress('a'), a.store.getAddress('b')]).toEqual([first.url, second.url]);
+
+    await first.stop();
+    await expect.poll(() => a.logs.some((e) => e.msg === 'NATS connection back'), { timeout: 15_000 }).toBe(true);
+    expect(await a.messaging.sendAndReceive('add', 2, 'b')).toBe(3);
+    const got = new Recorder<unknown>();
+    a.messaging.addSubscriber('greet', (m) => {
+      got.push(m.body);
+    });
+    expect(await b.messaging.send('greet', 'still here', 'a')).toBe(true);
+    await got.waitFor((items) => items.includes('still here'));
+    expect(a.store.getAddress('a')).toBe(second.url);
+    await expect.poll(() => b.store.getAddress('a'), { timeout: 10_000 }).toBe(second.url);
+    // The move took less than the failure timeout: membership did not flap.
+    expect([...a.events.items, ...b.events.items].filter((e) => e.type === 'node-deactivated')).toEqual([]);
   });
 });

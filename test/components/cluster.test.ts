@@ -166,6 +166,8 @@ describe('cluster membership and messaging, in one process over real sockets', (
     await expect.poll(() => a!.store.getRoundTripMs('b'), { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
     expect(a!.store.getRoundTripMs('c')).toBeUndefined();
     expect(a!.store.getRoundTripMs('a')).toBeUndefined();
+    // Over TCP a node is reached at its ip:tcpPort.
+    expect(a!.store.getAddress('b')).toBe(`127.0.0.1:${b!.store.getLocalNode().tcpPort}`);
 
     const textOf = async (n: TestNode) => (await n.container.metrics)!.text();
     const onA = await textOf(a!);

@@ -103,7 +103,7 @@ const sees = (lattice: LatticeProcess, node: string, state: 'ACTIVE' | 'INACTIVE
  * INACTIVE for the others; restarted: ACTIVE. (Three processes and 100,000 messages: on a busy 2-core
  * machine this takes much longer than usual.)
  */
-async function threeNodes({ homes: setups }: { homes: NodeSetup[] }): Promise<void> {
+async function threeNodes({ homes: setups }: { homes: NodeSetup[] }, address = String.raw`127\.0\.0\.1:\d+`): Promise<void> {
     const [a, b, c] = setups.map(startNode) as [LatticeProcess, LatticeProcess, LatticeProcess];
     await Promise.all([sees(a, 'b', 'ACTIVE'), sees(a, 'c', 'ACTIVE'), sees(b, 'a', 'ACTIVE'), sees(b, 'c', 'ACTIVE'), sees(c, 'a', 'ACTIVE'), sees(c, 'b', 'ACTIVE')]);
     await Promise.all([a, b, c].map((p) => p.waitForLine((l) => l.msg === 'deploy/e2e.js deployed: e2e.broadcast, e2e.flood, e2e.listeners')));
@@ -112,7 +112,7 @@ async function threeNodes({ homes: setups }: { homes: NodeSetup[] }): Promise<vo
     const listed = await runLattice(['cluster', 'nodes', '--json', '--home', homeOf('a')]);
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as { id: string; state: string }[]).map((n) => `${n.id}:${n.state}`)).toEqual(['a:ACTIVE', 'b:ACTIVE', 'c:ACTIVE']);
-    expect((await runLattice(['cluster', 'nodes', '--home', homeOf('a')])).stdout).toMatch(/^ID +ADDRESS +STATE +LAST HEARD +ROUND TRIP\na \(this node\) +127\.0\.0\.1:\d+ +ACTIVE\nb +127\.0\.0\.1:\d+ +ACTIVE +\d+\.\ds ago(?: +\d+\.\d\d ms)?\n/);
+    expect((await runLattice(['cluster', 'nodes', '--home', homeOf('a')])).stdout).toMatch(new RegExp(String.raw`^ID +ADDRESS +STATE +LAST HEARD +ROUND TRIP\na \(this node\) +${address} +ACTIVE\nb +${address} +ACTIVE +\d+\.\ds ago(?: +\d+\.\d\d ms)?\n`));
 
     // 100,000 messages from a to b arrive complete and in order.
     const flood = await runLattice(['e2e', 'flood', 'b', '100000', '--home', homeOf('a')], { timeoutMs: 120_000 });
@@ -141,6 +141,39 @@ async function threeNodes({ homes: setups }: { homes: NodeSetup[] }): Promise<vo
     await Promise.all([sees(a, 'c', 'ACTIVE', after[0]), sees(b, 'c', 'ACTIVE', after[1]), sees(c2, 'a', 'ACTIVE'), sees(c2, 'b', 'ACTIVE')]);
 }
 
+/** a lists a and b; b and c list all three. Then a's cluster.json is edited: by add-node, remove-node and by hand. */
+async function membershipEdits(transport: object): Promise<void> {
+  const { homes: setups, nodes } = await clusterHomes(['a', 'b', 'c'], (id, all) => ({ ...transport, nodes: id === 'a' ? all.slice(0, 2) : all }));
+  const [a, b, c] = setups.map(startNode) as [LatticeProcess, LatticeProcess, LatticeProcess];
+  const home = (setups[0] as NodeSetup).home;
+  await Promise.all([sees(a, 'b', 'ACTIVE'), sees(b, 'c', 'ACTIVE'), c.waitForLine((l) => l.msg === 'container started')]);
+  expect((await runLattice(['cluster', 'nodes', '--json', '--home', home])).stdout).not.toContain('"c"');
+
+  const c3 = nodes[2] as { ip: string; tcpPort: number };
+  // A bad address, or an edit the schema would refuse, is refused (a usage error) before the file is touched.
+  const before = await readFile(join(home, 'config', 'cluster.json'), 'utf8');
+  const badIp = await runLattice(['cluster', 'add-node', 'c', 'not-an-ip', '--home', home]);
+  expect(badIp.code).toBe(2);
+  expect(badIp.stderr).toContain('cannot add node "c" at not-an-ip:9876: give an id, an IPv4/IPv6 address and a port (1-65535)');
+  const badPort = await runLattice(['cluster', 'add-node', 'c', c3.ip, '70000', '--home', home]);
+  expect(badPort.code).toBe(2);
+  expect(await readFile(join(home, 'config', 'cluster.json'), 'utf8')).toBe(before);
+
+  const added = await runLattice(['cluster', 'add-node', 'c', c3.ip, String(c3.tcpPort), '--home', home]);
+  expect(added.stdout).toBe(`Added node c at ${c3.ip}:${c3.tcpPort} (config/cluster.json).\n`);
+  await sees(a, 'c', 'ACTIVE');
+
+  const removed = await runLattice(['cluster', 'remove-node', 'b', '--home', home]);
+  expect(removed.stdout).toBe('Removed node b (config/cluster.json).\n');
+  await sees(a, 'b', 'removed');
+
+  // And by hand: put b back.
+  const mark = a.lines.length;
+  await writeFile(join(home, 'config', 'cluster.json'), JSON.stringify({ heartbeatMs: 200, failureTimeoutMs: 1500, reconnect: { initialMs: 50, maxMs: 400 }, ...transport, nodes }));
+  await sees(a, 'b', 'added', mark);
+  await sees(a, 'b', 'ACTIVE', mark);
+}
+
 describe('a cluster of container processes', () => {
   test('three containers form a cluster; kill -9 one: INACTIVE for the others; restarted: ACTIVE; 100,000 messages in order; broadcast; request/reply', async () => {
     await threeNodes(await clusterHomes(['a', 'b', 'c']));
@@ -149,7 +182,8 @@ describe('a cluster of container processes', () => {
   test('the same over NATS: three containers through a nats-server', async () => {
     const server = await startNatsServer(['--auth', 'the-e2e-nats-token']);
     try {
-      await threeNodes(await clusterHomes(['a', 'b', 'c'], (_id, nodes) => ({ nodes, transport: { nats: { servers: [server.url], token: 'the-e2e-nats-token' } } })));
+      // Each node is shown at the NATS server it is on.
+      await threeNodes(await clusterHomes(['a', 'b', 'c'], (_id, nodes) => ({ nodes, transport: { nats: { servers: [server.url], token: 'the-e2e-nats-token' } } })), server.url.replace(/\./g, '\\.'));
     } finally {
       for (const p of running.splice(0)) p.child.kill('SIGKILL');
       await server.stop();
@@ -191,34 +225,16 @@ describe('a cluster of container processes', () => {
   });
 
   test('cluster.json edits (by hand, and by cluster add-node / remove-node) add and remove nodes live', async () => {
-    const { homes: setups, nodes } = await clusterHomes(['a', 'b', 'c'], (id, all) => ({ nodes: id === 'a' ? all.slice(0, 2) : all }));
-    const [a, b, c] = setups.map(startNode) as [LatticeProcess, LatticeProcess, LatticeProcess];
-    const home = (setups[0] as NodeSetup).home;
-    await Promise.all([sees(a, 'b', 'ACTIVE'), sees(b, 'c', 'ACTIVE'), c.waitForLine((l) => l.msg === 'container started')]);
-    expect((await runLattice(['cluster', 'nodes', '--json', '--home', home])).stdout).not.toContain('"c"');
+    await membershipEdits({});
+  });
 
-    const c3 = nodes[2] as { ip: string; tcpPort: number };
-    // A bad address, or an edit the schema would refuse, is refused (a usage error) before the file is touched.
-    const before = await readFile(join(home, 'config', 'cluster.json'), 'utf8');
-    const badIp = await runLattice(['cluster', 'add-node', 'c', 'not-an-ip', '--home', home]);
-    expect(badIp.code).toBe(2);
-    expect(badIp.stderr).toContain('cannot add node "c" at not-an-ip:9876: give an id, an IPv4/IPv6 address and a port (1-65535)');
-    const badPort = await runLattice(['cluster', 'add-node', 'c', c3.ip, '70000', '--home', home]);
-    expect(badPort.code).toBe(2);
-    expect(await readFile(join(home, 'config', 'cluster.json'), 'utf8')).toBe(before);
-
-    const added = await runLattice(['cluster', 'add-node', 'c', c3.ip, String(c3.tcpPort), '--home', home]);
-    expect(added.stdout).toBe(`Added node c at ${c3.ip}:${c3.tcpPort} (config/cluster.json).\n`);
-    await sees(a, 'c', 'ACTIVE');
-
-    const removed = await runLattice(['cluster', 'remove-node', 'b', '--home', home]);
-    expect(removed.stdout).toBe('Removed node b (config/cluster.json).\n');
-    await sees(a, 'b', 'removed');
-
-    // And by hand: put b back.
-    const mark = a.lines.length;
-    await writeFile(join(home, 'config', 'cluster.json'), JSON.stringify({ heartbeatMs: 200, failureTimeoutMs: 1500, reconnect: { initialMs: 50, maxMs: 400 }, nodes }));
-    await sees(a, 'b', 'added', mark);
-    await sees(a, 'b', 'ACTIVE', mark);
+  test('the same over NATS: cluster.json edits add and remove nodes live', async () => {
+    const server = await startNatsServer(['--auth', 'the-e2e-nats-token']);
+    try {
+      await membershipEdits({ transport: { nats: { servers: [server.url], token: 'the-e2e-nats-token' } } });
+    } finally {
+      for (const p of running.splice(0)) p.child.kill('SIGKILL');
+      await server.stop();
+    }
   });
 });

@@ -6,7 +6,11 @@ import { watch } from 'node:fs';
 
 export interface NatsServer {
   readonly url: string;
+  /** Where other servers route to it, when it was started with `--cluster`. */
+  readonly clusterUrl: string | undefined;
   readonly process: ChildProcess;
+  /** What it has logged so far (stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -22,9 +26,9 @@ export async function startNatsServer(args: readonly string[] = [], port = -1): 
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const portsFile = join(dir, `nats-server_${child.pid ?? 0}.ports`);
   // The ports file may be seen half-written: it is read again on each change, and every 25 ms, until whole.
-  const url = await new Promise<string>((resolve, reject) => {
+  const ports = await new Promise<{ url: string; clusterUrl: string | undefined }>((resolve, reject) => {
     let done = false;
-    const finish = (error: Error | undefined, found?: string): void => {
+    const finish = (error: Error | undefined, found?: { url: string; clusterUrl: string | undefined }): void => {
       if (done) return;
       done = true;
       watcher.close();
@@ -33,14 +37,15 @@ export async function startNatsServer(args: readonly string[] = [], port = -1): 
       if (error) {
         child.kill('SIGKILL');
         reject(error);
-      } else resolve(found as string);
+      } else resolve(found as { url: string; clusterUrl: string | undefined });
     };
     const check = (): void => {
       readFile(portsFile, 'utf8').then(
         (text) => {
           try {
-            const found = (JSON.parse(text) as { nats?: string[] }).nats?.[0];
-            if (found !== undefined) finish(undefined, found);
+            const written = JSON.parse(text) as { nats?: string[]; cluster?: string[] };
+            const url = written.nats?.[0];
+            if (url !== undefined) finish(undefined, { url, clusterUrl: written.cluster?.[0] });
           } catch {
             // not whole yet
           }
@@ -61,8 +66,9 @@ export async function startNatsServer(args: readonly string[] = [], port = -1): 
     });
   });
   return {
-    url,
+    ...ports,
     process: child,
+    output: () => stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -72,4 +78,43 @@ export async function startNatsServer(args: readonly string[] = [], port = -1): 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A cluster of `count` nats-servers on loopback, routed to the first (`--routes`; the servers tell each
+ * other of the rest), each with `args`. Resolves once every server has a route to every other: only then
+ * does interest in a subject on one reach the others.
+ */
+export async function startNatsCluster(count: number, args: readonly string[] = []): Promise<NatsServer[]> {
+  const clusterArgs = ['--cluster', 'nats://127.0.0.1:-1', '--cluster_name', 'lattice-test', ...args];
+  const first = await startNatsServer(clusterArgs);
+  const servers = [first];
+  try {
+    for (let i = 1; i < count; i++) servers.push(await startNatsServer([...clusterArgs, '--routes', first.clusterUrl as string]));
+    await Promise.all(servers.map((server) => routed(server, count - 1)));
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw error;
+  }
+  return servers;
+}
+
+/** Resolves once the server has logged `routes` route connections (at INF, on stderr). */
+function routed(server: NatsServer, routes: number): Promise<void> {
+  const count = (): number => server.output().split('Route connection created').length - 1;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (count() < routes) return;
+      clearTimeout(timer);
+      server.process.stderr?.off('data', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      server.process.stderr?.off('data', check);
+      reject(new Error(`nats-server ${server.url} made ${count()} of ${routes} routes within 10 s`));
+    }, 10_000);
+    // After the helper's own listener, so the output counted includes this chunk.
+    server.process.stderr?.on('data', check);
+    check();
+  });
 }
