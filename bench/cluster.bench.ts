@@ -1,154 +1,25 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ClusterStore } from '../components/cluster/index.js';
-import { ClusterService } from '../components/cluster/api.js';
 import { ClusterCommunicationService, CommunicationManager, encodeFrame, FrameDecoder, FrameType } from '../components/messaging/index.js';
 import { newNonce, proofFor, proofKey } from '../components/cluster/handshake.js';
 import { Container } from '../src/index.js';
+import { median, percentile } from './stats.js';
 import { printTable, ratio } from './table.js';
+import { rawFrame, rawPair } from './cluster/nodes.js';
+import type { ClusterVariant, ConvergeResult, RttResult, ThroughputResult } from './cluster/ClusterVariant.js';
 import { freePortsFrom } from '../scripts/ports.js';
+import { startNatsServer, type NatsServer } from '../scripts/natsServer.js';
+
+const run = promisify(execFile);
+const VARIANT_SCRIPT = fileURLToPath(new URL('./cluster/variant.js', import.meta.url));
+const ROUNDS = 3;
 
 const us = (milliseconds: number): string => `${Math.round(milliseconds * 1000)} µs`;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** Two cluster nodes in this process, connected over 127.0.0.1. */
-async function twoNodes(): Promise<{ a: ClusterCommunicationService; b: ClusterCommunicationService; stop: () => Promise<void> }> {
-  const [pa, pb] = (await freePortsFrom(9876, 2)) as [number, number];
-  const nodes = [
-    { id: 'a', ip: '127.0.0.1', tcpPort: pa },
-    { id: 'b', ip: '127.0.0.1', tcpPort: pb },
-  ];
-  const containers = ['a', 'b'].map((id) => new Container({ nodeId: id, logger: pino({ level: 'silent' }) }));
-  for (const c of containers) {
-    await c.config.update('cluster', { nodes });
-    c.register(CommunicationManager, ClusterStore);
-    await c.start();
-  }
-  const [ca, cb] = containers as [Container, Container];
-  const store = (await ca.getService(ClusterService)) as ClusterService;
-  while (store.getState('b') !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
-  return {
-    a: (await ca.getService(ClusterCommunicationService)) as ClusterCommunicationService,
-    b: (await cb.getService(ClusterCommunicationService)) as ClusterCommunicationService,
-    stop: async () => {
-      await Promise.all(containers.map((c) => c.stop()));
-    },
-  };
-}
-
-/** A raw framed baseline: a 4-byte length, then the bytes, over one net.Socket pair. */
-async function rawPair(onFrame: (frame: Buffer, socket: Socket) => void): Promise<{ client: Socket; server: Server }> {
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    let buffer: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 4) {
-        const length = buffer.readUInt32BE(0);
-        if (buffer.length < 4 + length) break;
-        onFrame(buffer.subarray(4, 4 + length), socket);
-        buffer = buffer.subarray(4 + length);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const client = connect({ host: '127.0.0.1', port });
-  client.setNoDelay(true);
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  return { client, server };
-}
-
-function rawFrame(body: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
-  return frame;
-}
-
-async function write(socket: Socket, data: Buffer): Promise<void> {
-  if (!socket.write(data)) await new Promise((resolve) => socket.once('drain', resolve));
-}
-
-async function oursThroughput(size: number, count: number): Promise<number> {
-  const { a, b, stop } = await twoNodes();
-  const body = Buffer.alloc(size, 7);
-  let received = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  b.addSubscriber('bench', () => {
-    if (++received === count) done();
-  });
-  const started = performance.now();
-  for (let i = 0; i < count; i++) await a.send('bench', body, 'b');
-  await finished;
-  const elapsed = performance.now() - started;
-  await stop();
-  return elapsed;
-}
-
-async function rawThroughput(size: number, count: number): Promise<number> {
-  let received = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const { client, server } = await rawPair(() => {
-    if (++received === count) done();
-  });
-  const frame = rawFrame(Buffer.alloc(size, 7));
-  const started = performance.now();
-  for (let i = 0; i < count; i++) await write(client, frame);
-  await finished;
-  const elapsed = performance.now() - started;
-  client.destroy();
-  server.close();
-  return elapsed;
-}
-
-async function oursRtt(count: number): Promise<number[]> {
-  const { a, b, stop } = await twoNodes();
-  b.addSubscriber('ping', (m) => m.body);
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await a.sendAndReceive('ping', i, 'b');
-    times.push(performance.now() - started);
-  }
-  await stop();
-  return times;
-}
-
-async function rawRtt(count: number): Promise<number[]> {
-  const { client, server } = await rawPair((frame, socket) => {
-    socket.write(rawFrame(frame));
-  });
-  let buffer: Buffer = Buffer.alloc(0);
-  let waiting: (() => void) | undefined;
-  client.on('data', (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    if (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32BE(0)) {
-      buffer = buffer.subarray(4 + buffer.readUInt32BE(0));
-      waiting?.();
-    }
-  });
-  const times: number[] = [];
-  const payload = Buffer.alloc(8);
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      waiting = resolve;
-      client.write(rawFrame(payload));
-    });
-    times.push(performance.now() - started);
-  }
-  client.destroy();
-  server.close();
-  return times;
-}
 
 /** One cluster node in this process, listening on 127.0.0.1, with the listed peer `b` (which the benchmark plays). */
 async function oneNode(cluster: Record<string, unknown>, logLine?: (line: string) => void): Promise<{ port: number; messaging: ClusterCommunicationService; stop: () => Promise<void> }> {
@@ -273,26 +144,111 @@ async function unreadReplies(requests: number, replyBytes: number): Promise<stri
   return [[`${requests.toLocaleString('en')} requests, ${replyBytes} B replies, never read`, `${mb(waitingAtDrop)} (then it reads no more from the peer)`, `${mb(most)} (all of them)`, ratio(waitingAtDrop, most)]];
 }
 
-/** Node-to-node throughput and request/reply round trips, beside a raw framed net.Socket. */
-export async function benchCluster(): Promise<void> {
-  const rows: string[][] = [];
-  for (const [size, count] of [
-    [100, 200_000],
-    [1024, 100_000],
-  ] as const) {
-    const ours = await oursThroughput(size, count);
-    const raw = await rawThroughput(size, count);
-    const rate = (elapsed: number): string => `${Math.round(count / (elapsed / 1000)).toLocaleString('en')} msg/s, ${((count * size) / (elapsed / 1000) / 1e6).toFixed(1)} MB/s`;
-    rows.push([`${size} B bodies × ${count.toLocaleString('en')}`, rate(ours), rate(raw), ratio(ours, raw)]);
-  }
-  printTable('Node-to-node throughput (two nodes on 127.0.0.1; time until the last message is received)', ['messages', 'Lattice messaging', 'raw framed net.Socket', 'time ratio'], rows);
 
-  const ours = await oursRtt(5000);
-  const raw = await rawRtt(5000);
-  printTable('Request/reply round trip (5,000 sequential requests)', ['', 'Lattice sendAndReceive', 'raw net.Socket ping-pong', 'ratio'], [
-    ['p50', us(percentile(ours, 50)), us(percentile(raw, 50)), ratio(percentile(ours, 50), percentile(raw, 50))],
-    ['p99', us(percentile(ours, 99)), us(percentile(raw, 99)), ratio(percentile(ours, 99), percentile(raw, 99))],
-  ]);
+/** Runs one variant in a fresh process: its one JSON line. */
+async function inFreshProcess<T>(args: readonly (string | number)[], nats: NatsServer | undefined, token: string): Promise<T> {
+  const env = { ...process.env, ...(nats && { LATTICE_BENCH_NATS_URL: nats.url, LATTICE_BENCH_NATS_TOKEN: token }) };
+  const { stdout } = await run(process.execPath, [VARIANT_SCRIPT, ...args.map(String)], { env, maxBuffer: 1 << 20, timeout: 300_000 });
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as T;
+}
+
+/** `variants` measured `ROUNDS` times each, interleaved, each round in another order. */
+async function rounds<T>(variants: readonly ClusterVariant[], measure: (variant: ClusterVariant) => Promise<T>): Promise<Map<ClusterVariant, T[]>> {
+  const results = new Map<ClusterVariant, T[]>(variants.map((v) => [v, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(i + round) % variants.length] as ClusterVariant;
+      results.get(variant)?.push(await measure(variant));
+    }
+  }
+  return results;
+}
+
+const LABELS: Record<ClusterVariant, string> = {
+  tcp: 'Lattice over TCP (the mesh)',
+  nats: 'Lattice over NATS',
+  'raw-socket': 'raw framed net.Socket',
+  'raw-nats': 'raw NATS client',
+};
+
+/** The median of each round's ratio of `variant` to `base`, or '' without either. */
+function roundRatio<T>(results: Map<ClusterVariant, T[]>, variant: ClusterVariant, base: ClusterVariant, pick: (r: T) => number): string {
+  const ours = results.get(variant);
+  const theirs = results.get(base);
+  if (!ours || !theirs || ours.length === 0 || theirs.length === 0) return '';
+  return `${median(ours.map((r, i) => pick(r) / pick(theirs[i] as T))).toFixed(2)}x`;
+}
+
+/**
+ * Node-to-node throughput, request/reply round trips and membership convergence, of Lattice over either
+ * transport beside a raw framed socket and the raw NATS client; then the handshake and a peer that never
+ * reads its replies. NATS rows need `nats-server` (apt-get install nats-server): without it they are left out, saying so.
+ */
+export async function benchCluster(): Promise<void> {
+  const token = randomBytes(16).toString('hex');
+  let nats: NatsServer | undefined;
+  try {
+    nats = await startNatsServer(['--auth', token]);
+  } catch (error) {
+    console.log(`\n(No NATS rows: ${(error as Error).message})`);
+  }
+  const variants: ClusterVariant[] = nats ? ['tcp', 'nats', 'raw-socket', 'raw-nats'] : ['tcp', 'raw-socket'];
+  try {
+    const rows: string[][] = [];
+    for (const [size, count] of [
+      [100, 200_000],
+      [1024, 100_000],
+    ] as const) {
+      const results = await rounds(variants, (v) => inFreshProcess<ThroughputResult>(['throughput', v, size, count], nats, token));
+      const rate = (v: ClusterVariant): string => {
+        const elapsed = median((results.get(v) ?? []).map((r) => r.elapsedMs));
+        return `${Math.round(count / (elapsed / 1000)).toLocaleString('en')} msg/s, ${((count * size) / (elapsed / 1000) / 1e6).toFixed(1)} MB/s`;
+      };
+      for (const v of variants) {
+        rows.push([v === variants[0] ? `${size} B × ${count.toLocaleString('en')}` : '', LABELS[v], rate(v), roundRatio(results, v, 'raw-socket', (r) => r.elapsedMs), roundRatio(results, v, 'raw-nats', (r) => r.elapsedMs)]);
+      }
+    }
+    printTable(
+      `Node-to-node throughput (two nodes in one process on 127.0.0.1, or through a local nats-server; until the last message is received; each variant in a fresh process, ${ROUNDS} interleaved rounds, medians)`,
+      ['messages', 'variant', 'rate', 'time ÷ raw socket', 'time ÷ raw NATS'],
+      rows,
+    );
+
+    const rtts = await rounds(variants, (v) => inFreshProcess<RttResult>(['rtt', v, 5000], nats, token));
+    const us1 = (v: ClusterVariant, pick: (r: RttResult) => number): string => us(median((rtts.get(v) ?? []).map(pick)));
+    printTable(
+      `Request/reply round trip (5,000 sequential requests; each variant in a fresh process, ${ROUNDS} interleaved rounds, medians)`,
+      ['variant', 'p50', 'p99', 'p50 ÷ raw socket', 'p99 ÷ raw socket', 'p50 ÷ raw NATS', 'p99 ÷ raw NATS'],
+      variants.map((v) => [
+        LABELS[v],
+        us1(v, (r) => r.p50),
+        us1(v, (r) => r.p99),
+        roundRatio(rtts, v, 'raw-socket', (r) => r.p50),
+        roundRatio(rtts, v, 'raw-socket', (r) => r.p99),
+        roundRatio(rtts, v, 'raw-nats', (r) => r.p50),
+        roundRatio(rtts, v, 'raw-nats', (r) => r.p99),
+      ]),
+    );
+
+    const transports = variants.filter((v) => v === 'tcp' || v === 'nats');
+    const scaling: string[][] = [];
+    for (const size of [3, 10, 30]) {
+      const results = await rounds(transports, (v) => inFreshProcess<ConvergeResult>(['converge', v, size], nats, token));
+      const cells = transports.flatMap((v) => {
+        const runs = results.get(v) ?? [];
+        const connections = runs[0]?.connectionsPerNode;
+        return [`${median(runs.map((r) => r.convergedMs)).toFixed(0)} ms`, connections === undefined ? 'n/a' : String(Math.round(connections * 10) / 10)];
+      });
+      scaling.push([String(size), ...cells]);
+    }
+    printTable(
+      `Membership: N nodes started at once in one process (cluster.json defaults: heartbeat 1 s); time until every node sees every other ACTIVE, and the TCP connections each then holds; ${ROUNDS} interleaved rounds, medians`,
+      ['nodes', ...transports.flatMap((v) => [`${v === 'tcp' ? 'TCP mesh' : 'NATS'}: converged`, 'connections / node'])],
+      scaling,
+    );
+  } finally {
+    await nats?.stop();
+  }
   // After the throughput runs, so that the flood below does not weigh on them.
   printTable('Handshake (a peer connecting to a node on 127.0.0.1, 200 times, median)', ['', 'Lattice', 'raw connect + ping-pong', 'ratio'], await handshakes(200));
   printTable('Replies a peer never reads (bytes queued for it at most; maxQueuedReplyBytes 64 MiB)', ['', 'Lattice', 'raw net.Socket server', 'ratio'], await unreadReplies(150_000, 700));

@@ -4,14 +4,10 @@ import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import { pino } from 'pino';
 import { Component, Container, Modified } from '../src/index.js';
+import { percentile } from './stats.js';
 import { ms, printTable, ratio } from './table.js';
 
 const EDITS = 200;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /** Waits for the first value `next` yields that satisfies `check`. */
 function waiter<T>(): { push: (value: T) => void; next: (check: (value: T) => boolean) => Promise<T> } {

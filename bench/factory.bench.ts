@@ -2,15 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FACTORY_VARIANTS, type FactoryResult, type FactoryVariant } from './factory/FactoryVariant.js';
+import { median } from './stats.js';
 import { kib, printTable } from './table.js';
 
 const run = promisify(execFile);
 const VARIANT_SCRIPT = fileURLToPath(new URL('./factory/variant.js', import.meta.url));
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 
 /**

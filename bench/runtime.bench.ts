@@ -7,16 +7,12 @@ import { promisify } from 'node:util';
 import { dependentsOf, generateGraph, type Graph } from './graph.js';
 import { generateModule, VARIANTS, type Variant } from './runtime/generateModule.js';
 import type { VariantResult } from './runtime/variant.js';
+import { median } from './stats.js';
 import { kib, ms, printTable } from './table.js';
 
 const run = promisify(execFile);
 const VARIANT_SCRIPT = fileURLToPath(new URL('./runtime/variant.js', import.meta.url));
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const x = (value: number): string => `${value.toFixed(2)}x`;
 
 /** The provider whose removal touches the number of components nearest to `share` of the graph. */

@@ -9,6 +9,11 @@ import type { ConnectionListener, ConnectionSettings } from './ConnectionManager
 const ROUND_TRIP_EVERY_MS = 1000;
 /** How long a stop waits for what was published to reach the server. */
 const DRAIN_TIMEOUT_MS = 1000;
+/**
+ * Bytes of frames queued for publishing past which they are published at once and the sender waits for
+ * the server to have them (a flush): what a sender that does not wait can pile up.
+ */
+const HIGH_WATER_BYTES = 1024 * 1024;
 /** How long the client waits between attempts to reach a server again. */
 const RECONNECT_WAIT_MS = 250;
 
@@ -37,6 +42,8 @@ interface NatsConnection {
   getServer(): string;
   subscribe(subject: string, options: { callback: (error: Error | null, message: { readonly data: Uint8Array }) => void }): { unsubscribe(): void };
   status(): AsyncIterable<{ readonly type: string; readonly error?: unknown }>;
+  /** Resolves when the server has answered a ping sent after everything published before. */
+  flush(): Promise<void>;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,6 +72,15 @@ export class NatsTransport implements ClusterTransport {
   /** When each peer's heartbeat was last answered. */
   private readonly answered = new Map<string, number>();
   private nodes = new Map<string, ControllerNode>();
+  /** Each node's subject, made once. */
+  private readonly nodeSubjects = new Map<string, string>();
+  /**
+   * Frames sent in this tick, published together at its end: the client writes to its socket once per
+   * tick it publishes in, so a sender that awaits each send would otherwise cost a write per message.
+   */
+  private outbound: { readonly subject: string; readonly frame: Uint8Array }[] = [];
+  private outboundBytes = 0;
+  private publishScheduled = false;
   private stopTimers: (() => void) | undefined;
   private stopped = false;
 
@@ -138,6 +154,7 @@ export class NatsTransport implements ClusterTransport {
     this.connection = undefined;
     for (const id of [...this.active]) this.deactivate(id, 'this node stopped its cluster connections');
     if (!connection) return;
+    this.publishQueued(connection);
     // The others need not wait for the failure timeout: this node says it is leaving.
     try {
       connection.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { leaving: true } }));
@@ -192,8 +209,38 @@ export class NatsTransport implements ClusterTransport {
     if (maxPayload !== undefined && frame.length > maxPayload) {
       throw new RangeError(`a message of ${frame.length} bytes is over the largest the NATS server takes (${maxPayload} bytes, its max_payload); raise max_payload in the server's configuration, or send less`);
     }
-    connection.publish(this.subject('node', subjectToken(nodeId)), frame);
+    let subject = this.nodeSubjects.get(nodeId);
+    if (subject === undefined) this.nodeSubjects.set(nodeId, (subject = this.subject('node', subjectToken(nodeId))));
+    this.outbound.push({ subject, frame });
+    this.outboundBytes += frame.length;
+    if (this.outboundBytes >= HIGH_WATER_BYTES) {
+      this.publishQueued(connection);
+      return this.flushed(connection);
+    }
+    if (!this.publishScheduled) {
+      this.publishScheduled = true;
+      // After the microtasks of this tick: a loop of awaited sends queues all it sends before this runs.
+      process.nextTick(() => {
+        this.publishQueued(this.connection);
+      });
+    }
     return Promise.resolve(true);
+  }
+
+  private publishQueued(connection: NatsConnection | undefined): void {
+    this.publishScheduled = false;
+    const queued = this.outbound;
+    this.outbound = [];
+    this.outboundBytes = 0;
+    if (connection) for (const { subject, frame } of queued) connection.publish(subject, frame);
+  }
+
+  /** Resolves once the server has what was published (or after the failure timeout, when it is away). */
+  private async flushed(connection: NatsConnection): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([connection.flush().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, this.settings.failureTimeoutMs)))]);
+    clearTimeout(timer);
+    return true;
   }
 
   connectedNodes(): string[] {

@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 
 /** `0xfeedcafebeaddead`, the first 8 bytes of every frame (the seed's marker). */
 export const FRAME_MARKER = 0xfeedcafebeaddeadn;
@@ -50,9 +50,12 @@ export interface Frame {
   readonly payload: FramePayload;
 }
 
+/** One encoder for every frame: its buffer is reused (each body is copied out at once), and it is safe to re-enter. */
+const encoder = new Encoder({ ignoreUndefined: true });
+
 /** A frame, ready for the socket. */
 export function encodeFrame(type: FrameType, payload: FramePayload): Buffer {
-  const body = encode(payload, { ignoreUndefined: true });
+  const body = encoder.encodeSharedRef(payload);
   const frame = Buffer.allocUnsafe(HEADER_BYTES + body.byteLength);
   frame.writeBigUInt64BE(FRAME_MARKER, 0);
   frame.writeUInt32BE(type, 8);

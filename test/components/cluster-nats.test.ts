@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ClusterStore } from '../../components/cluster/index.js';
 import { CommunicationManager } from '../../components/messaging/index.js';
 import { testContainer } from '../helpers/container.js';
-import { startNatsCluster, startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { startNatsCluster, startNatsServer, type NatsServer } from '../../scripts/natsServer.js';
 import { Recorder } from '../helpers/recorder.js';
 import { nodeList, startNode, type TestNode } from './cluster-node.js';
 import { freePorts } from '../helpers/ports.js';
@@ -171,5 +171,32 @@ describe('the cluster over NATS', () => {
     await expect.poll(() => b.store.getAddress('a'), { timeout: 10_000 }).toBe(second.url);
     // The move took less than the failure timeout: membership did not flap.
     expect([...a.events.items, ...b.events.items].filter((e) => e.type === 'node-deactivated')).toEqual([]);
+  });
+
+  test('a sender that outruns the server is held back: past 1 MiB queued, its send waits until the server has the bytes', async () => {
+    const server = await startNatsServer(['--auth', TOKEN]);
+    servers.push(server);
+    const [a, b] = await natsCluster(['a', 'b'], server, { failureTimeoutMs: 60_000, heartbeatMs: 1000 });
+    let received = 0;
+    b!.messaging.addSubscriber('load', () => {
+      received++;
+    });
+    server.process.kill('SIGSTOP');
+    const body = 'x'.repeat(1024);
+    let sent = 0;
+    const sending = (async () => {
+      for (let i = 0; i < 2000; i++) {
+        await a!.messaging.send('load', body, 'b');
+        sent++;
+      }
+    })();
+    // Unheld, the loop would finish within this turn (each send resolves at once); held, it waits for
+    // the frozen server's answer to a flush, which cannot come.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toBeGreaterThan(900);
+    expect(sent).toBeLessThan(1100);
+    server.process.kill('SIGCONT');
+    await sending;
+    await expect.poll(() => received, { timeout: 15_000 }).toBe(2000);
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { REPO_FEATURES, runLattice, spawnLattice, type LatticeProcess } from '../helpers/cli.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { freePorts } from '../helpers/ports.js';
-import { startNatsServer } from '../helpers/natsServer.js';
+import { startNatsServer } from '../../scripts/natsServer.js';
 import { tempHomes } from '../helpers/tempHome.js';
 
 const running: LatticeProcess[] = [];

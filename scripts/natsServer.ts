@@ -15,9 +15,9 @@ export interface NatsServer {
 }
 
 /**
- * A real nats-server (the Debian package; .ci/run installs it) on a free loopback port (or `port`), with `args`
- * (e.g. `--auth TOKEN`). Resolves once it listens (its ports file is written). The tests that need it
- * fail, not skip, without it.
+ * A real nats-server (the Debian package; .ci/run installs it) on a free loopback port (or `port`), with
+ * `args` (e.g. `--auth TOKEN`), for the tests and the benchmark. Resolves once it listens (its ports file
+ * is written). The tests that need it fail, not skip, without it.
  */
 export async function startNatsServer(args: readonly string[] = [], port = -1): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'lattice-nats-'));
