@@ -99,7 +99,11 @@ export async function startNatsCluster(count: number, args: readonly string[] = 
   return servers;
 }
 
-/** Resolves once the server has logged `routes` route connections (at INF, on stderr). */
+/**
+ * Resolves once the server has logged `routes` route connections (at INF, on stderr): one per other
+ * server with nats-server 2.9 (Debian's); from 2.10 a route is a pool of connections, and this count
+ * would resolve early.
+ */
 function routed(server: NatsServer, routes: number): Promise<void> {
   const count = (): number => server.output().split('Route connection created').length - 1;
   return new Promise((resolve, reject) => {

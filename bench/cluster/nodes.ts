@@ -55,16 +55,21 @@ export async function makeNodes(transport: BenchTransport, count: number): Promi
   };
 }
 
-/** Resolves once every node sees every other ACTIVE (checked on each membership event). */
-export async function whenConverged(containers: readonly Container[]): Promise<void> {
+/** Resolves once every node sees every other ACTIVE (checked on each membership event); rejects after `timeoutMs`. */
+export async function whenConverged(containers: readonly Container[], timeoutMs = 60_000): Promise<void> {
   const stores = (await Promise.all(containers.map((c) => c.getService(ClusterService)))) as ClusterService[];
   const ids = stores.map((s) => s.getLocalNode().id);
   const converged = (): boolean => stores.every((store) => ids.every((id) => store.getState(id) === 'ACTIVE'));
   if (converged()) return;
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      for (const stop of stops) stop();
+      reject(new Error(`${containers.length} nodes did not all see each other within ${timeoutMs} ms`));
+    }, timeoutMs);
     const stops = stores.map((store) =>
       store.addListener(() => {
         if (!converged()) return;
+        clearTimeout(timer);
         for (const stop of stops) stop();
         resolve();
       }),

@@ -20,11 +20,28 @@ async function write(socket: Socket, data: Buffer): Promise<void> {
   if (!socket.write(data)) await new Promise((resolve) => socket.once('drain', resolve));
 }
 
-/** Resolves after the `count`th call of the function it gives. */
+/** How long a run may go without a message arriving before it fails (a lost message would hang it). */
+const STALL_MS = 30_000;
+
+/** Resolves after the `count`th call of the function it gives; rejects, saying how far it got, if they stop coming. */
 function counter(count: number): { tick: () => void; done: Promise<void> } {
   let seen = 0;
   let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
+  let reject!: (error: Error) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Checked every few seconds, not per message: a timer reset per message would weigh on what is measured.
+  let lastSeen = -1;
+  let quietSince = performance.now();
+  const watchdog = setInterval(() => {
+    if (seen !== lastSeen) [lastSeen, quietSince] = [seen, performance.now()];
+    else if (performance.now() - quietSince > STALL_MS) reject(new Error(`received ${seen} of ${count} messages, then none for ${STALL_MS / 1000} s`));
+  }, 1000);
+  void done.finally(() => {
+    clearInterval(watchdog);
+  }).catch(() => undefined);
   return {
     tick: () => {
       if (++seen === count) resolve();

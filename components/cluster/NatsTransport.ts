@@ -10,8 +10,8 @@ const ROUND_TRIP_EVERY_MS = 1000;
 /** How long a stop waits for what was published to reach the server. */
 const DRAIN_TIMEOUT_MS = 1000;
 /**
- * Bytes of frames queued for publishing past which they are published at once and the sender waits for
- * the server to have them (a flush): what a sender that does not wait can pile up.
+ * Bytes of frames queued for publishing past which they are published at once and the send that passed
+ * it waits for the server to have them (a flush): what a sender that awaits each send can have waiting.
  */
 const HIGH_WATER_BYTES = 1024 * 1024;
 /** How long the client waits between attempts to reach a server again. */
@@ -46,6 +46,8 @@ interface NatsConnection {
   flush(): Promise<void>;
   drain(): Promise<void>;
   close(): Promise<void>;
+  /** Settles when the connection has closed (an Error when the client gave up on it). */
+  closed(): Promise<void | Error>;
 }
 
 /**
@@ -83,6 +85,8 @@ export class NatsTransport implements ClusterTransport {
   private publishScheduled = false;
   private stopTimers: (() => void) | undefined;
   private stopped = false;
+  /** False while the NATS connection is down (it reconnects): sends then say no, as over TCP. */
+  private reachable = true;
 
   private readonly nats: NatsOptions;
 
@@ -121,6 +125,8 @@ export class NatsTransport implements ClusterTransport {
         servers: [...nats.servers],
         name: `lattice ${this.settings.local.id}`,
         maxReconnectAttempts: -1,
+        // Its own heartbeats would come back to it on the membership subject, only to be dropped.
+        noEcho: true,
         // A server gone without a word (a partition) is noticed within about the failure timeout, not minutes.
         pingInterval: Math.max(1000, Math.floor(this.settings.failureTimeoutMs / 2)),
         maxPingOut: 2,
@@ -143,6 +149,9 @@ export class NatsTransport implements ClusterTransport {
     connection.subscribe(this.subject('node', subjectToken(this.localNodeId)), { callback: take });
     connection.subscribe(this.subject('heartbeat'), { callback: take });
     void this.watchStatus(connection);
+    void connection.closed().then((error) => {
+      this.lost(connection, error);
+    });
     this.startTimers();
     this.beat();
   }
@@ -200,7 +209,7 @@ export class NatsTransport implements ClusterTransport {
 
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
     const connection = this.connection;
-    if (!connection || !this.active.has(nodeId)) return Promise.resolve(false);
+    if (!connection || !this.reachable || !this.active.has(nodeId)) return Promise.resolve(false);
     const frame = encodeFrame(type, payload);
     if (frame.length > this.settings.maxFrameBytes) {
       throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
@@ -232,7 +241,31 @@ export class NatsTransport implements ClusterTransport {
     const queued = this.outbound;
     this.outbound = [];
     this.outboundBytes = 0;
-    if (connection) for (const { subject, frame } of queued) connection.publish(subject, frame);
+    if (!connection) return;
+    try {
+      for (const { subject, frame } of queued) connection.publish(subject, frame);
+    } catch (error) {
+      // The client has closed (`lost` says so): what was queued is lost, as on the end of any connection.
+      this.logger.debug({ err: error }, `NATS publish failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The client gave up on its connection (the server refused its credentials on a reconnect, say): no
+   * peer is reachable any more, and nothing retries until the transport is started anew.
+   */
+  private lost(connection: NatsConnection, error: void | Error): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    this.stopTimers?.();
+    this.outbound = [];
+    this.outboundBytes = 0;
+    const why = error instanceof Error ? error.message : 'closed';
+    for (const id of [...this.active]) this.deactivate(id, `the NATS connection closed (${why})`);
+    this.logger.error(
+      { err: error },
+      `the NATS connection closed for good (${why}): this node has no cluster connections until transport in config/cluster.json changes or the cluster component is restarted (lattice component restart cluster)`,
+    );
   }
 
   /** Resolves once the server has what was published (or after the failure timeout, when it is away). */
@@ -264,8 +297,13 @@ export class NatsTransport implements ClusterTransport {
 
   private beat(): void {
     const connection = this.connection;
-    // The server it is on goes with each heartbeat, for `cluster nodes` on the others.
-    connection?.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now(), server: connection.getServer() } }));
+    if (!connection || !this.reachable) return;
+    try {
+      // The server it is on goes with each heartbeat, for `cluster nodes` on the others.
+      connection.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now(), server: connection.getServer() } }));
+    } catch (error) {
+      this.logger.debug({ err: error }, `NATS heartbeat not published: ${(error as Error).message}`);
+    }
   }
 
   private dropSilent(): void {
@@ -279,6 +317,7 @@ export class NatsTransport implements ClusterTransport {
   private deactivate(id: string, reason: string): void {
     if (!this.active.delete(id)) return;
     this.roundTrips.delete(id);
+    this.servers.delete(id);
     this.listener.nodeDeactivated(id, reason);
   }
 
@@ -326,11 +365,17 @@ export class NatsTransport implements ClusterTransport {
     if (frame.type === FrameType.MESSAGE || frame.type === FrameType.REPLY) this.listener.frame(from, frame);
   }
 
-  /** The connection's own reconnects are logged; they do not change membership (heartbeats do). */
+  /**
+   * The connection's own reconnects are logged, and sends say no meanwhile (the client drops what it
+   * holds when it dials again); they do not change membership (heartbeats do).
+   */
   private async watchStatus(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnect') this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
-      else if (status.type === 'error' || status.type === 'slowConsumer') this.logger.warn({ err: status.error }, `NATS ${status.type}${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
+      if (this.connection !== connection) return;
+      if (status.type === 'disconnect' || status.type === 'reconnect') {
+        this.reachable = status.type === 'reconnect';
+        this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
+      } else if (status.type === 'error') this.logger.warn({ err: status.error }, `NATS error${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
     }
   }
 }

@@ -50,8 +50,13 @@ export interface Frame {
   readonly payload: FramePayload;
 }
 
-/** One encoder for every frame: its buffer is reused (each body is copied out at once), and it is safe to re-enter. */
-const encoder = new Encoder({ ignoreUndefined: true });
+/**
+ * One encoder for the frames: its buffer is reused (each body is copied out at once), and it is safe to
+ * re-enter. Its buffer grows to the largest body and never shrinks, so one over this size is followed
+ * by a fresh encoder: a large message does not stay in memory.
+ */
+let encoder = new Encoder({ ignoreUndefined: true });
+const ENCODER_KEEPS_BYTES = 64 * 1024;
 
 /** A frame, ready for the socket. */
 export function encodeFrame(type: FrameType, payload: FramePayload): Buffer {
@@ -61,6 +66,7 @@ export function encodeFrame(type: FrameType, payload: FramePayload): Buffer {
   frame.writeUInt32BE(type, 8);
   frame.writeUInt32BE(frame.length, 12);
   frame.set(body, HEADER_BYTES);
+  if (body.byteLength > ENCODER_KEEPS_BYTES) encoder = new Encoder({ ignoreUndefined: true });
   return frame;
 }
 

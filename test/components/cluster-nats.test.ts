@@ -199,4 +199,40 @@ describe('the cluster over NATS', () => {
     await sending;
     await expect.poll(() => received, { timeout: 15_000 }).toBe(2000);
   });
+
+  test('while the NATS connection is down, sends say no (the peer stays ACTIVE within the failure timeout); once it is back, yes', async () => {
+    const first = await startNatsServer(['--auth', TOKEN]);
+    const [a, b] = await natsCluster(['a', 'b'], first, { failureTimeoutMs: 60_000, heartbeatMs: 1000 });
+    const port = Number(new URL(first.url).port);
+    await first.stop();
+    await expect.poll(() => a!.logs.some((e) => e.msg === 'NATS connection lost; reconnecting'), { timeout: 15_000 }).toBe(true);
+    expect(a!.store.getState('b')).toBe('ACTIVE');
+    expect(await a!.messaging.send('greet', 'while down', 'b')).toBe(false);
+    await expect(a!.messaging.sendAndReceive('greet', 'while down', 'b')).rejects.toThrow('no connection to node b');
+    const again = await startNatsServer(['--auth', TOKEN], port);
+    servers.push(again);
+    await expect.poll(() => a!.logs.some((e) => e.msg === 'NATS connection back'), { timeout: 15_000 }).toBe(true);
+    const got = new Recorder<unknown>();
+    b!.messaging.addSubscriber('greet', (m) => {
+      got.push(m.body);
+    });
+    // b may still be reconnecting (then its subscription is not back yet): until it is, a message can be lost.
+    await expect.poll(() => b!.logs.some((e) => e.msg === 'NATS connection back'), { timeout: 15_000 }).toBe(true);
+    expect(await a!.messaging.send('greet', 'back', 'b')).toBe(true);
+    await got.waitFor((items) => items.includes('back'));
+  });
+
+  test('a connection the client gives up on (the server now refuses its token): peers INACTIVE saying why, an error logged, sends say no, nothing thrown', async () => {
+    const first = await startNatsServer(['--auth', TOKEN]);
+    const [a] = await natsCluster(['a', 'b'], first);
+    const port = Number(new URL(first.url).port);
+    await first.stop();
+    const other = await startNatsServer(['--auth', 'another-token-altogether'], port);
+    servers.push(other);
+    await a!.logRecorder.waitFor((items) => items.some((e) => e.msg.startsWith('the NATS connection closed for good')), 30_000);
+    expect(a!.logs.find((e) => e.msg.startsWith('the NATS connection closed for good'))?.msg).toContain('until transport in config/cluster.json changes or the cluster component is restarted (lattice component restart cluster)');
+    expect(a!.store.getState('b')).toBe('INACTIVE');
+    expect(a!.events.items.find((e) => e.type === 'node-deactivated')?.reason).toMatch(/^(the NATS connection closed|no heartbeat for)/);
+    expect(await a!.messaging.send('greet', 'x', 'b')).toBe(false);
+  });
 });

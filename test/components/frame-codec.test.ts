@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, test } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameType, HEADER_BYTES, MAX_NESTING, type Frame, type FramePayload } from '../../components/messaging/FrameCodec.js';
 
@@ -34,6 +36,26 @@ describe('the wire format: 16-byte header (marker, type, total length, big-endia
     expect(frame.readUInt32BE(12)).toBe(frame.length);
     // MessagePack: a map of 3 entries, "s" → "x", "n" → "a", "b" → 1.
     expect(frame.subarray(HEADER_BYTES).toString('hex')).toBe('83a173a178a16ea161a16201');
+  });
+
+  test('frames are encoded by one reused encoder: a frame made earlier is not changed by later ones, and a large one is not kept', () => {
+    const first = encodeFrame(FrameType.MESSAGE, { s: 'x', n: 'a', b: 'first' });
+    const copy = Buffer.from(first);
+    encodeFrame(FrameType.MESSAGE, { s: 'y', n: 'b', b: 'second, longer than the first' });
+    expect(first).toEqual(copy);
+
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const largeFrameLength = (): number => encodeFrame(FrameType.MESSAGE, { s: 'x', n: 'a', b: 'x'.repeat(32 * 1024 * 1024) }).length;
+    expect(largeFrameLength()).toBeGreaterThan(32 * 1024 * 1024);
+    encodeFrame(FrameType.MESSAGE, { s: 'x', n: 'a', b: 'small' });
+    // Twice: the first may leave what it found unreachable to the next.
+    gc();
+    gc();
+    // The encoder's buffer grew to hold 32 MiB; without a fresh encoder it would stay (and grow to 64).
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });
 
   test('frames come out whole from partial and coalesced chunks', () => {
