@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
-  { files: ['bin/**/*.js'], languageOptions: { globals: globals.node } },
+  { files: ['bin/**/*.js', 'scripts/**/*.js'], languageOptions: { globals: globals.node } },
   // The web console's page: plain modules run by the browser.
   { files: ['src/console/web/**/*.js'], languageOptions: { globals: globals.browser } },
 );

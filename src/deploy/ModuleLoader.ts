@@ -31,10 +31,15 @@ interface Imported {
 
 let hookRegistered = false;
 
+/** Lattice's own compiled files (dist/): its component modules import the package by its name, which Node resolves to this copy without help. */
+const OWN_FILES = fileURLToPath(new URL('../../', import.meta.url));
+
 /**
  * Makes `import ... from '@lattice-scr/lattice'` (or `'lattice'`) in component modules resolve to this very copy of Lattice. Only for
  * the compiled JavaScript: under the test runner the sources are TypeScript, and its resolver (see
- * vitest.config.ts) maps the name instead.
+ * vitest.config.ts) maps the name instead. Registered before the first module that needs it (see
+ * `needsResolveHook`), not before: once registered, Node resolves every import in a loader thread, which
+ * cost the distribution's boot about 150 ms for modules that do not need it.
  */
 function registerResolveHook(): void {
   if (hookRegistered || !import.meta.url.endsWith('.js')) return;
@@ -70,7 +75,15 @@ export class ModuleLoader {
   constructor(options: ModuleLoaderOptions) {
     this.logger = options.logger;
     this.importTimeoutMs = options.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
-    registerResolveHook();
+  }
+
+  /**
+   * The hook is needed for any module but Lattice's own (which may import the package by its short name,
+   * or find another copy of it), and for a module imported again (its relative imports must be versioned
+   * to be loaded afresh).
+   */
+  private needsResolveHook(file: string): boolean {
+    return !file.startsWith(OWN_FILES) || this.attempts.has(file) || this.imported.has(file);
   }
 
   /**
@@ -86,6 +99,7 @@ export class ModuleLoader {
     if (this.isCancelled()) throw this.stopped(file);
     let entry = this.imported.get(file);
     if (entry?.key !== key) {
+      if (this.needsResolveHook(file)) registerResolveHook();
       const module = this.importVersion(file, key);
       const current: Imported = { key, module };
       entry = current;
