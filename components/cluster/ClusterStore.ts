@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Activate, CheckConfiguration, Component, Deactivate, Modified, Reference, type ComponentContext, type Logger } from '@lattice-scr/lattice';
+import { Activate, CheckConfiguration, Component, Deactivate, HEALTH_NAME, HealthCheckService, Modified, Reference, type ComponentContext, type HealthCheck, type HealthResult, type Logger } from '@lattice-scr/lattice';
 import { ClusterMessagingAdmin } from '../messaging/api.js';
 import { FrameType } from '../messaging/FrameCodec.js';
 import { ClusterService, DEFAULT_TCP_PORT, NODE_ID, type ClusterEvent, type ControllerNode, type NodeState } from './api.js';
@@ -10,6 +10,11 @@ import type { ClusterTransport } from './ClusterTransport.js';
 import { NatsTransport } from './NatsTransport.js';
 import { cannotListen } from './listen.js';
 import { localIdentity } from './localIdentity.js';
+
+/** Where a node's connections are, for messages: its listener, or its NATS servers. */
+function whereConnected(settings: ConnectionSettings): string {
+  return settings.transport === 'tcp' ? `listening on ${settings.listenIp ?? settings.local.ip}:${settings.local.tcpPort}` : `on the NATS server${settings.transport.nats.servers.length > 1 ? 's' : ''} ${settings.transport.nats.servers.join(', ')}`;
+}
 
 /** Whether an address means every address of the machine (0.0.0.0, ::, ::0, ...). */
 function isAnyAddress(address: string): boolean {
@@ -21,8 +26,8 @@ function isAnyAddress(address: string): boolean {
  * knows which node it is, connects to every other node, hands its connections to the messaging side,
  * tracks who is ACTIVE, and tells listeners. Editing cluster.json adds and removes nodes at run time.
  */
-@Component({ name: 'cluster', service: ClusterService, immediate: true, configurationPid: 'cluster', configSchema: ClusterConfigSchema })
-export class ClusterStore implements ClusterService {
+@Component({ name: 'cluster', service: [ClusterService, HealthCheckService], properties: { [HEALTH_NAME]: 'cluster' }, immediate: true, configurationPid: 'cluster', configSchema: ClusterConfigSchema })
+export class ClusterStore implements ClusterService, HealthCheck {
   @Reference({ service: ClusterMessagingAdmin }) messaging!: ClusterMessagingAdmin;
 
   private local!: ControllerNode;
@@ -49,7 +54,7 @@ export class ClusterStore implements ClusterService {
       );
     }
     await this.connect(this.settingsFrom(config, this.local));
-    this.logger.info({ node: this.local.id, address: `${this.local.ip}:${this.local.tcpPort}`, nodes: this.getNodes().map((n) => n.id) }, `cluster node ${this.local.id} started`);
+    this.logger.info({ node: this.local.id, address: this.getAddress(this.local.id), nodes: this.getNodes().map((n) => n.id) }, `cluster node ${this.local.id} started`);
   }
 
   @Modified
@@ -61,7 +66,9 @@ export class ClusterStore implements ClusterService {
     const before = this.remember(this.getNodes());
     const previousConfigured = this.configured;
     this.configured = new Map(config.nodes.map((n) => [n.id, n]));
-    if (!previous || JSON.stringify(next.transport) !== JSON.stringify(previous.transport) || local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous.listenIp || next.secret !== previous.secret || next.maxFrameBytes !== previous.maxFrameBytes) {
+    // Where this node listens, and the secret, are the TCP mesh's: over NATS they change nothing.
+    const listenerChanged = next.transport === 'tcp' && (local.ip !== this.local.ip || local.tcpPort !== this.local.tcpPort || next.listenIp !== previous?.listenIp || next.secret !== previous?.secret);
+    if (!previous || JSON.stringify(next.transport) !== JSON.stringify(previous.transport) || listenerChanged || next.maxFrameBytes !== previous.maxFrameBytes) {
       // Where or how this node listens changed: start its connections afresh.
       await this.disconnect();
       try {
@@ -70,9 +77,10 @@ export class ClusterStore implements ClusterService {
       } catch (error) {
         this.configured = previousConfigured;
         if (previous) await this.restore(previous);
-        throw new Error(`${(error as Error).message}; this node keeps its previous cluster settings${previous ? ` (listening on ${previous.listenIp ?? previous.local.ip}:${previous.local.tcpPort})` : ''}`, { cause: error });
+        throw new Error(`${(error as Error).message}; this node keeps its previous cluster settings${previous ? ` (${whereConnected(previous)})` : ''}`, { cause: error });
       }
     } else {
+      this.local = local;
       this.settings = next;
       this.connections?.update(next);
       this.connections?.setNodes(this.others());
@@ -124,6 +132,16 @@ export class ClusterStore implements ClusterService {
   async deactivate(): Promise<void> {
     await this.disconnect();
     this.logger.info(`cluster node ${this.local.id} stopped`);
+  }
+
+  /** Down while this node cannot reach the others (no connections, or its NATS connection is down); other nodes being down is not this node's health. */
+  check(): HealthResult {
+    const connections = this.connections;
+    if (!connections) return { status: 'down', detail: 'no cluster connections (see the log: the last cluster.json could not be applied)' };
+    const problem = connections.problem();
+    if (problem !== undefined) return { status: 'down', detail: problem };
+    const others = this.getNodes().filter((n) => n.id !== this.local.id);
+    return { status: 'up', detail: `${others.filter((n) => this.getState(n.id) === 'ACTIVE').length} of ${others.length} other nodes ACTIVE` };
   }
 
   // ---- ClusterService ----

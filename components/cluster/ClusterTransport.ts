@@ -14,6 +14,8 @@ export interface ClusterTransport extends MessageTransport {
   isActive(nodeId: string): boolean;
   lastHeard(nodeId: string): number | undefined;
   roundTripMs(nodeId: string): number | undefined;
+  /** Why this node cannot reach the others now (its NATS connection is down, say), or undefined. */
+  problem(): string | undefined;
   /** Where a node (or this one) is reached, when it is not its `ip:tcpPort`. */
   addressOf(nodeId: string): string | undefined;
 }

@@ -176,6 +176,11 @@ export class ConnectionManager implements ClusterTransport {
     return this.bound.get(nodeId)?.roundTripMs;
   }
 
+  /** Started, it listens and dials: the peers' own state is theirs. */
+  problem(): undefined {
+    return undefined;
+  }
+
   /** Over TCP, a node is reached at its own ip:tcpPort. */
   addressOf(): undefined {
     return undefined;

@@ -14,6 +14,8 @@ const DRAIN_TIMEOUT_MS = 1000;
  * it waits for the server to have them (a flush): what a sender that awaits each send can have waiting.
  */
 const HIGH_WATER_BYTES = 1024 * 1024;
+/** How often the same warning about another process's messages is repeated. */
+const WARN_AGAIN_MS = 60_000;
 /** How long the client waits between attempts to reach a server again. */
 const RECONNECT_WAIT_MS = 250;
 
@@ -85,8 +87,15 @@ export class NatsTransport implements ClusterTransport {
   private publishScheduled = false;
   private stopTimers: (() => void) | undefined;
   private stopped = false;
+  /** When a frame naming this node's own id was last warned of. */
+  private impostorWarnedAt = -Infinity;
+  /** Unlisted senders warned of (once each, a hundred at most). */
+  private readonly unlistedWarned = new Set<string>();
   /** False while the NATS connection is down (it reconnects): sends then say no, as over TCP. */
   private reachable = true;
+  private unreachableSince = 0;
+  /** Why the client gave up on its connection, once it has. */
+  private closedFor: string | undefined;
 
   private readonly nats: NatsOptions;
 
@@ -199,6 +208,12 @@ export class NatsTransport implements ClusterTransport {
     return this.active.has(nodeId) ? this.roundTrips.get(nodeId) : undefined;
   }
 
+  problem(): string | undefined {
+    if (this.closedFor !== undefined) return `the NATS connection closed for good (${this.closedFor}); restart the cluster component, or change transport in config/cluster.json`;
+    if (!this.reachable) return `the connection to the NATS server was lost ${Math.round((Date.now() - this.unreachableSince) / 1000)} s ago; reconnecting`;
+    return undefined;
+  }
+
   addressOf(nodeId: string): string | undefined {
     if (nodeId !== this.localNodeId) return this.servers.get(nodeId);
     const server = this.connection?.getServer();
@@ -261,6 +276,7 @@ export class NatsTransport implements ClusterTransport {
     this.outbound = [];
     this.outboundBytes = 0;
     const why = error instanceof Error ? error.message : 'closed';
+    this.closedFor = why;
     for (const id of [...this.active]) this.deactivate(id, `the NATS connection closed (${why})`);
     this.logger.error(
       { err: error },
@@ -331,14 +347,25 @@ export class NatsTransport implements ClusterTransport {
       return;
     }
     const from = frame.payload.n;
-    if (from === this.localNodeId) return;
+    if (from === this.localNodeId) {
+      // Not an echo of its own (the connection asks for none): another process uses this node's id.
+      const now = Date.now();
+      if (now - this.impostorWarnedAt > WARN_AGAIN_MS) {
+        this.impostorWarnedAt = now;
+        this.logger.warn(`another process on the NATS cluster "${this.nats.cluster}" sends as this node (${from}): two nodes started with the same --node-id? Its messages are dropped here, but it receives this node's`);
+      }
+      return;
+    }
     if (!this.nodes.has(from)) {
-      this.logger.debug({ node: from }, `dropped a message from ${from}, which cluster.json does not list`);
+      if (!this.unlistedWarned.has(from) && this.unlistedWarned.size < 100) {
+        this.unlistedWarned.add(from);
+        this.logger.warn({ node: from }, `dropped a message from ${from}, which config/cluster.json does not list here (it is warned once): add it on this node (lattice cluster add-node), or take this node off its list`);
+      }
       return;
     }
     const echo = frame.type === FrameType.ECHO ? (frame.payload.b as { readonly at?: unknown; readonly re?: unknown; readonly leaving?: unknown; readonly server?: unknown } | undefined) : undefined;
     if (echo?.leaving === true) {
-      this.heard.delete(from);
+      this.heard.set(from, Date.now());
       this.deactivate(from, 'it stopped its cluster connections');
       return;
     }
@@ -358,7 +385,7 @@ export class NatsTransport implements ClusterTransport {
         const now = performance.now();
         if (now - (this.answered.get(from) ?? -Infinity) < ROUND_TRIP_EVERY_MS) return;
         this.answered.set(from, now);
-        void this.sendFrame(from, FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { re: echo.at } });
+        void this.sendFrame(from, FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { re: echo.at, server: this.connection?.getServer() } });
       }
       return;
     }
@@ -374,6 +401,7 @@ export class NatsTransport implements ClusterTransport {
       if (this.connection !== connection) return;
       if (status.type === 'disconnect' || status.type === 'reconnect') {
         this.reachable = status.type === 'reconnect';
+        if (!this.reachable) this.unreachableSince = Date.now();
         this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
       } else if (status.type === 'error') this.logger.warn({ err: status.error }, `NATS error${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
     }

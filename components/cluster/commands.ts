@@ -121,6 +121,7 @@ export class ClusterSendCommand implements Command {
     { flags: '--timeout <ms>', description: 'how long to wait for the reply (default 5000)' },
   ];
   @Reference({ service: ClusterCommunicationService }) messaging!: ClusterCommunicationService;
+  @Reference({ service: ClusterService }) cluster!: ClusterService;
 
   async run(args: readonly string[], options: Readonly<Record<string, string | boolean>>): Promise<CommandResult> {
     const [node = '', subject = '', text] = args;
@@ -134,6 +135,8 @@ export class ClusterSendCommand implements Command {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
       throw new CommandUsageError(`--timeout ${String(options.timeout)}: give a whole number of milliseconds, 1 to ${MAX_TIMEOUT_MS}`);
     }
+    if (node === this.cluster.getLocalNode().id) throw new Error(`node ${node} is this node: send to another (lattice cluster nodes lists them)`);
+    if (!this.cluster.getNode(node)) throw new Error(`there is no node ${node} in the cluster (lattice cluster nodes lists them)`);
     if (options.request === true) {
       const reply = await this.messaging.sendAndReceive(subject, body, node, { timeoutMs });
       return { text: `Reply from ${node}: ${JSON.stringify(reply)}`, data: { reply } };

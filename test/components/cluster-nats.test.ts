@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { ClusterStore } from '../../components/cluster/index.js';
 import { CommunicationManager } from '../../components/messaging/index.js';
+import { ClusterSendCommand } from '../../components/cluster/index.js';
+import { CommandService } from '@lattice-scr/lattice';
 import { testContainer } from '../helpers/container.js';
 import { startNatsCluster, startNatsServer, type NatsServer } from '../../scripts/natsServer.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -156,7 +158,8 @@ describe('the cluster over NATS', () => {
     b.messaging.addSubscriber('add', (m) => (m.body as number) + 1);
     expect(await a.messaging.sendAndReceive('add', 1, 'b')).toBe(2);
     // Where each is: its own server, and the other's as its heartbeats say.
-    expect([a.store.getAddress('a'), a.store.getAddress('b')]).toEqual([first.url, second.url]);
+    expect(a.store.getAddress('a')).toBe(first.url);
+    await expect.poll(() => a.store.getAddress('b'), { timeout: 10_000 }).toBe(second.url);
 
     await first.stop();
     await expect.poll(() => a.logs.some((e) => e.msg === 'NATS connection back'), { timeout: 15_000 }).toBe(true);
@@ -207,6 +210,8 @@ describe('the cluster over NATS', () => {
     await first.stop();
     await expect.poll(() => a!.logs.some((e) => e.msg === 'NATS connection lost; reconnecting'), { timeout: 15_000 }).toBe(true);
     expect(a!.store.getState('b')).toBe('ACTIVE');
+    // Its health check is down meanwhile: the node cannot reach the others.
+    expect((await a!.container.readiness()).checks.find((c) => c.name === 'cluster')).toMatchObject({ status: 'down', detail: expect.stringMatching(/^the connection to the NATS server was lost \d+ s ago; reconnecting$/) as unknown });
     expect(await a!.messaging.send('greet', 'while down', 'b')).toBe(false);
     await expect(a!.messaging.sendAndReceive('greet', 'while down', 'b')).rejects.toThrow('no connection to node b');
     const again = await startNatsServer(['--auth', TOKEN], port);
@@ -220,6 +225,7 @@ describe('the cluster over NATS', () => {
     await expect.poll(() => b!.logs.some((e) => e.msg === 'NATS connection back'), { timeout: 15_000 }).toBe(true);
     expect(await a!.messaging.send('greet', 'back', 'b')).toBe(true);
     await got.waitFor((items) => items.includes('back'));
+    expect((await a!.container.readiness()).checks.find((c) => c.name === 'cluster')).toMatchObject({ status: 'up', detail: '1 of 1 other nodes ACTIVE' });
   });
 
   test('a connection the client gives up on (the server now refuses its token): peers INACTIVE saying why, an error logged, sends say no, nothing thrown', async () => {
@@ -234,5 +240,41 @@ describe('the cluster over NATS', () => {
     expect(a!.store.getState('b')).toBe('INACTIVE');
     expect(a!.events.items.find((e) => e.type === 'node-deactivated')?.reason).toMatch(/^(the NATS connection closed|no heartbeat for)/);
     expect(await a!.messaging.send('greet', 'x', 'b')).toBe(false);
+    const readiness = await a!.container.readiness();
+    expect(readiness.ready).toBe(false);
+    expect(readiness.checks.find((c) => c.name === 'cluster')?.detail).toMatch(/^the NATS connection closed for good \(.+\); restart the cluster component, or change transport in config\/cluster.json$/);
+  });
+
+  test('mistakes said out loud: a node that sends as this one, a sender this node does not list, a send to an unknown node or to itself; a stopped node keeps its last heard; a tcpPort edit changes nothing over NATS', async () => {
+    const server = await startNatsServer(['--auth', TOKEN]);
+    servers.push(server);
+    const [a, b] = await natsCluster(['a', 'b'], server);
+    // A third process, started as "a" by mistake.
+    const twin = await startNode('a', { nodes: nodeList(['a', 'b'], [20_000, 20_001]), transport: { nats: { servers: [server.url], token: TOKEN } }, heartbeatMs: 50, failureTimeoutMs: 500 });
+    nodes.push(twin);
+    await a!.logRecorder.waitFor((items) => items.some((e) => e.msg.startsWith('another process on the NATS cluster "lattice" sends as this node (a): two nodes started with the same --node-id?')));
+    await twin.container.stop();
+    // c is not listed by a or b.
+    const c = await startNode('c', { nodes: nodeList(['a', 'b', 'c'], [20_000, 20_001, 20_002]), transport: { nats: { servers: [server.url], token: TOKEN } }, heartbeatMs: 50, failureTimeoutMs: 500 });
+    nodes.push(c);
+    await b!.logRecorder.waitFor((items) => items.some((e) => e.msg.startsWith('dropped a message from c, which config/cluster.json does not list here (it is warned once)')));
+    expect(b!.logs.filter((e) => e.msg.startsWith('dropped a message from c')).length).toBe(1);
+
+    a!.container.register(ClusterSendCommand);
+    await a!.container.settled();
+    const send = (await a!.container.getServices(CommandService)).find((command) => command.scope === 'cluster' && command.name === 'send')!;
+    await expect(Promise.resolve(send.run(['zz', 'greet', '1'], {}))).rejects.toThrow('there is no node zz in the cluster (lattice cluster nodes lists them)');
+    await expect(Promise.resolve(send.run(['a', 'greet', '1'], {}))).rejects.toThrow('node a is this node: send to another (lattice cluster nodes lists them)');
+
+    // A tcpPort edit is the TCP mesh's business: the NATS connection stays, b stays ACTIVE.
+    const events = a!.events.items.length;
+    await a!.container.config.update('cluster', { nodes: nodeList(['a', 'b'], [20_100, 20_001]), transport: { nats: { servers: [server.url], token: TOKEN } }, heartbeatMs: 50, failureTimeoutMs: 500 });
+    expect(a!.store.getLocalNode().tcpPort).toBe(20_100);
+    expect(a!.events.items.slice(events).filter((e) => e.type === 'node-deactivated')).toEqual([]);
+
+    // b stops: INACTIVE at once, and when it was last heard stays known.
+    await b!.container.stop();
+    await a!.whenState('b', 'INACTIVE');
+    expect(a!.store.getLastHeard('b')).toBeGreaterThan(0);
   });
 });
