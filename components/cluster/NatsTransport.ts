@@ -147,7 +147,9 @@ export class NatsTransport implements ClusterTransport {
         ...(nats.tls && { tls: { ...(nats.tls.ca !== undefined && { caFile: nats.tls.ca }), ...(nats.tls.cert !== undefined && { certFile: nats.tls.cert }), ...(nats.tls.key !== undefined && { keyFile: nats.tls.key }) } }),
       });
     } catch (error) {
-      throw new Error(`cannot connect to the NATS server${nats.servers.length > 1 ? 's' : ''} ${nats.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
+      // The client's reasons in the message, not as a cause: logs print a cause's message after the error's own, which said it already.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(`cannot connect to the NATS server${nats.servers.length > 1 ? 's' : ''} ${nats.servers.join(', ')}: ${reasonsOf(error)}`);
     }
     this.connection = connection;
     const take = (error: Error | null, message: { readonly data: Uint8Array }): void => {
@@ -406,6 +408,13 @@ export class NatsTransport implements ClusterTransport {
       } else if (status.type === 'error') this.logger.warn({ err: status.error }, `NATS error${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
     }
   }
+}
+
+/** An error's message and its causes', each once: `connection refused: connect ECONNREFUSED 127.0.0.1:4222`. */
+function reasonsOf(error: unknown): string {
+  const reasons: string[] = [];
+  for (let e: unknown = error; e instanceof Error && reasons.length < 5; e = e.cause) if (!reasons.some((r) => r.includes(e.message))) reasons.push(e.message);
+  return reasons.join(': ') || String(error);
 }
 
 /** Waits for `work` (its failure ignored), at most DRAIN_TIMEOUT_MS: a stop must not hang on a server that is gone. */

@@ -86,7 +86,10 @@ describe('the cluster over NATS', () => {
     };
     expect(await failureOf({ servers: [open.url] })).toContain('transport.nats has no authentication (token, user and pass, or nkeySeed)');
     expect(await failureOf({ servers: [open.url], allowNoAuth: true })).toBeUndefined();
-    expect(await failureOf({ servers: [guarded.url], token: 'not-the-token' })).toContain(`cannot connect to the NATS server ${guarded.url}: `);
+    // The client's reasons, each once (not "Authorization Violation: Authorization Violation").
+    expect(await failureOf({ servers: [guarded.url], token: 'not-the-token' })).toBe(`cannot connect to the NATS server ${guarded.url}: Authorization Violation`);
+    const nowhere = `nats://127.0.0.1:${(await freePorts(1))[0]}`;
+    expect(await failureOf({ servers: [nowhere], token: TOKEN })).toBe(`cannot connect to the NATS server ${nowhere}: connection refused: connect ECONNREFUSED ${nowhere.slice('nats://'.length)}`);
     expect(await failureOf({ servers: [guarded.url], token: TOKEN })).toBeUndefined();
     const users = await startNatsServer(['--user', 'lattice', '--pass', 'a-pass-for-the-tests']);
     servers.push(users);

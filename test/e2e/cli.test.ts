@@ -135,6 +135,10 @@ describe('the lattice CLI against a running container', () => {
     const faulty = await cli('component', 'info', 'faulty');
     expect(faulty.stdout).toContain('State:          failed-activation');
     expect(faulty.stdout).toMatch(/Failure: {8}ACTIVATION_FAILED: faulty at activation \(\d{4}-\d\d-\d\dT[\d:.]+Z\)\n {2}Error: faulty at activation\n +at .*deploy\/faulty\.js[^:]*:\d+:\d+/);
+    // Retried, it fails again: the command says so, and exits 1.
+    const retried = await cli('component', 'restart', 'faulty');
+    expect(retried).toMatchObject({ code: 1 });
+    expect(retried.stdout).toContain('faulty: failed-activation');
 
     const dot = await cli('graph');
     expect(dot.stdout).toContain('"app" -> "host-store" [label="dep0 1..1"];');

@@ -1,7 +1,7 @@
 import type { ComponentInfo } from '../../../runtime/ComponentInfo.js';
 import { paint, stateColour } from '../../format/colour.js';
 import { table } from '../../format/table.js';
-import { print, type CliContext } from '../CliContext.js';
+import { ExitCode, print, type CliContext } from '../CliContext.js';
 
 export async function componentList(context: CliContext, options: { state?: string }): Promise<void> {
   const query = options.state === undefined ? '' : `?state=${encodeURIComponent(options.state)}`;
@@ -33,9 +33,11 @@ export async function componentInfo(context: CliContext, name: string): Promise<
   print(context, c, () => describe(c, context.colour));
 }
 
-export async function componentAction(context: CliContext, name: string, action: 'enable' | 'disable' | 'restart'): Promise<void> {
+/** `component enable|disable|restart`: the state it ends in; exit 1 when that is a failed activation (the retry failed). */
+export async function componentAction(context: CliContext, name: string, action: 'enable' | 'disable' | 'restart'): Promise<number> {
   const c = await (await context.client()).post<ComponentInfo>(`components/${encodeURIComponent(name)}/${action}`);
   print(context, c, () => `${c.name}: ${paint(c.state, stateColour(c.state), context.colour)}${c.why.length > 0 ? `\n  ${c.why.join('\n  ')}` : ''}`);
+  return c.state === 'failed-activation' ? ExitCode.FAILED : ExitCode.OK;
 }
 
 function describe(c: ComponentInfo, colour: boolean): string {
