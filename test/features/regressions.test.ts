@@ -59,6 +59,19 @@ describe('features and deploy: regressions', () => {
     expect(await remembered(dir)).toEqual([]);
   });
 
+  test('a feature both boot and remembered (installed by hand after a start that failed to) that fails at start is tried and reported once', async () => {
+    const dir = await home({
+      'features.json': { features: [{ name: 'flaky', components: ['flaky.js'] }], boot: ['flaky'] },
+      'flaky.js': "throw new Error('not built yet');\n",
+      'data/features.json': { installed: [{ name: 'flaky', version: '0.0.0' }] },
+    });
+    const { container, logs } = containerIn(dir);
+    await container.start();
+    expect(container.features.failedAtStart().map((f) => f.name)).toEqual(['flaky']);
+    expect(logs.filter((e) => e.msg.startsWith('feature flaky')).length).toBe(1);
+    expect(await remembered(dir)).toEqual(['flaky']);
+  });
+
   test('features from deploy/*.features.json installed by hand are installed again at the next start', async () => {
     const dir = await home({ 'deploy/x.features.json': { features: [{ name: 'x', components: ['lib/x.js'] }] }, 'deploy/lib/x.js': componentModule({ name: 'x' }) });
     const first = containerIn(dir, { deploy: true });
