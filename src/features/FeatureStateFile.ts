@@ -10,6 +10,9 @@ export interface RememberedFeature {
 
 /** `<home>/data/features.json`: the features installed by name, reinstalled at the next start. */
 export class FeatureStateFile {
+  /** What the file holds, as last read or written here: the same content is not written again (each write is an fsync). */
+  private content: string | undefined;
+
   constructor(
     private readonly file: string,
     private readonly logger: Logger,
@@ -19,6 +22,7 @@ export class FeatureStateFile {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
+      this.content = text;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
@@ -37,6 +41,9 @@ export class FeatureStateFile {
   }
 
   async write(features: readonly RememberedFeature[]): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify({ installed: features }, null, 2)}\n`);
+    const text = `${JSON.stringify({ installed: features }, null, 2)}\n`;
+    if (text === this.content) return;
+    await writeFileAtomic(this.file, text);
+    this.content = text;
   }
 }
