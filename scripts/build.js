@@ -2,45 +2,55 @@
 // build (`npm start`, `npm run bench`): tsc takes seconds even when nothing changed.
 // Plain JavaScript, not compiled: it decides whether the compiler runs.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Written after each successful build, with the time the build started as its modification time. */
+/** Written after each successful build: a fingerprint of the sources as they were when it started. */
 const STAMP = join(ROOT, 'dist', '.build-stamp');
 /** What tsconfig.build.json compiles, and what says how. */
 const SOURCES = ['src', 'components', 'bench', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
-/** The newest modification time under `path` (directories count: a file deleted or renamed changes its folder's). */
-function newest(path) {
+/**
+ * Every source file and folder under `path` with its modification time and size, into `hash`. Any edit,
+ * new file or deleted one (its folder's time changes) changes the fingerprint, whatever the clocks say:
+ * it is compared for equality, not against the time of the build.
+ */
+function fingerprint(path, hash) {
   let stat;
   try {
     stat = statSync(path);
   } catch {
-    return 0;
+    return;
   }
-  let time = stat.mtimeMs;
-  if (stat.isDirectory()) for (const entry of readdirSync(path)) time = Math.max(time, newest(join(path, entry)));
-  return time;
+  hash.update(`${path}\0${stat.mtimeMs}\0${stat.size}\n`);
+  if (stat.isDirectory()) for (const entry of readdirSync(path).sort()) fingerprint(join(path, entry), hash);
 }
 
-function stampTime() {
+function sourcesFingerprint() {
+  const hash = createHash('sha256');
+  for (const source of SOURCES) fingerprint(join(ROOT, source), hash);
+  return hash.digest('hex');
+}
+
+function stampedFingerprint() {
   try {
-    return statSync(STAMP).mtimeMs;
+    return readFileSync(STAMP, 'utf8').trim().split(' ')[0];
   } catch {
-    return -1;
+    return undefined;
   }
 }
 
 const ifChanged = process.argv.includes('--if-changed');
-if (ifChanged && Math.max(...SOURCES.map((s) => newest(join(ROOT, s)))) < stampTime()) process.exit(0);
+// Taken before the build: an edit made while tsc runs counts as a change next time.
+const sources = sourcesFingerprint();
+if (ifChanged && stampedFingerprint() === sources) process.exit(0);
 
-const started = new Date();
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
-writeFileSync(STAMP, `built from the sources as they were at ${started.toISOString()}\n`);
-utimesSync(STAMP, started, started);
+writeFileSync(STAMP, `${sources} (a fingerprint of the sources this build was made from)\n`);

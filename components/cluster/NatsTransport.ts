@@ -362,7 +362,7 @@ export class NatsTransport implements ClusterTransport {
       if (!this.unlistedWarned.has(from) && this.unlistedWarned.size < 100) {
         this.unlistedWarned.add(from);
         this.logger.warn({ node: from }, `dropped a message from ${from}, which config/cluster.json does not list here (it is warned once): add it on this node (lattice cluster add-node), or take this node off its list`);
-      }
+      } else this.logger.debug({ node: from }, `dropped a message from unlisted node ${from}`);
       return;
     }
     const echo = frame.type === FrameType.ECHO ? (frame.payload.b as { readonly at?: unknown; readonly re?: unknown; readonly leaving?: unknown; readonly server?: unknown } | undefined) : undefined;

@@ -31,8 +31,11 @@ interface Imported {
 
 let hookRegistered = false;
 
-/** Lattice's own compiled files (dist/): its component modules import the package by its name, which Node resolves to this copy without help. */
-const OWN_FILES = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Lattice's own component modules (dist/components/): they import the package by its full name, which
+ * Node resolves to this very copy without help (a package may import itself by name).
+ */
+const OWN_COMPONENTS = fileURLToPath(new URL('../../components/', import.meta.url));
 
 /**
  * Makes `import ... from '@lattice-scr/lattice'` (or `'lattice'`) in component modules resolve to this very copy of Lattice. Only for
@@ -83,7 +86,12 @@ export class ModuleLoader {
    * to be loaded afresh).
    */
   private needsResolveHook(file: string): boolean {
-    return !file.startsWith(OWN_FILES) || this.attempts.has(file) || this.imported.has(file);
+    return !this.isFirstOwnImport(file);
+  }
+
+  /** The first import of one of Lattice's own component modules: no hook needed, and no version in its URL (below). */
+  private isFirstOwnImport(file: string): boolean {
+    return file.startsWith(OWN_COMPONENTS) && !this.attempts.has(file) && !this.imported.has(file);
   }
 
   /**
@@ -136,7 +144,9 @@ export class ModuleLoader {
     // Versioned by content (the resolve hook versions each relative import by its own content), and by
     // attempt: Node keeps a failed module's error for its URL, so a retry needs a new one.
     const attempt = this.attempts.get(file) ?? 0;
-    const url = `${pathToFileURL(file).href}?${VERSION_PARAMETER}=${versionOf(createHash('sha256').update(key).digest('hex'), attempt)}`;
+    // A first import of Lattice's own modules goes without a version: their relative imports (shared among
+    // them, e.g. the host store's API) then stay one module each, whether the hook is registered or not.
+    const url = this.isFirstOwnImport(file) ? pathToFileURL(file).href : `${pathToFileURL(file).href}?${VERSION_PARAMETER}=${versionOf(createHash('sha256').update(key).digest('hex'), attempt)}`;
     this.logger.debug({ file, url }, `importing ${file}`);
     let exports: object;
     this.unsettled.add(url);

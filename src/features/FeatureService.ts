@@ -192,10 +192,16 @@ export class FeatureService {
       this.logger.warn(`feature ${name} was installed before, but no features file defines it now (was its file removed?): forgotten; install it again once a features file defines it`);
     }
     if (gone.length > 0) await this.remember();
-    // A feature both boot and remembered (installed by hand after a start that failed to) is tried once.
-    const failedAtBoot = new Set(failed.map((f) => f.name));
+    // A feature both boot and remembered (installed by hand after a start that failed to) is tried once, if
+    // the version remembered is the one that failed (another may well install).
+    const failedAtBoot = new Set(
+      failed.map((f) => {
+        const [name, range] = splitRequest(f.name);
+        return `${name}@${this.catalog.find(name, range)?.version ?? range ?? ''}`;
+      }),
+    );
     for (const [name, version] of [...this.pending]) {
-      if (!this.host.running || this.installed.get(name)?.remembered || failedAtBoot.has(name)) continue;
+      if (!this.host.running || this.installed.get(name)?.remembered || failedAtBoot.has(`${name}@${version}`)) continue;
       await attempt(this.catalog.find(name, version) ? `${name}@${version}` : name, 'user');
     }
     return { installed, failed };

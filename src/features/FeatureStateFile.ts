@@ -19,6 +19,8 @@ export class FeatureStateFile {
   ) {}
 
   async read(): Promise<RememberedFeature[]> {
+    // Whatever was written before, the file may have gone since (a start after a stop).
+    this.content = undefined;
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LatticeError, type Container, type DeployEvent } from '@lattice-scr/lattice';
 import { ModuleLoader } from '../../src/deploy/ModuleLoader.js';
@@ -29,6 +30,18 @@ async function home(files: Record<string, string | object>): Promise<string> {
   await writeFiles(dir, files);
   return dir;
 }
+
+describe('the URLs modules are imported under', () => {
+  test("Lattice's own component modules are first imported as they are (their relative imports stay one module each); others, and a module imported again, under a version", async () => {
+    const loader = new ModuleLoader({ logger: silentLogger() });
+    const own = join(fileURLToPath(new URL('../../components/', import.meta.url)), 'host', 'index.ts');
+    expect((await loader.load(own)).url).toBe(pathToFileURL(own).href);
+    // Again, with something that changes its key: a new version.
+    expect((await loader.load(own, { key: 'another' })).url).toMatch(/\?lattice-v=/);
+    const dir = await home({ 'elsewhere.js': componentModule({ name: 'elsewhere' }) });
+    expect((await loader.load(join(dir, 'elsewhere.js'))).url).toMatch(/\?lattice-v=/);
+  });
+});
 
 describe('module imports never wedge the container', () => {
   test('a deploy/ module whose top-level await never settles times out with MODULE_IMPORT_TIMEOUT naming it; the rest deploys', async () => {

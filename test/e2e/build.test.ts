@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,11 +43,19 @@ describe('the build script (npm run build; npm start and npm run bench build onl
     expect(await mtime(out)).toBe(first);
     expect(await mtime(stamp)).toBe(firstStamp);
 
-    // The stamp is dated when its build started, so the edits below are later than it.
     await writeFile(join(dir, 'src', 'a.ts'), 'export const a: number = 2;\n');
     await build(dir, '--if-changed');
     expect(await mtime(stamp)).toBeGreaterThan(firstStamp);
     expect(await readFile(out, 'utf8')).toContain('export const a = 2;');
+
+    // An edit dated in the past (a clock behind the build's, a restored file) counts too: any change does.
+    const edited = await mtime(stamp);
+    await writeFile(join(dir, 'src', 'a.ts'), 'export const a: number = 4;\n');
+    const past = new Date(Date.now() - 3_600_000);
+    await utimes(join(dir, 'src', 'a.ts'), past, past);
+    await build(dir, '--if-changed');
+    expect(await mtime(stamp)).toBeGreaterThan(edited);
+    expect(await readFile(out, 'utf8')).toContain('export const a = 4;');
 
     // A file deleted changes its folder, which counts too.
     await writeFile(join(dir, 'src', 'b.ts'), 'export const b = 1;\n');

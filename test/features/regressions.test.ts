@@ -72,6 +72,19 @@ describe('features and deploy: regressions', () => {
     expect(await remembered(dir)).toEqual(['flaky']);
   });
 
+  test('a boot feature whose newest version fails at start, and an older version remembered (installed by hand): the older one is installed', async () => {
+    const dir = await home({
+      'features.json': { features: [{ name: 'flaky', version: '2.0.0', components: ['flaky.js'] }, { name: 'flaky', version: '1.0.0', components: ['good.js'] }], boot: ['flaky'] },
+      'flaky.js': "throw new Error('not built yet');\n",
+      'good.js': componentModule({ name: 'good' }),
+      'data/features.json': { installed: [{ name: 'flaky', version: '1.0.0' }] },
+    });
+    const { container } = containerIn(dir);
+    await container.start();
+    expect(container.component('good').state).toBe('active');
+    expect(container.features.failedAtStart()).toEqual([]);
+  });
+
   test('features from deploy/*.features.json installed by hand are installed again at the next start', async () => {
     const dir = await home({ 'deploy/x.features.json': { features: [{ name: 'x', components: ['lib/x.js'] }] }, 'deploy/lib/x.js': componentModule({ name: 'x' }) });
     const first = containerIn(dir, { deploy: true });

@@ -1,4 +1,4 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { FeatureStateFile } from '../../src/features/FeatureStateFile.js';
@@ -35,5 +35,11 @@ describe('data/features.json', () => {
     expect(await next.read()).toEqual(features);
     await next.write(features);
     expect(await inode()).toBe(written);
+
+    // Gone between a stop and the next start in the same process: written again.
+    await rm(file);
+    expect(await next.read()).toEqual([]);
+    await next.write(features);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ installed: features });
   });
 });
