@@ -91,9 +91,8 @@ export class NatsTransport implements ClusterTransport {
   private impostorWarnedAt = -Infinity;
   /** Unlisted senders warned of (once each, a hundred at most). */
   private readonly unlistedWarned = new Set<string>();
-  /** False while the NATS connection is down (it reconnects): sends then say no, as over TCP. */
-  private reachable = true;
-  private unreachableSince = 0;
+  /** When the NATS connection went down, while it is (it reconnects): sends then say no, as over TCP. */
+  private lostAt: number | undefined;
   /** Why the client gave up on its connection, once it has. */
   private closedFor: string | undefined;
 
@@ -212,7 +211,7 @@ export class NatsTransport implements ClusterTransport {
 
   problem(): string | undefined {
     if (this.closedFor !== undefined) return `the NATS connection closed for good (${this.closedFor}); restart the cluster component, or change transport in config/cluster.json`;
-    if (!this.reachable) return `the connection to the NATS server was lost ${Math.round((Date.now() - this.unreachableSince) / 1000)} s ago; reconnecting`;
+    if (this.lostAt !== undefined) return `the connection to the NATS server was lost ${Math.round((Date.now() - this.lostAt) / 1000)} s ago; reconnecting`;
     return undefined;
   }
 
@@ -226,7 +225,7 @@ export class NatsTransport implements ClusterTransport {
 
   sendFrame(nodeId: string, type: FrameType, payload: FramePayload): Promise<boolean> {
     const connection = this.connection;
-    if (!connection || !this.reachable || !this.active.has(nodeId)) return Promise.resolve(false);
+    if (!connection || this.lostAt !== undefined || !this.active.has(nodeId)) return Promise.resolve(false);
     const frame = encodeFrame(type, payload);
     if (frame.length > this.settings.maxFrameBytes) {
       throw new RangeError(`a message of ${frame.length} bytes is over the largest frame (${this.settings.maxFrameBytes} bytes, maxFrameBytes in cluster.json)`);
@@ -315,7 +314,7 @@ export class NatsTransport implements ClusterTransport {
 
   private beat(): void {
     const connection = this.connection;
-    if (!connection || !this.reachable) return;
+    if (!connection || this.lostAt !== undefined) return;
     try {
       // The server it is on goes with each heartbeat, for `cluster nodes` on the others.
       connection.publish(this.subject('heartbeat'), encodeFrame(FrameType.ECHO, { s: 'ECHO', n: this.localNodeId, b: { at: performance.now(), server: connection.getServer() } }));
@@ -402,8 +401,7 @@ export class NatsTransport implements ClusterTransport {
     for await (const status of connection.status()) {
       if (this.connection !== connection) return;
       if (status.type === 'disconnect' || status.type === 'reconnect') {
-        this.reachable = status.type === 'reconnect';
-        if (!this.reachable) this.unreachableSince = Date.now();
+        this.lostAt = status.type === 'reconnect' ? undefined : Date.now();
         this.logger.info(`NATS ${status.type === 'disconnect' ? 'connection lost; reconnecting' : 'connection back'}`);
       } else if (status.type === 'error') this.logger.warn({ err: status.error }, `NATS error${status.error instanceof Error ? `: ${status.error.message}` : ''}`);
     }
