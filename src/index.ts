@@ -3,7 +3,9 @@
  */
 import 'reflect-metadata';
 
-export { Container, type ContainerEvent, type ContainerOptions } from './container.js';
+export { Container } from './container/Container.js';
+export type { ContainerEvent } from './container/ContainerEvents.js';
+export type { ContainerOptions } from './container/ContainerOptions.js';
 export { Component, type ComponentOptions } from './component/decorators/Component.js';
 export { Reference, type ReferenceOptions } from './component/decorators/Reference.js';
 export { Activate, CheckConfiguration, Deactivate, Modified } from './component/decorators/lifecycle.js';
@@ -18,16 +20,16 @@ export type { ComponentInfo, ReferenceInfo, BoundServiceInfo } from './runtime/C
 export { COMPONENT_STATES, type ComponentState, type DeactivationReason } from './runtime/ComponentState.js';
 export type { ServiceRegistration } from './runtime/ExternalServiceRegistration.js';
 export { SERVICE_ID, SERVICE_RANKING, OBJECT_CLASS, COMPONENT_NAME, COMPONENT_ID, type ServiceProperties } from './runtime/ServiceRecord.js';
-export { parseFilter } from './runtime/filter/parseFilter.js';
-export { matchFilter } from './runtime/filter/matchFilter.js';
-export type { Filter } from './runtime/filter/Filter.js';
+export { parseFilter } from './filter/parseFilter.js';
+export { matchFilter } from './filter/matchFilter.js';
+export type { Filter } from './filter/Filter.js';
 export { HealthCheckService, HEALTH_NAME, type HealthCheck, type HealthResult } from './health/HealthCheck.js';
 export type { Readiness, CheckOutcome, UnreadyComponent } from './health/Readiness.js';
 export { MetricsService } from './metrics/MetricsService.js';
 export type { OtelTracer, OtelSpan } from './tracing/traceInstalls.js';
 export type { ContainerMetrics } from './metrics/ContainerMetrics.js';
 export { ConfigAdmin } from './config/ConfigAdmin.js';
-export { ConfigurationAdminService, type ConfigurationAdmin } from './config/ConfigurationAdminService.js';
+export { ConfigurationAdminService, type ConfigurationAdmin } from './component/ConfigurationAdminService.js';
 export type { ConfigurationEntry, ConfigurationValues } from './config/ConfigurationEntry.js';
 export type { StandardSchemaV1 } from './config/StandardSchema.js';
 export type { ConfigDirectory, ReloadOutcome } from './config/ConfigDirectory.js';

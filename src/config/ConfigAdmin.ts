@@ -9,6 +9,7 @@ import { jsonPath } from '../json/jsonPath.js';
 import { MAX_JSON_DEPTH, tooDeepPath } from '../json/nestingDepth.js';
 import type { ConfigurationEntry, ConfigurationSource, ConfigurationValues } from './ConfigurationEntry.js';
 import { substituteEnv } from './substituteEnv.js';
+import { Listeners } from '../collections/Listeners.js';
 
 /** Where `update` and `delete` write through to, so the file and the runtime never disagree. */
 export interface ConfigPersistence {
@@ -58,7 +59,9 @@ export class ConfigAdmin implements ConfigurationSource {
   private readonly stored = new Map<string, Stored>();
   /** A change goes to the listeners there were when it came (a snapshot). Mostly one per PID; a component factory's instances share their factory's. */
   private readonly listeners = new Map<string, SnapshotSet<(entry: ConfigurationEntry | undefined) => void>>();
-  private readonly observers = new SnapshotSet<(pid: string, entry: ConfigurationEntry | undefined) => void>();
+  private readonly observers = new Listeners<[pid: string, entry: ConfigurationEntry | undefined]>((error) => {
+    this.logger.error({ err: error }, 'an observer of configurations threw');
+  });
   /** Listeners to every configuration `<factoryPid>~<name>`, by factory PID. */
   private readonly factoryListeners = new Map<string, SnapshotSet<(pid: string, entry: ConfigurationEntry | undefined) => void>>();
   private persistence: ConfigPersistence | undefined;
@@ -313,7 +316,7 @@ export class ConfigAdmin implements ConfigurationSource {
     for (const listener of this.listeners.get(pid)?.snapshot() ?? []) listener(entry);
     const factoryPid = factoryPidOf(pid);
     if (factoryPid !== undefined) for (const listener of this.factoryListeners.get(factoryPid)?.snapshot() ?? []) listener(pid, entry);
-    for (const observer of this.observers.snapshot()) observer(pid, entry);
+    this.observers.emit(pid, entry);
   }
 }
 

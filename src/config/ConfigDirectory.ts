@@ -7,6 +7,7 @@ import { sweepTempFiles, writeFileAtomic, writeFileExclusive } from '../fs/write
 import { parseJsonFile } from '../json/parseJsonFile.js';
 import { MAX_PID_LENGTH, PID_PART, type ConfigAdmin, type ConfigPersistence } from './ConfigAdmin.js';
 import type { ConfigurationValues } from './ConfigurationEntry.js';
+import { Listeners } from '../collections/Listeners.js';
 
 /** What one reload of a configuration file came to. */
 export type ReloadOutcome = 'applied' | 'unchanged' | 'removed' | 'problem';
@@ -45,7 +46,9 @@ export class ConfigDirectory implements ConfigPersistence {
   private readonly retryDelaysMs: readonly number[];
   private readonly maxFileBytes: number;
   private readonly watcher: FolderWatcher;
-  private readonly reloadListeners = new Set<(pid: string, outcome: ReloadOutcome) => void>();
+  private readonly reloadListeners = new Listeners<[pid: string, outcome: ReloadOutcome]>((error) => {
+    this.logger.error({ err: error }, 'a listener of configuration reloads threw');
+  });
 
   constructor(options: ConfigDirectoryOptions) {
     this.directory = options.directory;
@@ -94,8 +97,7 @@ export class ConfigDirectory implements ConfigPersistence {
 
   /** Tells `listener` how each reload ended (for tools and tests that wait for the watcher). */
   onReload(listener: (pid: string, outcome: ReloadOutcome) => void): () => void {
-    this.reloadListeners.add(listener);
-    return () => this.reloadListeners.delete(listener);
+    return this.reloadListeners.add(listener);
   }
 
   async write(pid: string, values: ConfigurationValues): Promise<void> {
@@ -149,7 +151,7 @@ export class ConfigDirectory implements ConfigPersistence {
       outcome = this.admin.get(pid)?.problem === undefined ? (changed ? 'applied' : 'unchanged') : 'problem';
       if (outcome === 'applied') this.logger.info({ configPid: pid, file: shown }, `configuration ${pid} loaded from ${shown}`);
     }
-    for (const listener of [...this.reloadListeners]) listener(pid, outcome);
+    this.reloadListeners.emit(pid, outcome);
     return read.kind === 'missing' ? undefined : read.text;
   }
 }

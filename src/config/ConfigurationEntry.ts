@@ -12,6 +12,16 @@ export interface ConfigurationEntry {
   readonly file?: string;
 }
 
+/** A component that refused a configuration, and the values it runs on instead (none: it waits for good ones). */
+export interface RejectedConfiguration {
+  readonly component: string;
+  readonly problem: string;
+  readonly inForce?: ConfigurationValues;
+}
+
+/** A configuration as people see it (`config get`, the control API): secrets masked, `raw` as written, who refused it. */
+export type ShownConfiguration = ConfigurationEntry & { readonly raw?: ConfigurationValues; readonly rejectedBy?: readonly RejectedConfiguration[] };
+
 /** Where components get their configurations (ConfigAdmin, or anything that behaves like it). */
 export interface ConfigurationSource {
   get(pid: string): ConfigurationEntry | undefined;

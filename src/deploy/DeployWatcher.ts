@@ -1,26 +1,25 @@
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { join, sep } from 'node:path';
 import type { Logger } from 'pino';
+import { Listeners } from '../collections/Listeners.js';
 import type { ComponentClass } from '../component/ComponentDescription.js';
-import type { ComponentInfo } from '../runtime/ComponentInfo.js';
-import { getComponentDescription } from '../component/describeComponentClass.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
 import { featureId } from '../features/FeatureDefinition.js';
 import type { FeatureService } from '../features/FeatureService.js';
 import { readFeaturesFile } from '../features/readFeaturesFile.js';
-import { ErrorCode } from '../errors/ErrorCode.js';
-import { LatticeError } from '../errors/LatticeError.js';
-import { watchErrorMessage } from '../fs/FolderWatcher.js';
+import { FolderWatcher } from '../fs/FolderWatcher.js';
 import { whenFolderSettled } from '../fs/whenFolderSettled.js';
-import type { ModuleLoader } from './ModuleLoader.js';
+import type { ModuleLoader } from '../modules/ModuleLoader.js';
+import type { ComponentInfo } from '../runtime/ComponentInfo.js';
 
 /** What the deploy folder needs from the container. */
 export interface DeployHost {
-  register(...classes: ComponentClass[]): string[];
+  /** Registers classes in place of the components named (checking every name first); resolves when quiet. */
+  replace(names: readonly string[], classes: readonly ComponentClass[]): Promise<string[]>;
   unregister(...names: string[]): Promise<void>;
   hasComponent(name: string): boolean;
   component(name: string): ComponentInfo;
-  settled(): Promise<void>;
 }
 
 /** What happened to one entry of deploy/. */
@@ -31,6 +30,8 @@ export interface DeployEvent {
   readonly components?: readonly string[];
   readonly features?: readonly string[];
   readonly error?: string;
+  /** The error's code, when it has one (`MODULE_NO_COMPONENTS`, `COMPONENT_NAME_DUPLICATE`, `MODULE_IMPORT_FAILED`...). */
+  readonly code?: string;
 }
 
 interface Deployment {
@@ -54,68 +55,69 @@ interface Deployment {
 export class DeployWatcher {
   private readonly deployments = new Map<string, Deployment>();
   /**
-   * Entries are processed one at a time, in the order their events came: a module and the features file
+   * Entries are handled one at a time, in the order their events came: a module and the features file
    * that names it, dropped in together, are then seen in a known order (see addFeatures and process).
    */
-  private queue: Promise<void> = Promise.resolve();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly listeners = new Set<(event: DeployEvent) => void>();
+  private readonly watcher: FolderWatcher;
+  private readonly listeners: Listeners<[DeployEvent]>;
   /** Entries left alone because a feature uses them, or features files refused: looked at again when features change. */
   private readonly waiting = new Set<string>();
   /** Features files that name modules not in deploy/ yet, and those modules: added once they are there. */
   private readonly waitingForModules = new Map<string, readonly string[]>();
-  private watcher: FSWatcher | undefined;
-  private closed = false;
+  /** Whether features files install their `auto` features: not while they are first read, before the remembered ones are installed. */
+  private installing = true;
 
   constructor(
     private readonly folder: string,
     private readonly host: DeployHost,
     private readonly loader: ModuleLoader,
-    private readonly features: FeatureService | undefined,
+    private readonly features: FeatureService,
     private readonly logger: Logger,
     private readonly settleMs = 100,
-  ) {}
+  ) {
+    this.watcher = new FolderWatcher({
+      folder,
+      accept: (entry) => !entry.startsWith('.'),
+      onChange: async (entry, superseded) => {
+        if (!superseded()) await this.process(entry, this.installing);
+        return undefined;
+      },
+      logger,
+      debounceMs: 20,
+      entries: { settleMs },
+    });
+    this.listeners = new Listeners((error) => {
+      logger.error({ err: error }, 'a listener of deploy events threw');
+    });
+  }
 
   /** Reads the features files in the folder (before remembered features are restored, which may need them). */
   async loadFeatureFiles(): Promise<void> {
+    this.watcher.open();
     await mkdir(this.folder, { recursive: true });
-    for (const entry of (await readdir(this.folder)).sort()) {
-      if (kindOf(entry) === 'features') await this.enqueue(entry, { install: false });
+    this.installing = false;
+    try {
+      for (const entry of (await readdir(this.folder)).sort()) {
+        if (kindOf(entry) === 'features') await this.watcher.run(entry);
+      }
+    } finally {
+      this.installing = true;
     }
   }
 
   /** Watches the folder, then deploys what it holds and installs `auto` features; forgets what went while stopped. */
   async start(): Promise<void> {
-    this.closed = false;
     await mkdir(this.folder, { recursive: true });
-    const watcher = watch(this.folder, {
-      ignoreInitial: true,
-      awaitWriteFinish: { stabilityThreshold: this.settleMs, pollInterval: Math.max(10, Math.floor(this.settleMs / 4)) },
-      ignored: (path) => this.entryOf(path)?.startsWith('.') ?? false,
-    });
-    this.watcher = watcher;
-    const changed = (path: string): void => {
-      const entry = this.entryOf(path);
-      if (entry !== undefined) this.schedule(entry);
-    };
-    watcher.on('add', changed).on('change', changed).on('unlink', changed).on('addDir', changed).on('unlinkDir', changed);
-    watcher.on('error', (error) => {
-      this.logger.error({ err: error }, watchErrorMessage(this.folder, error));
-    });
-    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    await this.watcher.start();
     const entries = new Set(await readdir(this.folder));
-    for (const entry of this.deployments.keys()) if (!entries.has(entry)) await this.enqueue(entry);
+    for (const entry of this.deployments.keys()) if (!entries.has(entry)) await this.watcher.run(entry);
     const sorted = [...entries].sort();
-    for (const entry of sorted.filter((e) => kindOf(e) === 'features')) await this.enqueue(entry);
-    for (const entry of sorted.filter((e) => kindOf(e) !== 'features')) await this.enqueue(entry);
+    for (const entry of sorted.filter((e) => kindOf(e) === 'features')) await this.watcher.run(entry);
+    for (const entry of sorted.filter((e) => kindOf(e) !== 'features')) await this.watcher.run(entry);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    await this.watcher?.close();
-    this.watcher = undefined;
-    await this.queue;
+  close(): Promise<void> {
+    return this.watcher.close();
   }
 
   /** Features files that wait for modules not in deploy/ yet (`status` shows them). */
@@ -124,8 +126,7 @@ export class DeployWatcher {
   }
 
   onDeploy(listener: (event: DeployEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Component names deployed from each entry. */
@@ -133,33 +134,7 @@ export class DeployWatcher {
     return Object.fromEntries([...this.deployments].map(([entry, d]) => [entry, d.components]));
   }
 
-  /** The top-level entry of deploy/ that a path is in (undefined for the folder itself). */
-  private entryOf(path: string): string | undefined {
-    const rel = relative(this.folder, path);
-    if (rel === '' || rel.startsWith('..')) return undefined;
-    return rel.split(sep)[0];
-  }
-
-  private schedule(entry: string): void {
-    if (this.closed) return;
-    clearTimeout(this.timers.get(entry));
-    this.timers.set(
-      entry,
-      setTimeout(() => {
-        this.timers.delete(entry);
-        void this.enqueue(entry);
-      }, 20),
-    );
-  }
-
-  private enqueue(entry: string, options: { install?: boolean } = {}): Promise<void> {
-    const next = this.queue.then(() => this.process(entry, options.install ?? true));
-    this.queue = next;
-    return next;
-  }
-
   private async process(entry: string, install: boolean): Promise<void> {
-    if (this.closed) return;
     const path = join(this.folder, entry);
     const info = await stat(path).catch(() => undefined);
     try {
@@ -192,14 +167,14 @@ export class DeployWatcher {
         this.logger.debug({ entry }, `deploy/${entry}: not deployed, the container is stopping`);
         return;
       }
-      this.emit({ entry, action: 'failed', error: (error as Error).message });
+      this.failed(entry, error);
       const message = (error as Error).message;
       this.logger.error({ entry, err: error }, message.startsWith(`deploy/${entry}`) ? message : `deploy/${entry}: ${message}`);
     }
   }
 
   private async deploy(entry: string, file: string, content: string, isFolder: boolean): Promise<void> {
-    if (this.features?.moduleFiles().has(await realpath(file))) {
+    if (this.features.moduleFiles().has(await realpath(file))) {
       if (this.deployments.has(entry)) await this.undeploy(entry);
       this.waiting.add(entry);
       this.emit({ entry, action: 'skipped' });
@@ -214,34 +189,36 @@ export class DeployWatcher {
     const module = await this.loader.load(file, isFolder ? { key: content } : {});
     const real = await realpath(file);
     if (module.classes.length === 0) {
-      throw new Error(
+      throw new LatticeError(
+        ErrorCode.MODULE_NO_COMPONENTS,
         `exports no @Component class, so there is nothing to deploy${previous ? ' (the version before stays deployed)' : ''}. ` +
           'Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it. ' +
           'A helper of another module belongs beside it in a folder module (deploy/name/index.js and its files).',
+        { entry: `deploy/${entry}` },
       );
     }
-    const names = module.classes.map((c) => getComponentDescription(c).name);
-    const twice = names.filter((name, i) => names.indexOf(name) !== i);
-    if (twice.length > 0) throw new Error(`declares component name${twice.length === 1 ? '' : 's'} ${[...new Set(twice)].join(', ')} twice; nothing changed`);
-    const taken = names.filter((name) => this.host.hasComponent(name) && !previous?.components.includes(name));
-    if (taken.length > 0) {
-      const owners = taken.map((name) => `${name} (by ${this.host.component(name).module ?? `class ${this.host.component(name).implementation}, registered in code`})`);
-      throw new Error(`component name${taken.length === 1 ? ' is' : 's are'} already registered: ${owners.join(', ')}; nothing changed. Rename the component here or there.`);
-    }
-    // (One may have been unregistered by hand meanwhile.)
-    if (previous) await this.host.unregister(...previous.components.filter((name) => this.host.hasComponent(name)));
     let registered: string[];
     try {
-      registered = this.host.register(...module.classes);
+      // (One may have been unregistered by hand meanwhile.)
+      registered = await this.host.replace(previous?.components.filter((name) => this.host.hasComponent(name)) ?? [], module.classes);
     } catch (error) {
-      // Something took a name meanwhile: put the version before back.
-      if (previous) this.host.register(...previous.classes);
-      throw error;
+      throw LatticeError.is(error, ErrorCode.COMPONENT_NAME_DUPLICATE) ? this.nameClash(error) : error;
     }
     this.deployments.set(entry, { file: real, classes: module.classes, components: registered, content });
-    await this.host.settled();
     this.emit({ entry, action: previous ? 'redeployed' : 'deployed', components: registered });
     this.logger.info(`deploy/${entry} ${previous ? 'redeployed' : 'deployed'}: ${registered.join(', ') || 'no components'}`);
+  }
+
+  /** A module's component names clash (with each other, or with components there are): nothing changed. */
+  private nameClash(error: LatticeError): LatticeError {
+    const details = error.details as { twice?: readonly string[]; taken?: readonly string[] } | undefined;
+    const twice = [...new Set(details?.twice ?? [])];
+    if (twice.length > 0) {
+      return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `declares component name${twice.length === 1 ? '' : 's'} ${twice.join(', ')} twice; nothing changed`, { components: twice }, { cause: error });
+    }
+    const taken = details?.taken ?? [];
+    const owners = taken.map((name) => `${name} (by ${this.host.component(name).module ?? `class ${this.host.component(name).implementation}, registered in code`})`);
+    return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `component name${taken.length === 1 ? ' is' : 's are'} already registered: ${owners.join(', ')}; nothing changed. Rename the component here or there.`, { components: taken }, { cause: error });
   }
 
   private async undeploy(entry: string): Promise<void> {
@@ -255,7 +232,6 @@ export class DeployWatcher {
   }
 
   private async addFeatures(entry: string, file: string, install: boolean): Promise<void> {
-    if (!this.features) throw new Error('this container has no feature service; features files in deploy/ are ignored');
     const source = `deploy/${entry}`;
     const { document, problems } = await readFeaturesFile(file, { source, root: this.folder });
     // Modules not there yet are waited for (the module and its features file may come in either order).
@@ -300,7 +276,7 @@ export class DeployWatcher {
       try {
         await this.addFeatures(entry, join(this.folder, entry), install);
       } catch (error) {
-        this.emit({ entry, action: 'failed', error: (error as Error).message });
+        this.failed(entry, error);
         this.logger.error({ entry, err: error }, (error as Error).message);
       }
     }
@@ -309,7 +285,6 @@ export class DeployWatcher {
   private async removeFeatures(entry: string): Promise<void> {
     this.waiting.delete(entry);
     this.waitingForModules.delete(entry);
-    if (!this.features) return;
     const { uninstalled, kept } = await this.features.removeDocument(`deploy/${entry}`);
     this.emit({ entry, action: 'features-removed', features: uninstalled });
     this.logger.info(`deploy/${entry} removed: uninstalled ${uninstalled.join(', ') || 'nothing'}${kept.length > 0 ? `; still needed, kept: ${kept.join(', ')}` : ''}`);
@@ -318,18 +293,21 @@ export class DeployWatcher {
 
   /** Whether a folder (without an index) holds modules that features name: it is theirs, not a module. */
   private async holdsFeatureModules(folder: string): Promise<boolean> {
-    if (!this.features) return false;
     const real = await realpath(folder).catch(() => folder);
     return [...this.features.moduleFiles()].some((file) => file.startsWith(real + sep));
   }
 
   /** Features changed: features files refused before may fit now; modules left to features may be free. */
   private revisitWaiting(except: string): void {
-    for (const entry of [...this.waiting]) if (entry !== except) void this.enqueue(entry);
+    for (const entry of [...this.waiting]) if (entry !== except) void this.watcher.run(entry);
   }
 
   private emit(event: DeployEvent): void {
-    for (const listener of [...this.listeners]) listener(event);
+    this.listeners.emit(event);
+  }
+
+  private failed(entry: string, error: unknown): void {
+    this.emit({ entry, action: 'failed', error: (error as Error).message, ...(LatticeError.is(error) && { code: error.code }) });
   }
 }
 

@@ -71,6 +71,8 @@ export const ErrorCode = {
   MODULE_IMPORT_FAILED: 'MODULE_IMPORT_FAILED',
   /** A component module whose import (its top-level code) did not settle within the import timeout. */
   MODULE_IMPORT_TIMEOUT: 'MODULE_IMPORT_TIMEOUT',
+  /** A module in deploy/ that exports no `@Component` class: there is nothing to deploy. */
+  MODULE_NO_COMPONENTS: 'MODULE_NO_COMPONENTS',
   /** A service registration used after it was unregistered. */
   SERVICE_UNREGISTERED: 'SERVICE_UNREGISTERED',
 } as const;

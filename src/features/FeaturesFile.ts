@@ -8,6 +8,7 @@ import { parseJsonFile } from '../json/parseJsonFile.js';
 import { formatProblem } from './FeatureDefinition.js';
 import type { FeatureService } from './FeatureService.js';
 import { checkFeaturesDocument, syntaxProblem } from './readFeaturesFile.js';
+import { Listeners } from '../collections/Listeners.js';
 
 /** What a reload of the features file came to. */
 export type FeaturesReloadOutcome = 'applied' | 'problem' | 'missing';
@@ -19,7 +20,9 @@ export type FeaturesReloadOutcome = 'applied' | 'problem' | 'missing';
  */
 export class FeaturesFile {
   private readonly watcher: FolderWatcher;
-  private readonly listeners = new Set<(outcome: FeaturesReloadOutcome) => void>();
+  private readonly listeners = new Listeners<[FeaturesReloadOutcome]>((error) => {
+    this.logger.error({ err: error }, 'a listener of features file reloads threw');
+  });
   readonly source: string;
 
   constructor(
@@ -57,8 +60,7 @@ export class FeaturesFile {
   }
 
   onReload(listener: (outcome: FeaturesReloadOutcome) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private async reload(superseded: () => boolean): Promise<string | undefined> {
@@ -82,7 +84,7 @@ export class FeaturesFile {
         outcome = 'problem';
       }
     }
-    for (const listener of [...this.listeners]) listener(outcome);
+    this.listeners.emit(outcome);
     return read.kind === 'missing' ? undefined : read.text;
   }
 

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { KeyedQueue } from '../async/KeyedQueue.js';
 
 export interface FolderWatcherOptions {
   readonly folder: string;
-  /** Which file names (directly in the folder) to watch. */
+  /** Which names (directly in the folder) to watch. */
   readonly accept: (name: string) => boolean;
   /**
    * Called after a file's events settle, one call per file at a time. `superseded()` turns true when a
@@ -13,6 +14,13 @@ export interface FolderWatcherOptions {
    * file was missing), so the watcher can tell later whether the file changed since.
    */
   readonly onChange: (name: string, superseded: () => boolean) => Promise<string | undefined>;
+  /**
+   * Watch whole entries (a file, or a folder with everything in it) rather than files: an event anywhere
+   * in an entry is an event of the entry; chokidar passes a file on only once its writes have settled for
+   * `settleMs`; entries are handled one at a time across the folder, in the order their events came (they
+   * may depend on each other: a module and the features file that names it); nothing is read again later.
+   */
+  readonly entries?: { readonly settleMs: number };
   readonly logger: Logger;
   /** Quiet time after the last event of a file before `onChange` (default 5 ms). */
   readonly debounceMs?: number;
@@ -28,7 +36,6 @@ interface FileState {
   generation: number;
   timer: NodeJS.Timeout | undefined;
   recheck: NodeJS.Timeout | undefined;
-  chain: Promise<void>;
   lastText: string | undefined;
 }
 
@@ -41,6 +48,8 @@ export class FolderWatcher {
   private readonly debounceMs: number;
   private readonly recheckMs: number;
   private readonly files = new Map<string, FileState>();
+  /** Handler calls: per file, or (entries) one line for the whole folder. */
+  private readonly handlers = new KeyedQueue<string>();
   private watcher: FSWatcher | undefined;
   private closed = false;
 
@@ -49,15 +58,27 @@ export class FolderWatcher {
     this.recheckMs = options.recheckMs ?? 60;
   }
 
+  /** Takes calls of `run` again after a close (before `start`, which does it too). */
+  open(): void {
+    this.closed = false;
+  }
+
   /** Starts watching; resolves once the watcher is ready. */
   async start(): Promise<void> {
     if (this.watcher) return;
     this.closed = false;
-    const { folder, accept } = this.options;
-    const watcher = watch(folder, { ignoreInitial: true, depth: 0, ignored: (path) => path !== folder && !accept(basename(path)) });
+    const { folder, accept, entries } = this.options;
+    const ignored = (path: string): boolean => {
+      const name = this.nameOf(path);
+      return name !== undefined && !accept(name);
+    };
+    const watcher = entries
+      ? watch(folder, { ignoreInitial: true, ignored, awaitWriteFinish: { stabilityThreshold: entries.settleMs, pollInterval: Math.max(10, Math.floor(entries.settleMs / 4)) } })
+      : watch(folder, { ignoreInitial: true, depth: 0, ignored });
     this.watcher = watcher;
     const schedule = (path: string): void => {
-      if (path !== folder) this.schedule(basename(path));
+      const name = this.nameOf(path);
+      if (name !== undefined) this.schedule(name);
     };
     // A folder, or a link chokidar cannot follow (a loop), under a watched name: the handler reads it and
     // says what is wrong with it, as for any file that does not work.
@@ -65,7 +86,7 @@ export class FolderWatcher {
     watcher.on('error', (error) => {
       this.options.logger.error({ err: error }, watchErrorMessage(folder, error));
       const path = (error as NodeJS.ErrnoException).path;
-      if (path !== undefined && dirname(path) === folder && accept(basename(path))) schedule(path);
+      if (path !== undefined && (entries || dirname(path) === folder) && !ignored(path)) schedule(path);
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }
@@ -78,20 +99,25 @@ export class FolderWatcher {
     }
     await this.watcher?.close();
     this.watcher = undefined;
-    await Promise.all([...this.files.values()].map((s) => s.chain));
+    await this.handlers.drained();
+  }
+
+  /** The name in the folder a path is (or, watching entries, is in); undefined for the folder itself and paths outside it. */
+  private nameOf(path: string): string | undefined {
+    if (!this.options.entries) return path === this.options.folder || dirname(path) !== this.options.folder ? undefined : basename(path);
+    const rel = relative(this.options.folder, path);
+    return rel === '' || rel.startsWith('..') ? undefined : rel.split(sep)[0];
   }
 
   /** Runs the handler for `name` now (as for an event, but without waiting for one). */
   run(name: string, recheck = false): Promise<void> {
-    const state = this.state(name);
-    const generation = state.generation;
-    state.chain = state.chain.then(() => this.handle(name, generation, recheck));
-    return state.chain;
+    const generation = this.state(name).generation;
+    return this.handlers.run(this.options.entries ? '' : name, () => this.handle(name, generation, recheck));
   }
 
   private state(name: string): FileState {
     let state = this.files.get(name);
-    if (!state) this.files.set(name, (state = { generation: 0, timer: undefined, recheck: undefined, chain: Promise.resolve(), lastText: undefined }));
+    if (!state) this.files.set(name, (state = { generation: 0, timer: undefined, recheck: undefined, lastText: undefined }));
     return state;
   }
 
@@ -114,7 +140,7 @@ export class FolderWatcher {
     } catch (error) {
       this.options.logger.error({ err: error }, `handling a change of ${join(this.options.folder, name)} failed`);
     }
-    if (recheck && !superseded()) this.recheckLater(name);
+    if (recheck && !superseded() && !this.options.entries) this.recheckLater(name);
   }
 
   private recheckLater(name: string): void {

@@ -1,4 +1,4 @@
-import { withTimeout } from '../runtime/withTimeout.js';
+import { withTimeout } from '../async/withTimeout.js';
 import type { HealthResult } from './HealthCheck.js';
 import type { CheckOutcome, Readiness, UnreadyComponent } from './Readiness.js';
 

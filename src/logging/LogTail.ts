@@ -1,4 +1,4 @@
-import { SnapshotSet } from '../collections/SnapshotSet.js';
+import { Listeners } from '../collections/Listeners.js';
 
 /** A log line as the tail keeps it: pino's fields, and the whole line for anything else it held. */
 export interface LogEntry {
@@ -20,7 +20,10 @@ const DEFAULT_CAPACITY = 500;
  */
 export class LogTail {
   private readonly entries: LogEntry[] = [];
-  private readonly listeners = new SnapshotSet<(entry: LogEntry) => void>();
+  // A follower that throws (its stream closed, say) is dropped: reporting it through the log would come back here.
+  private readonly listeners = new Listeners<[LogEntry]>((_error, listener) => {
+    this.listeners.delete(listener);
+  });
   private seq = 0;
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
@@ -44,7 +47,7 @@ export class LogTail {
     };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    for (const listener of this.listeners.snapshot()) listener(entry);
+    this.listeners.emit(entry);
   }
 
   /** The lines kept, oldest first. */
@@ -54,9 +57,6 @@ export class LogTail {
 
   /** Calls `listener` with each line from now on; returns the function that stops it. */
   follow(listener: (entry: LogEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 }

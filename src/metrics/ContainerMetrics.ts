@@ -7,6 +7,10 @@ export interface MetricsSources {
   reconcileCount(): number;
   configWritesRefused(): number;
   features(): Readonly<{ installs: number; installFailures: number; uninstalls: number }>;
+  /** Calls `listener` with the time each successful activation took. */
+  onActivation(listener: (ms: number) => void): void;
+  /** Calls `listener` with the outcome of each configuration file read. */
+  onReload(listener: (outcome: string) => void): void;
 }
 
 /** Activation times, in seconds: from a component that only sets fields to one that opens a server. */
@@ -42,6 +46,12 @@ export class ContainerMetrics {
     counter('lattice_feature_installs_total', 'Install operations that succeeded (one per install asked for; dry runs aside).', () => sources.features().installs);
     counter('lattice_feature_install_failures_total', 'Install operations that failed (refused, or undone).', () => sources.features().installFailures);
     counter('lattice_feature_uninstalls_total', 'Uninstall operations.', () => sources.features().uninstalls);
+    sources.onActivation((ms) => {
+      this.activations.observe(ms / 1000);
+    });
+    sources.onReload((outcome) => {
+      this.reloads.inc({ outcome });
+    });
 
     /** A counter read from a count kept elsewhere. */
     function counter(name: string, help: string, read: () => number): void {
@@ -55,14 +65,6 @@ export class ContainerMetrics {
         },
       });
     }
-  }
-
-  activated(ms: number): void {
-    this.activations.observe(ms / 1000);
-  }
-
-  reloaded(outcome: string): void {
-    this.reloads.inc({ outcome });
   }
 
   /** The metrics in Prometheus text format. */

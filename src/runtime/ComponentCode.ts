@@ -2,7 +2,7 @@ import type { ComponentDescription } from '../component/ComponentDescription.js'
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import type { MaybePromise } from './MaybePromise.js';
-import { withTimeout } from './withTimeout.js';
+import { withTimeout } from '../async/withTimeout.js';
 
 /**
  * What a piece of component code is: building an instance (constructor, bind methods, activate), a

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { CoalescingQueue } from '../async/CoalescingQueue.js';
 import type { ComponentDescription } from '../component/ComponentDescription.js';
 import type { ReferenceDescription } from '../component/ReferenceDescription.js';
 import type { ConfigurationValues } from '../config/ConfigurationEntry.js';
@@ -135,8 +136,7 @@ export class ComponentManager implements ComponentNode {
   private failedChoice: string | undefined;
   private blockedValue: string | undefined;
   private lastReason: DeactivationReason | undefined;
-  private tail: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | undefined;
+  private readonly reconciles = new CoalescingQueue();
 
   /** Its place in a factory, if it has one. */
   readonly factoryRole: FactoryRole | undefined;
@@ -298,22 +298,18 @@ export class ComponentManager implements ComponentNode {
 
   /** Runs a reconcile after the one in progress; calls made before it starts share it. */
   requestReconcile(): Promise<void> {
-    if (this.queued) return this.queued;
+    const pending = this.reconciles.pending;
+    if (pending) return pending;
     // A component that stayed quiet for a while rested: a new window for its reactivation guard. One
     // asked again at once (a loop on microtasks) did not.
     const quiet = this.quietSince;
     if (quiet && performance.now() - quiet.at >= REST_MS && quiet.forcedTurns === this.host.forcedTurnCount) this.guard?.rest();
     this.quietSince = undefined;
-    const run = this.tail.then(() => {
-      this.queued = undefined;
-      return this.reconcile();
-    });
-    this.queued = run;
-    this.tail = run;
+    const run = this.reconciles.request(() => this.reconcile());
     this.host.track(run);
     if (this.guard) {
       void run.then(() => {
-        if (this.tail === run) this.quietSince = { at: performance.now(), forcedTurns: this.host.forcedTurnCount };
+        if (this.reconciles.latest === run) this.quietSince = { at: performance.now(), forcedTurns: this.host.forcedTurnCount };
       });
     }
     return run;

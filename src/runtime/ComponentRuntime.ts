@@ -17,6 +17,7 @@ import { InstanceFactory } from './InstanceFactory.js';
 import type { MaybePromise } from './MaybePromise.js';
 import { ServiceRegistry } from './ServiceRegistry.js';
 import { WaitGraph } from './WaitGraph.js';
+import { Listeners } from '../collections/Listeners.js';
 
 export interface RuntimeOptions {
   readonly logger: Logger;
@@ -60,7 +61,9 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   private readonly byName = new Map<string, ComponentManager>();
   /** Components being removed: each stays the one of its name until it is gone, or one is registered in its place. */
   private readonly leaving = new Map<string, { readonly manager: ComponentManager; done: Promise<void> }>();
-  private readonly listeners = new Set<(change: ComponentStateChange) => void>();
+  private readonly listeners = new Listeners<[ComponentStateChange]>((error) => {
+    this.logger.error({ err: error }, 'a listener of component state changes threw');
+  });
   private startedValue = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -92,48 +95,74 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
     return this.startedValue;
   }
 
-  /**
-   * Makes the manager of a component without adding it (so a batch can be checked before any is added).
-   * @throws LatticeError COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID
-   */
-  create(description: ComponentDescription, options?: ManagerOptions): ComponentManager {
-    this.checkName(description);
+  /** Makes and adds a component at once (a factory's instance). @throws LatticeError COMPONENT_NAME_DUPLICATE, COMPONENT_INVALID */
+  addComponent(description: ComponentDescription, options: ManagerOptions): ComponentManager {
+    this.checkNames([description]);
+    const manager = this.make(description, options);
+    this.add(manager);
+    return manager;
+  }
+
+  private make(description: ComponentDescription, options?: ManagerOptions): ComponentManager {
     if (options) return new ComponentManager(description, this, options);
     if (description.factoryPid !== undefined) return new ConfigurationFactory(description, this).template;
     if (description.factory !== undefined) return new ComponentFactoryTemplate(description, this).template;
     return new ComponentManager(description, this);
   }
 
-  /** Makes and adds a component at once (a factory's instance). @throws as `create` */
-  addComponent(description: ComponentDescription, options: ManagerOptions): ComponentManager {
-    const manager = this.create(description, options);
-    this.add(manager);
-    return manager;
-  }
-
   explain(manager: ComponentManager): string[] {
     return explainComponent(manager, this);
   }
 
-  /** @throws LatticeError COMPONENT_NAME_DUPLICATE */
-  private checkName(description: ComponentDescription): void {
-    const existing = this.byName.get(description.name);
-    if (existing && this.nameTaken(description.name)) {
-      const same = existing.description.implementation === description.implementation ? 'it is already registered' : `${existing.description.implementation.name} already has that name`;
-      throw new LatticeError(
-        ErrorCode.COMPONENT_NAME_DUPLICATE,
-        `Cannot register ${description.implementation.name} as component "${description.name}": ${same}. Give one of them another name with @Component({ name }).`,
-        { component: description.name },
-      );
-    }
+  /**
+   * Makes and adds components, all or none, in place of the components named in `replacing` (a module's
+   * new version), which are removed: each new one takes its name at once and starts once the old one is
+   * gone. Returns the new managers and the removal of the replaced.
+   * @throws LatticeError COMPONENT_NAME_DUPLICATE (details: `twice`, names given twice; `taken`, names of
+   *   components there are), COMPONENT_INVALID; nothing changes then.
+   */
+  registerAll(descriptions: readonly ComponentDescription[], replacing: readonly string[] = []): { managers: ComponentManager[]; replaced: Promise<void> } {
+    this.checkNames(descriptions, new Set(replacing));
+    const managers = descriptions.map((d) => this.make(d));
+    const replaced = replacing.length > 0 ? this.remove(...replacing) : Promise.resolve();
+    for (const manager of managers) this.add(manager);
+    return { managers, replaced };
   }
 
   /**
-   * Adds a manager made by `create`; it starts at once if the runtime has started. One whose name is still
-   * being removed is the component of that name from now on (for lookups, enable, diagnostics), and
-   * starts once the old one is gone: never two instances of one name.
+   * The one check of component names: none twice among `descriptions`, none that a component has (and
+   * keeps: those being removed, or in `free`, do not count).
+   * @throws LatticeError COMPONENT_NAME_DUPLICATE
    */
-  add(manager: ComponentManager): void {
+  private checkNames(descriptions: readonly ComponentDescription[], free: ReadonlySet<string> = new Set()): void {
+    const seen = new Map<string, ComponentDescription>();
+    const problems: string[] = [];
+    const twice: string[] = [];
+    const taken: string[] = [];
+    for (const description of descriptions) {
+      const { name, implementation } = description;
+      const before = seen.get(name);
+      const existing = before === undefined && !free.has(name) && this.nameTaken(name) ? this.byName.get(name) : undefined;
+      const other = before ?? existing?.description;
+      seen.set(name, description);
+      if (other === undefined) continue;
+      (before ? twice : taken).push(name);
+      problems.push(`Cannot register ${implementation.name} as component "${name}": ${other.implementation === implementation ? 'it is already registered' : `${other.implementation.name} already has that name`}.`);
+    }
+    if (problems.length === 0) return;
+    throw new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `${problems.join(' ')} Give one of them another name with @Component({ name }).`, {
+      component: twice[0] ?? taken[0],
+      ...(twice.length > 0 && { twice }),
+      ...(taken.length > 0 && { taken }),
+    });
+  }
+
+  /**
+   * Adds a manager; it starts at once if the runtime has started. One whose name is still being removed
+   * is the component of that name from now on (for lookups, enable, diagnostics), and starts once the old
+   * one is gone: never two instances of one name.
+   */
+  private add(manager: ComponentManager): void {
     this.byName.set(manager.name, manager);
     if (this.startedValue && !this.leaving.has(manager.name)) void manager.open();
   }
@@ -215,14 +244,42 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   }
 
   onStateChange(listener: (change: ComponentStateChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
+  }
+
+  /**
+   * Resolves with the component once it is in one of `states`.
+   * @throws LatticeError WAIT_TIMEOUT after `timeoutMs`, saying why it is not.
+   */
+  whenState(name: string, states: readonly ComponentState[], timeoutMs: number): Promise<ComponentManager> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const manager = this.byName.get(name);
+        if (!manager || !states.includes(manager.state)) return;
+        stop();
+        resolve(manager);
+      };
+      const timer = setTimeout(() => {
+        stop();
+        const manager = this.byName.get(name);
+        const why = manager ? this.explain(manager).join(' ') : 'it is not registered.';
+        reject(new LatticeError(ErrorCode.WAIT_TIMEOUT, `Component ${name} did not become ${states.join(' or ')} within ${timeoutMs} ms: ${why}`, { component: name }));
+      }, timeoutMs);
+      const unsubscribe = this.onStateChange((change) => {
+        if (change.name === name) check();
+      });
+      const stop = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+      check();
+    });
   }
 
   stateChanged(component: ComponentNode, previous: ComponentState, reason: DeactivationReason | undefined): void {
     const change: ComponentStateChange = { name: component.name, state: component.state, previous, ...(reason && { reason }) };
     if (this.logger.isLevelEnabled('debug')) component.logger.debug(change, `${component.name}: ${previous} → ${component.state}${reason ? ` (${reason})` : ''}`);
-    for (const listener of [...this.listeners]) listener(change);
+    this.listeners.emit(change);
   }
 
   track(work: Promise<unknown>): void {

@@ -3,7 +3,7 @@ import type { ComponentDescription } from '../component/ComponentDescription.js'
 import type { ConfigurationEntry, ConfigurationSource, ConfigurationValues } from '../config/ConfigurationEntry.js';
 import { validateConfiguration } from '../config/validateConfiguration.js';
 import { deepEqual } from '../json/deepEqual.js';
-import { parseFilter } from './filter/parseFilter.js';
+import { parseFilter } from '../filter/parseFilter.js';
 import { andThen, type MaybePromise } from './MaybePromise.js';
 import type { ReferenceManager } from './ReferenceManager.js';
 

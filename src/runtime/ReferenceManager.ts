@@ -1,7 +1,7 @@
 import { isMandatory, isMultiple, type ReferenceDescription } from '../component/ReferenceDescription.js';
-import type { Filter } from './filter/Filter.js';
-import { matchFilter } from './filter/matchFilter.js';
-import { parseFilter } from './filter/parseFilter.js';
+import type { Filter } from '../filter/Filter.js';
+import { matchFilter } from '../filter/matchFilter.js';
+import { parseFilter } from '../filter/parseFilter.js';
 import { SnapshotSet } from '../collections/SnapshotSet.js';
 import { compareRecords, type ServiceProvider, type ServiceRecord } from './ServiceRecord.js';
 import type { ServiceEvent, ServiceListener, ServiceRegistry } from './ServiceRegistry.js';

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '../config/StandardSchema.js';
 import type { ServiceToken } from '../component/ServiceToken.js';
-import type { Properties } from './filter/matchFilter.js';
+import type { Properties } from '../filter/matchFilter.js';
 
 export type ServiceProperties = Properties;
 

@@ -1,6 +1,6 @@
 import { tokenName, type ServiceToken } from '../component/ServiceToken.js';
-import type { Filter } from './filter/Filter.js';
-import { matchFilter } from './filter/matchFilter.js';
+import type { Filter } from '../filter/Filter.js';
+import { matchFilter } from '../filter/matchFilter.js';
 import { SnapshotSet } from '../collections/SnapshotSet.js';
 import {
   compareRecords,

@@ -2,7 +2,8 @@ import { CommanderError } from 'commander';
 import { contributedCommands } from './client/actions/contributed.js';
 import { cliContext, ExitCode } from './client/CliContext.js';
 import { NoContainerError } from './client/ControlClient.js';
-import { addContributedCommands, BUILT_IN, buildProgram, exitCodeOf, type RunState } from './program.js';
+import { addContributedCommands, BUILT_IN, buildProgram } from './program.js';
+import { exitCodeOf, type RunState } from './runState.js';
 
 /** The `lattice` command. Exit codes: 0 ok, 1 command failed, 2 usage error, 3 no container running. */
 const state: RunState = { exitCode: 0, json: process.argv.slice(2).includes('--json') };

@@ -1,8 +1,8 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { COMPONENT_STATES } from '../runtime/ComponentState.js';
 import type { CommandDescription } from './Command.js';
 import { componentAction, componentInfo, componentList } from './client/actions/components.js';
-import { configDelete, configGet, configList, configSet, UsageError } from './client/actions/config.js';
+import { configDelete, configGet, configList, configSet } from './client/actions/config.js';
 import { runContributed } from './client/actions/contributed.js';
 import { featureInfo, featureInstall, featureList, featureUninstall } from './client/actions/features.js';
 import { graph } from './client/actions/graph.js';
@@ -11,16 +11,8 @@ import { health } from './client/actions/health.js';
 import { consoleLink } from './client/actions/console.js';
 import { stop } from './client/actions/stop.js';
 import { cliContext, ExitCode, type CliContext } from './client/CliContext.js';
-import { ApiError, NoContainerError } from './client/ControlClient.js';
+import { exitCodeOf, reportError, type RunState } from './runState.js';
 import { readPackageVersion } from './packageVersion.js';
-
-/** The exit code of the last command run (the shell runs many). */
-export interface RunState {
-  exitCode: number;
-  /** `--json` was given: commander's own errors (usage) are held back here, and said as JSON. */
-  json?: boolean;
-  usageError?: string;
-}
 
 /** Names of the built-in top-level commands. */
 export const BUILT_IN = ['init', 'start', 'status', 'health', 'console', 'stop', 'feature', 'component', 'config', 'graph', 'shell', 'help'] as const;
@@ -191,7 +183,12 @@ export function buildProgram(state: RunState, defaults: { home?: string } = {}):
     .action(
       action(async (c) => {
         const { runShell } = await import('./client/actions/shell.js');
-        return runShell(c);
+        // The shell runs each line through a program of its own, made as this one is.
+        return runShell(c, (lineState, commands, warn) => {
+          const lineProgram = buildProgram(lineState, { home: c.home });
+          addContributedCommands(lineProgram, commands, lineState, warn);
+          return lineProgram;
+        });
       }),
     );
 
@@ -253,24 +250,6 @@ export function addContributedCommands(
       }
     });
   }
-}
-
-/** A failed command's message on stderr: `lattice: <message>`, or with --json, `{ "error", "exitCode" }`. */
-export function reportError(context: Pick<CliContext, 'json' | 'err'>, error: unknown, exitCode: number): void {
-  const message = error instanceof Error ? error.message : String(error);
-  context.err(context.json ? JSON.stringify({ error: message, exitCode }) : `lattice: ${message}`);
-}
-
-/** The control API's codes for arguments that are wrong in themselves (a contributed command's usage error, a malformed PID). */
-const USAGE_CODES = new Set(['USAGE', 'CONFIG_PID_INVALID']);
-
-/** The exit code for a failure: 3 no container, 2 usage, 1 anything else. */
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof NoContainerError) return ExitCode.NO_CONTAINER;
-  if (error instanceof UsageError) return ExitCode.USAGE;
-  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  if (error instanceof ApiError) return USAGE_CODES.has(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
-  return ExitCode.FAILED;
 }
 
 function parsePositive(value: string, unit: string): number {

@@ -5,7 +5,7 @@
  */
 import type { ComponentClass } from '../component/ComponentDescription.js';
 import { tokenName, type ServiceToken } from '../component/ServiceToken.js';
-import { Container } from '../container.js';
+import { Container } from '../container/Container.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
 import type { LogLevel } from '../logging/createLogger.js';

@@ -37,3 +37,24 @@ export function installSpans(api: OtelApi, tracer: OtelTracer, timing: InstallTi
   }
   install.end(new Date(started + timing.ms));
 }
+
+/**
+ * Makes each install of `features` a trace, through `tracer`, else the tracer named `lattice` of the
+ * registered tracer provider. `@opentelemetry/api` is not a dependency of Lattice: it is loaded here, from
+ * the app's packages. Resolves false, doing nothing, when it is not installed.
+ */
+export async function traceInstalls(features: { onInstallTimed(listener: (timing: InstallTiming) => void): () => void }, tracer?: OtelTracer): Promise<boolean> {
+  let api: OtelApi;
+  try {
+    // A variable, so that TypeScript does not ask for its types (they are the app's, if anywhere).
+    const name = '@opentelemetry/api';
+    api = (await import(name)) as OtelApi;
+  } catch {
+    return false;
+  }
+  const used = tracer ?? api.trace.getTracer('lattice');
+  features.onInstallTimed((timing) => {
+    installSpans(api, used, timing);
+  });
+  return true;
+}

@@ -221,4 +221,26 @@ describe('config events', () => {
     await events.waitFor((items) => items.length === 3);
     expect(events.items).toEqual(['db updated', 'cache updated', 'db deleted']);
   });
+
+  test('a reload listener that throws is logged; the others hear the reload, and the component is reconfigured', async () => {
+    const home = await homes.make();
+    const { Svc, seen } = recordingComponent('require');
+    const t = testContainer({ home });
+    running.push(t.container);
+    const reloads = new Recorder<string>();
+    t.container.configFolder?.onReload(() => {
+      throw new Error('this listener broke');
+    });
+    t.container.configFolder?.onReload((pid, outcome) => {
+      reloads.push(`${pid}:${outcome}`);
+    });
+    t.container.register(Svc);
+    await t.container.start();
+    await writeFile(join(home, 'config', 'svc.json'), JSON.stringify({ level: 1 }));
+    await t.container.whenActive('svc');
+    await reloads.waitFor((items) => items.includes('svc:applied'));
+    await writeFile(join(home, 'config', 'svc.json'), JSON.stringify({ level: 2 }));
+    await seen.waitFor((items) => items.includes('modified {"level":2}'));
+    expect(t.errors().map((e) => e.msg)).toContain('a listener of configuration reloads threw');
+  });
 });

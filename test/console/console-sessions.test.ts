@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConsoleSessions } from '../../src/console/ConsoleSessions.js';
+import { ConsoleSessions } from '../../src/shell/console/ConsoleSessions.js';
 
 describe('console sessions', () => {
   test('a login code works once, within five minutes; a session lasts while used, and ends after twelve idle hours or a logout', () => {

@@ -34,6 +34,7 @@ describe('errors that say what to do', () => {
     expect(t.container.component('widget').state).toBe('active');
     await writeFile(join(t.home, 'deploy', 'widget.js'), 'export class Widget {}\n');
     const failed = await t.deploys.next((e) => e.action === 'failed');
+    expect(failed.code).toBe('MODULE_NO_COMPONENTS');
     expect(failed.error).toBe(
       'exports no @Component class, so there is nothing to deploy (the version before stays deployed). Export a class declared as a component: `@Component({ name: "my-component" }) export class MyComponent {}`, or in plain JavaScript `Component({ name: "my-component" })(MyComponent)` before exporting it. A helper of another module belongs beside it in a folder module (deploy/name/index.js and its files).',
     );

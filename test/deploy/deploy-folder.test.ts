@@ -86,6 +86,7 @@ Component({ name: 'dropped' })(Dropped);
     await writeFile(join(deployDir, 'second.js'), componentModule({ name: 'taken' }));
     const failed = await deploys.next((e) => e.entry === 'second.js' && e.action === 'failed');
     expect(failed.error).toContain('component name is already registered: taken (by deploy/first.js); nothing changed. Rename the component here or there.');
+    expect(failed.code).toBe('COMPONENT_NAME_DUPLICATE');
     expect(container.deployFolder?.deployed()).toEqual({ 'first.js': ['taken'] });
   });
 

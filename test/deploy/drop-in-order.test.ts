@@ -77,4 +77,20 @@ describe('a module folder and its features file dropped into deploy/, in either 
     await deploys.next((e) => e.entry === 'lonely.features.json' && e.action === 'waiting');
     expect(t.container.deployFolder?.waitingFeatures()).toEqual([{ entry: 'deploy/lonely.features.json', modules: ['deploy/lonely/index.js', 'deploy/other.js'] }]);
   });
+
+  test('started again, a container reads the features files in deploy/ before it installs the remembered features', async () => {
+    const t = await started();
+    const { home } = t;
+    await t.container.stop();
+    // While it is stopped: a features file and its module dropped in, and its feature remembered (as by a
+    // container that installed it there before).
+    await mkdir(join(home, 'deploy', 'ext'), { recursive: true });
+    await writeFile(join(home, 'deploy', 'ext', 'index.js'), componentModule({ name: 'ext', provides: 'Ext' }));
+    await writeFile(join(home, 'deploy', 'ext.features.json'), JSON.stringify({ features: [{ name: 'ext', version: '1.0.0', components: ['ext/index.js'] }] }));
+    await mkdir(join(home, 'data'), { recursive: true });
+    await writeFile(join(home, 'data', 'features.json'), JSON.stringify({ installed: [{ name: 'ext', version: '1.0.0' }] }));
+    await t.container.start();
+    expect(t.container.component('ext').state).toBe('active');
+    expect(t.container.features.failedAtStart()).toEqual([]);
+  });
 });

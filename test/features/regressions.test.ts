@@ -124,6 +124,7 @@ describe('features and deploy: regressions', () => {
     );
     const failed = await deploys.next((e) => e.action === 'failed');
     expect(failed.error).toContain('declares component name dup twice; nothing changed');
+    expect(failed.code).toBe('COMPONENT_NAME_DUPLICATE');
     expect(container.component('x1').state).toBe('active');
     expect(container.deployFolder?.deployed()).toEqual({ 'x.js': ['x1'] });
   });

@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 /** Where the browser tests save their screenshots (not committed). */
-export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/console', import.meta.url));
 
 /**
  * Headless Chromium. The browser tests fail, not skip, without it: they are the console's only test.

@@ -1,7 +1,7 @@
 import { inject } from 'inversify';
 import { ErrorCode } from '../../errors/ErrorCode.js';
 import { LatticeError } from '../../errors/LatticeError.js';
-import { parseFilter } from '../../runtime/filter/parseFilter.js';
+import { parseFilter } from '../../filter/parseFilter.js';
 import { ownReferences } from '../metadata.js';
 import type { Cardinality, ReferenceDescription, ReferencePolicy, ReferencePolicyOption } from '../ReferenceDescription.js';
 import { isServiceToken, type ServiceToken } from '../ServiceToken.js';

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Container } from '../../container.js';
+import { Container } from '../../container/Container.js';
 import { createLogger, type LogLevel } from '../../logging/createLogger.js';
 import { ControlApi } from '../control/ControlApi.js';
 import { ControlServer } from '../control/ControlServer.js';
-import { ConsoleHttp } from '../../console/ConsoleHttp.js';
-import { ConsoleSessions } from '../../console/ConsoleSessions.js';
+import { ConsoleHttp } from '../console/ConsoleHttp.js';
+import { ConsoleSessions } from '../console/ConsoleSessions.js';
 import { LogTail } from '../../logging/LogTail.js';
 import { HealthServer } from '../control/HealthServer.js';
+import { Home } from '../../home/Home.js';
 import { lockHome } from '../control/homeLock.js';
 import { readPackageVersion } from '../packageVersion.js';
 
@@ -48,7 +49,7 @@ export async function startContainer(options: StartOptions): Promise<number> {
   const logTail = options.console === false ? undefined : new LogTail();
   const logger = createLogger({ level: options.logLevel, ...(logTail && { tail: logTail }) });
   // A home with none of what a home holds is most often a mistyped --home: worth a word before it fills.
-  const known = ['features.json', 'config', 'deploy', 'data'].filter((name) => existsSync(join(home, name)));
+  const known = Home.ENTRIES.filter((name) => existsSync(join(home, name)));
   if (known.length === 0 && options.featuresFile === undefined) {
     logger.warn({ home }, `${home} ${existsSync(home) ? 'has no features.json, config/, deploy/ or data/' : 'does not exist'}: starting an empty container there (is --home right?)`);
   }

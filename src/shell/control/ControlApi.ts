@@ -1,14 +1,14 @@
 import { relative } from 'node:path';
-import type { Container } from '../../container.js';
+import type { Container } from '../../container/Container.js';
 import { checkPid } from '../../config/ConfigAdmin.js';
 import { LatticeError } from '../../errors/LatticeError.js';
 import { serviceToken } from '../../component/ServiceToken.js';
 import { COMPONENT_STATES, type ComponentState } from '../../runtime/ComponentState.js';
 import { CommandService, type Command, type CommandDescription, type CommandResult } from '../Command.js';
-import { errorResponse, HttpError, type Route } from './httpExchange.js';
+import { errorResponse, HttpError, type Route } from '../../http/httpExchange.js';
 import { renderGraph } from './renderGraph.js';
 import type { Readiness } from '../../health/Readiness.js';
-import type { ConsoleSessions } from '../../console/ConsoleSessions.js';
+import type { ConsoleSessions } from '../console/ConsoleSessions.js';
 import type { LogEntry, LogTail } from '../../logging/LogTail.js';
 import type { ConfigurationEntry } from '../../config/ConfigurationEntry.js';
 import { restoreMasked } from '../../config/secrets.js';
@@ -83,7 +83,7 @@ export class ControlApi {
         return json(() => c.features.info(name as string));
       case 'POST features/:name':
         if (name === 'install') return this.install(body);
-        if (name === 'uninstall') return json(() => c.uninstall(stringList(body, 'names'), { force: flag(body, 'force') }));
+        if (name === 'uninstall') return json(() => c.features.uninstall(stringList(body, 'names'), { force: flag(body, 'force') }));
         break;
       case 'GET components': {
         const state = query.get('state');
@@ -272,7 +272,7 @@ export class ControlApi {
       kind: 'stream',
       run: async (write) => {
         try {
-          const result = await this.container.install(names, {
+          const result = await this.container.features.install(names, {
             dryRun,
             onProgress: (progress) => {
               // Module files as status shows them: relative to the home when inside it.

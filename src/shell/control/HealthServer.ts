@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { ControlApi } from './ControlApi.js';
 import { answerProbe } from './ControlServer.js';
-import { send } from './httpExchange.js';
+import { send } from '../../http/httpExchange.js';
 import { closeServer, listen } from './httpListening.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/writeFileAtomic.js';
+import { Home } from '../../home/Home.js';
 
 /** What `<home>/data/control.json` holds: how to reach the container running in that home. */
 export interface ControlInfo {
@@ -13,7 +13,7 @@ export interface ControlInfo {
 }
 
 export function controlFileOf(home: string): string {
-  return join(home, 'data', 'control.json');
+  return new Home(home).controlFile;
 }
 
 /** The control file of `home`, or undefined if there is none (or it is unreadable). */

@@ -1,6 +1,7 @@
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Home } from '../../home/Home.js';
 import { isAlive, readControlFile } from './controlFile.js';
 
 export type HomeLock = { ok: true; release: () => Promise<void> } | { ok: false; message: string };
@@ -18,8 +19,9 @@ interface LockOwner {
  * to another process, or the file is unreadable) is stale and taken over.
  */
 export async function lockHome(home: string): Promise<HomeLock> {
-  const data = join(home, 'data');
-  const file = join(data, 'container.pid');
+  const layout = new Home(home);
+  const data = layout.data;
+  const file = layout.lockFile;
   await mkdir(data, { recursive: true });
   const self: LockOwner = { pid: process.pid, startTime: startTimeOf(process.pid) };
   const temp = join(data, `.container.pid.${process.pid}`);
@@ -39,7 +41,7 @@ export async function lockHome(home: string): Promise<HomeLock> {
         return { ok: false, message: `a container is already running in ${home} (pid ${owner.pid}${port}). Stop it with: lattice stop --home ${home}` };
       }
       await takeOverStale(file, owner);
-      await rm(join(data, 'control.json'), { force: true });
+      await rm(layout.controlFile, { force: true });
     }
     return { ok: false, message: `cannot lock ${file}: other processes keep taking it; try again` };
   } finally {

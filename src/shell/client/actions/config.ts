@@ -1,14 +1,12 @@
-import type { ConfigurationEntry } from '../../../config/ConfigurationEntry.js';
-import type { RejectedConfiguration } from '../../../container.js';
+import type { ConfigurationEntry, ShownConfiguration } from '../../../config/ConfigurationEntry.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from '../../../json/nestingDepth.js';
 import { paint } from '../../format/colour.js';
 import { table } from '../../format/table.js';
 import { print, type CliContext } from '../CliContext.js';
 
-type ShownEntry = ConfigurationEntry & { raw?: Record<string, unknown>; rejectedBy?: RejectedConfiguration[] };
 
 /** Why the values shown are not the ones in force: the file's latest version could not be used, or a component refused it. */
-function problemsOf(entry: ShownEntry): string[] {
+function problemsOf(entry: ShownConfiguration): string[] {
   return [
     ...(entry.problem === undefined ? [] : [entry.problem]),
     ...(entry.rejectedBy ?? []).map((r) => `component ${r.component} refused it (${r.problem}) and runs on ${r.inForce ? `its earlier values ${JSON.stringify(r.inForce)}` : 'none: it waits for good ones'}`),
@@ -16,7 +14,7 @@ function problemsOf(entry: ShownEntry): string[] {
 }
 
 export async function configList(context: CliContext): Promise<void> {
-  const entries = await (await context.client()).get<ShownEntry[]>('config');
+  const entries = await (await context.client()).get<ShownConfiguration[]>('config');
   print(context, entries, () =>
     table(
       ['PID', 'FILE', 'KEYS', 'PROBLEM'],
@@ -29,11 +27,11 @@ export async function configList(context: CliContext): Promise<void> {
   );
 }
 
-type ListRow = { readonly factory: string; readonly count: number } | { readonly e: ShownEntry; readonly shown: string };
+type ListRow = { readonly factory: string; readonly count: number } | { readonly e: ShownConfiguration; readonly shown: string };
 
 /** Configurations in order, the factory configurations `<factoryPid>~<name>` of each factory PID indented under a row of their own. */
-function groupedByFactory(entries: readonly ShownEntry[]): ListRow[] {
-  const factoryOf = (e: ShownEntry): string | undefined => (e.pid.includes('~') ? e.pid.slice(0, e.pid.indexOf('~')) : undefined);
+function groupedByFactory(entries: readonly ShownConfiguration[]): ListRow[] {
+  const factoryOf = (e: ShownConfiguration): string | undefined => (e.pid.includes('~') ? e.pid.slice(0, e.pid.indexOf('~')) : undefined);
   const rows: ListRow[] = [];
   const grouped = new Set<string>();
   for (const e of entries) {
@@ -49,7 +47,7 @@ function groupedByFactory(entries: readonly ShownEntry[]): ListRow[] {
 }
 
 export async function configGet(context: CliContext, pid: string): Promise<void> {
-  const entry = await (await context.client()).get<ShownEntry>(`config/${encodeURIComponent(pid)}`);
+  const entry = await (await context.client()).get<ShownConfiguration>(`config/${encodeURIComponent(pid)}`);
   print(context, entry, () => {
     const lines = [`${entry.pid}${entry.file ? ` (${entry.file})` : ''}`, JSON.stringify(entry.values ?? {}, null, 2)];
     // Placeholders such as ${env:NAME} are substituted in the values: show them as written too.

@@ -1,17 +1,20 @@
 import { appendFile, chmod, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Command as CommanderCommand } from 'commander';
 import type { ComponentInfo } from '../../../runtime/ComponentInfo.js';
 import type { CommandDescription } from '../../Command.js';
-import { addContributedCommands, buildProgram, exitCodeOf, type RunState } from '../../program.js';
+import { exitCodeOf, type RunState } from '../../runState.js';
 import { ExitCode, type CliContext } from '../CliContext.js';
 import { writeFileAtomic } from '../../../fs/writeFileAtomic.js';
+import { Home } from '../../../home/Home.js';
 import { historyLine } from '../historyLine.js';
 import { splitCommandLine } from '../splitCommandLine.js';
 import { contributedCommands } from './contributed.js';
 
 const HISTORY_SIZE = 500;
+
+/** Makes the `lattice` command line for one line of the session: its built-in and contributed commands. */
+export type ProgramMaker = (state: RunState, commands: readonly CommandDescription[], warn: (message: string) => void) => CommanderCommand;
 
 /**
  * An interactive session: the same commands as `lattice`, without the word `lattice`. On a terminal:
@@ -20,10 +23,10 @@ const HISTORY_SIZE = 500;
  * values; those of `config set` named like secrets are written as ••••) and keeps the last HISTORY_SIZE lines. With piped input: runs each line and exits with the highest exit
  * code seen. `exit` or Ctrl-D ends it.
  */
-export async function runShell(context: CliContext): Promise<number> {
+export async function runShell(context: CliContext, makeProgram: ProgramMaker): Promise<number> {
   const client = await context.client();
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
-  const historyFile = join(context.home, 'data', 'shell_history');
+  const historyFile = new Home(context.home).shellHistory;
   const history = interactive ? await loadHistory(historyFile) : [];
   let commands: CommandDescription[] = (await contributedCommands(context)).commands;
   const warned = new Set<string>();
@@ -61,7 +64,7 @@ export async function runShell(context: CliContext): Promise<number> {
     if (words[0] === 'exit' || words[0] === 'quit') break;
     if (interactive) await appendFile(historyFile, `${historyLine(line, words)}\n`, { mode: 0o600 }).catch(() => undefined);
     if (words[0] === 'help') commands = (await contributedCommands(context)).commands;
-    const code = await runLine(words, context, commands, warnOnce);
+    const code = await runLine(words, context, (state) => makeProgram(state, commands, warnOnce));
     worst = Math.max(worst, code);
   }
   rl.close();
@@ -90,10 +93,9 @@ async function* lines(rl: Interface, interactive: boolean): AsyncGenerator<strin
 }
 
 /** Runs one line as a `lattice` command. */
-async function runLine(words: string[], context: CliContext, commands: readonly CommandDescription[], warn: (message: string) => void): Promise<number> {
+async function runLine(words: string[], context: CliContext, makeProgram: (state: RunState) => CommanderCommand): Promise<number> {
   const state: RunState = { exitCode: ExitCode.OK };
-  const program = buildProgram(state, { home: context.home });
-  addContributedCommands(program, commands, state, warn);
+  const program = makeProgram(state);
   const nested = (command: CommanderCommand): void => {
     // A typo in a session gets a line, not the whole usage text.
     command.exitOverride().showHelpAfterError('(type help for the commands)');

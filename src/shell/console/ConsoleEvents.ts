@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { Container, ContainerEvent } from '../container.js';
-import type { LogEntry, LogTail } from '../logging/LogTail.js';
+import type { Container } from '../../container/Container.js';
+import type { ContainerEvent } from '../../container/ContainerEvents.js';
+import type { LogEntry, LogTail } from '../../logging/LogTail.js';
 
 /** How often an idle stream gets a comment line, so that nothing between closes it. */
 const KEEPALIVE_MS = 20_000;

@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../errors/ErrorCode.js';
-import { LatticeError } from '../../errors/LatticeError.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
 import type { Filter, FilterNode } from './Filter.js';
 
 /**

@@ -21,13 +21,13 @@ const VENDOR: ReadonlyMap<string, string> = new Map([
   ['viz.js', '@viz-js/viz'],
 ]);
 
-/** The console's own files: src/console/web, beside this module in the sources, three folders up from dist/src/console. */
+/** The console's own files: src/shell/console/web, beside this module in the sources, four folders up from dist/src/shell/console. */
 function webFolder(): string {
-  for (const candidate of ['./web/', '../../../src/console/web/']) {
+  for (const candidate of ['./web/', '../../../../src/shell/console/web/']) {
     const folder = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(join(folder, 'index.html'))) return folder;
   }
-  throw new Error('The web console\'s files (src/console/web) are missing from this installation.');
+  throw new Error('The web console\'s files (src/shell/console/web) are missing from this installation.');
 }
 
 export interface ConsoleFile {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { importErrorLocation } from '../../src/deploy/importErrorLocation.js';
+import { importErrorLocation } from '../../src/modules/importErrorLocation.js';
 import { writeFiles } from '../helpers/distribution.js';
 import { tempHomes } from '../helpers/tempHome.js';
 

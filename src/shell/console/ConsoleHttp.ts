@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Container } from '../container.js';
-import type { LogTail } from '../logging/LogTail.js';
-import type { ControlApi } from '../shell/control/ControlApi.js';
-import { checkLoopbackHost, HttpError, pathSegments, readBody, respond, send } from '../shell/control/httpExchange.js';
+import type { Container } from '../../container/Container.js';
+import type { LogTail } from '../../logging/LogTail.js';
+import type { ControlApi } from '../control/ControlApi.js';
+import { checkLoopbackHost, HttpError, pathSegments, readBody, respond, send } from '../../http/httpExchange.js';
 import { streamEvents } from './ConsoleEvents.js';
 import { ConsoleFiles } from './consoleFiles.js';
 import type { ConsoleSessions } from './ConsoleSessions.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode } from '../../errors/ErrorCode.js';
-import { LatticeError } from '../../errors/LatticeError.js';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { LatticeError } from '../errors/LatticeError.js';
 
 /** An error answered with an HTTP status. */
 export class HttpError extends Error {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LatticeError, type Container, type DeployEvent } from '@lattice-scr/lattice';
-import { ModuleLoader } from '../../src/deploy/ModuleLoader.js';
+import { ModuleLoader } from '../../src/modules/ModuleLoader.js';
 import { testContainer } from '../helpers/container.js';
 import { silentLogger } from '../helpers/logs.js';
 import { componentModule, writeFiles } from '../helpers/distribution.js';

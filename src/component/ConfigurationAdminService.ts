@@ -1,5 +1,5 @@
-import { serviceToken } from '../component/ServiceToken.js';
-import type { ConfigurationEntry, ConfigurationValues } from './ConfigurationEntry.js';
+import { serviceToken } from './ServiceToken.js';
+import type { ConfigurationEntry, ConfigurationValues } from '../config/ConfigurationEntry.js';
 
 /**
  * Configuration admin as a service, for components that read or write configurations (as OSGi's

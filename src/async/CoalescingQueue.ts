@@ -1,0 +1,31 @@
+/**
+ * Runs a task after the run in progress; every request made before that next run starts shares it. For
+ * work that reads all its inputs afresh each time (a component's reconcile): one run serves every request
+ * made while it waited.
+ */
+export class CoalescingQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+
+  /** The run asked for and not started yet, if there is one. */
+  get pending(): Promise<void> | undefined {
+    return this.queued;
+  }
+
+  /** The latest run asked for: when it settles and is still the latest, the queue is quiet. */
+  get latest(): Promise<void> {
+    return this.tail;
+  }
+
+  request(task: () => Promise<void>): Promise<void> {
+    if (this.queued) return this.queued;
+    const start = (): Promise<void> => {
+      this.queued = undefined;
+      return task();
+    };
+    const run = this.tail.then(start, start);
+    this.queued = run;
+    this.tail = run;
+    return run;
+  }
+}

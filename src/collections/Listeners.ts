@@ -1,0 +1,38 @@
+import { SnapshotSet } from './SnapshotSet.js';
+
+/**
+ * The listeners of one kind of event. Each event goes to the listeners there were when it began (one
+ * added or removed by a listener counts from the next event); a listener that throws is reported to
+ * `onError` and does not keep the event from the others, nor from the code that emitted it.
+ */
+export class Listeners<A extends unknown[]> {
+  private readonly members = new SnapshotSet<(...args: A) => void>();
+
+  constructor(private readonly onError: (error: unknown, listener: (...args: A) => void) => void) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  add(listener: (...args: A) => void): () => void {
+    this.members.add(listener);
+    return () => {
+      this.members.delete(listener);
+    };
+  }
+
+  delete(listener: (...args: A) => void): void {
+    this.members.delete(listener);
+  }
+
+  emit(...args: A): void {
+    for (const listener of this.members.snapshot()) {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.onError(error, listener);
+      }
+    }
+  }
+}
