@@ -6,6 +6,7 @@ import type { ComponentClass } from '../component/ComponentDescription.js';
 import { componentClassesOf } from '../component/componentClassesOf.js';
 import { ErrorCode } from '../errors/ErrorCode.js';
 import { LatticeError } from '../errors/LatticeError.js';
+import { withTimeout } from '../async/withTimeout.js';
 import { importErrorLocation } from './importErrorLocation.js';
 import { moduleContentKey, VERSION_PARAMETER, versionOf } from './moduleGraph.js';
 
@@ -180,41 +181,16 @@ export class ModuleLoader {
 
   /** Waits for an import, but not longer than the timeout, nor past `cancel()`. */
   private waitFor(file: string, module: Promise<LoadedModule>): Promise<LoadedModule> {
-    const signal = this.cancelled.signal;
-    if (signal.aborted) return Promise.reject(this.stopped(file));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        done();
-        this.logger.debug({ file }, `import of ${file} timed out`);
-        reject(
-          new LatticeError(
-            ErrorCode.MODULE_IMPORT_TIMEOUT,
-            `Module ${file} did not finish importing within ${this.importTimeoutMs} ms: its top-level code (a top-level await, say) never settled. ` +
-              'Fix the module (do the waiting in an @Activate method instead), or raise the import timeout (lattice start --import-timeout MS).',
-            { file, timeoutMs: this.importTimeoutMs },
-          ),
-        );
-      }, this.importTimeoutMs);
-      const onAbort = (): void => {
-        done();
-        reject(this.stopped(file));
-      };
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
-      signal.addEventListener('abort', onAbort);
-      module.then(
-        (loaded) => {
-          done();
-          resolve(loaded);
-        },
-        (error: unknown) => {
-          done();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
+    const timedOut = (): LatticeError => {
+      this.logger.debug({ file }, `import of ${file} timed out`);
+      return new LatticeError(
+        ErrorCode.MODULE_IMPORT_TIMEOUT,
+        `Module ${file} did not finish importing within ${this.importTimeoutMs} ms: its top-level code (a top-level await, say) never settled. ` +
+          'Fix the module (do the waiting in an @Activate method instead), or raise the import timeout (lattice start --import-timeout MS).',
+        { file, timeoutMs: this.importTimeoutMs },
       );
-    });
+    };
+    return withTimeout(module, this.importTimeoutMs, timedOut, { signal: this.cancelled.signal, error: () => this.stopped(file) });
   }
 }
 

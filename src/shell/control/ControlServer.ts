@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { writeControlFile, removeControlFile, type ControlInfo } from './controlFile.js';
 import type { ControlApi } from './ControlApi.js';
 import { closeServer, listen } from './httpListening.js';
-import { checkLoopbackHost, errorResponse, HttpError, pathSegments, readBody, respond, send } from '../../http/httpExchange.js';
+import { HttpError } from '../../http/HttpError.js';
+import { checkLoopbackHost, errorResponse, pathSegments, readBody, respond, send } from '../../http/httpExchange.js';
 import type { ConsoleHttp } from '../console/ConsoleHttp.js';
 
 export interface ControlServerOptions {
