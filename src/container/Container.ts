@@ -72,7 +72,10 @@ export class Container {
   /** Whether installs are traced, once `enableTracing()` has been called. */
   private tracing: Promise<boolean> | undefined;
 
-  constructor(private readonly options: ContainerOptions = {}) {
+  private readonly options: ContainerOptions;
+
+  constructor(options: ContainerOptions = {}) {
+    this.options = { ...options };
     this.logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
     this.home = options.home === undefined ? undefined : new Home(options.home);
     this.nodeId = options.nodeId;
@@ -137,19 +140,29 @@ export class Container {
    */
   register(...classes: ComponentClass[]): string[] {
     this.runtime.outsideChange();
-    return this.runtime.registerAll(classes.map((c) => getComponentDescription(c))).managers.map((m) => m.name);
+    return this.runtime.registerAll(classes.map((c) => getComponentDescription(c))).map((m) => m.name);
   }
 
   /**
-   * Registers classes in place of the components named (a new version of a module): checked first, so
-   * nothing changes if a name is taken by a component not replaced; the old ones go as the new come.
-   * Resolves once the container is quiet again, with the new components' names.
-   * @throws as `register`
+   * Registers classes in place of the components named (a new version of a module): every name is checked
+   * first, so nothing changes if one is taken by a component not replaced; then the old components go
+   * (consumers first, as `unregister`), and the new ones are registered. Resolves once the container is
+   * quiet again, with the new components' names.
+   * @throws as `register`; should a name be taken while the old ones go, they are registered again.
    */
   async replace(names: readonly string[], classes: readonly ComponentClass[]): Promise<string[]> {
+    const descriptions = classes.map((c) => getComponentDescription(c));
+    this.runtime.checkNames(descriptions, names);
+    const previous = names.map((name) => this.runtime.get(name).description);
+    await this.unregister(...names);
     this.runtime.outsideChange();
-    const { managers, replaced } = this.runtime.registerAll(classes.map((c) => getComponentDescription(c)), names);
-    await replaced;
+    let managers: ComponentManager[];
+    try {
+      managers = this.runtime.registerAll(descriptions);
+    } catch (error) {
+      this.runtime.registerAll(previous);
+      throw error;
+    }
     await this.settled();
     return managers.map((m) => m.name);
   }

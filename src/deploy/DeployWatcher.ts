@@ -37,7 +37,6 @@ export interface DeployEvent {
 interface Deployment {
   /** The module file imported (its real path). */
   readonly file: string;
-  readonly classes: readonly ComponentClass[];
   readonly components: readonly string[];
   /** Size and time of the file, or of everything in the folder, as deployed: unchanged, nothing to redo. */
   readonly content: string;
@@ -78,8 +77,8 @@ export class DeployWatcher {
     this.watcher = new FolderWatcher({
       folder,
       accept: (entry) => !entry.startsWith('.'),
-      onChange: async (entry, superseded) => {
-        if (!superseded()) await this.process(entry, this.installing);
+      onChange: async (entry) => {
+        await this.process(entry, this.installing);
         return undefined;
       },
       logger,
@@ -204,7 +203,7 @@ export class DeployWatcher {
     } catch (error) {
       throw LatticeError.is(error, ErrorCode.COMPONENT_NAME_DUPLICATE) ? this.nameClash(error) : error;
     }
-    this.deployments.set(entry, { file: real, classes: module.classes, components: registered, content });
+    this.deployments.set(entry, { file: real, components: registered, content });
     this.emit({ entry, action: previous ? 'redeployed' : 'deployed', components: registered });
     this.logger.info(`deploy/${entry} ${previous ? 'redeployed' : 'deployed'}: ${registered.join(', ') || 'no components'}`);
   }

@@ -13,9 +13,6 @@ import { InstalledFeatures, type InstallReason } from './InstalledFeatures.js';
 import { InstallTransaction, type InstallHost, type InstallLoader } from './InstallTransaction.js';
 import { planUninstall } from './planUninstall.js';
 
-/** What the feature service needs from the container. */
-export type FeatureHost = InstallHost;
-
 /** How many installs' timings are kept. */
 const MAX_TIMINGS = 100;
 
@@ -42,7 +39,7 @@ export class FeatureService {
   });
 
   constructor(
-    private readonly host: FeatureHost,
+    private readonly host: InstallHost,
     private readonly loader: InstallLoader,
     private readonly logger: Logger,
     state: FeatureStateFile | undefined,
@@ -322,7 +319,8 @@ export class FeatureService {
       startedAt: started.at.toISOString(),
       ms: round(performance.now() - started.ms),
       modules: install.imports,
-      components: registered.map((name) => {
+      // (One unregistered since, by hand, is left out.)
+      components: registered.filter((name) => this.host.stateOf(name) !== undefined).map((name) => {
         const c = this.host.component(name);
         const after = [...new Set(c.references.flatMap((r) => r.bound.flatMap((b) => (b.component === undefined ? [] : [b.component]))))];
         return { name, state: c.state, ...(c.activationMs !== undefined && { activationMs: c.activationMs }), ...(c.activatedAt !== undefined && { activatedAt: c.activatedAt }), after };

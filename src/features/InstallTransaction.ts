@@ -33,7 +33,7 @@ export interface InstallLoader {
 const UP_STATES: ReadonlySet<ComponentState> = new Set(['active', 'satisfied']);
 /** States whose explanation ends with advice for a component that stays registered. */
 const ADVISING_STATES: ReadonlySet<ComponentState> = new Set(['failed-activation', 'unsatisfied-configuration']);
-/** How often, at most, the activate step says which components it still waits for. */
+/** How often the activate step says which components it still waits for. */
 const PROGRESS_EVERY_MS = 500;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -108,8 +108,8 @@ export class InstallTransaction {
   }
 
   /**
-   * Waits for the container to be quiet, within the install timeout, saying which of the new components
-   * it still waits for: at once, then as their states change (at most every half second).
+   * Waits for the container to be quiet, within the install timeout, saying now and every half second
+   * which of the new components it still waits for: a set kept up to date by their state changes.
    */
   private async activate(): Promise<void> {
     const mine = new Set(this.registered);
@@ -117,18 +117,13 @@ export class InstallTransaction {
     const report = (): void => {
       this.progress({ phase: 'activating', waitingFor: [...waiting] });
     };
-    report();
-    let reportTimer: NodeJS.Timeout | undefined;
     const stopListening = this.host.onStateChange(({ name, state }) => {
       if (!mine.has(name)) return;
-      const was = waiting.size;
       if (UP_STATES.has(state)) waiting.delete(name);
       else waiting.add(name);
-      if (waiting.size !== was) reportTimer ??= setTimeout(() => {
-        reportTimer = undefined;
-        report();
-      }, PROGRESS_EVERY_MS);
     });
+    report();
+    const ticker = setInterval(report, PROGRESS_EVERY_MS);
     let timeoutTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timeoutTimer = setTimeout(resolve, this.timeoutMs);
@@ -137,7 +132,7 @@ export class InstallTransaction {
       await Promise.race([this.host.settled(), timeout]);
     } finally {
       stopListening();
-      clearTimeout(reportTimer);
+      clearInterval(ticker);
       clearTimeout(timeoutTimer);
     }
     if (!this.host.running) {
@@ -147,9 +142,17 @@ export class InstallTransaction {
 
   /** Every new component is up, or the install fails, saying why each one that is not is not. */
   private verify(): void {
+    const names = this.names;
+    const gone = this.registered.filter((name) => this.host.stateOf(name) === undefined);
+    if (gone.length > 0) {
+      throw new LatticeError(
+        ErrorCode.FEATURE_INSTALL_FAILED,
+        `Cannot install ${names.join(', ')}: ${gone.join(', ')} ${gone.length === 1 ? 'was' : 'were'} unregistered while the install waited for ${gone.length === 1 ? 'it' : 'them'}, so the install was undone. Install ${names.length === 1 ? 'it' : 'them'} again.`,
+        { features: [...names], components: gone },
+      );
+    }
     const down = this.registered.filter((name) => !this.isUp(name)).map((name) => this.host.component(name)).filter((c) => c.enabled);
     if (down.length === 0) return;
-    const names = this.names;
     throw new LatticeError(
       ErrorCode.FEATURE_INSTALL_FAILED,
       `Cannot install ${names.join(', ')}: ${down.length} component${down.length === 1 ? ' did' : 's did'} not come up, so the install was undone:\n${down
@@ -168,6 +171,7 @@ export class InstallTransaction {
     for (const [pid, values] of this.createdConfigs) await this.host.config.deleteIfUnchanged(pid, values).catch(() => false);
   }
 
+  /** Whether a component is up; one no longer registered is not waited for. */
   private isUp(name: string): boolean {
     const state = this.host.stateOf(name);
     return state === undefined || UP_STATES.has(state);

@@ -2,7 +2,7 @@ import type { FeatureCatalog } from './FeatureCatalog.js';
 import { featureId, type FeatureDefinition } from './FeatureDefinition.js';
 import type { FeatureInfo, FeatureTree } from './FeatureReports.js';
 import type { FeatureStateFile } from './FeatureStateFile.js';
-import { requiredFeatures, type UninstallPlan } from './planUninstall.js';
+import type { UninstallPlan } from './planUninstall.js';
 
 /** Why a feature is installed. */
 export type InstallReason = 'user' | 'boot' | 'dependency';
@@ -75,11 +75,6 @@ export class InstalledFeatures {
   /** The components of an installed feature's modules. */
   componentsOf(definition: FeatureDefinition): string[] {
     return definition.modules.flatMap((m) => this.modules.get(m.file)?.components ?? []);
-  }
-
-  /** Every installed feature `name` needs, directly or not. */
-  requiredBy(name: string): Set<string> {
-    return requiredFeatures(this.installed, name);
   }
 
   /** Records what an install added. */

@@ -28,7 +28,7 @@ export interface UninstallPlan {
 }
 
 /** Every installed feature `name` needs, directly or not. */
-export function requiredFeatures(installed: ReadonlyMap<string, InstalledNode>, name: string): Set<string> {
+function requiredFeatures(installed: ReadonlyMap<string, InstalledNode>, name: string): Set<string> {
   const found = new Set<string>();
   const stack = [...(installed.get(name)?.requires ?? [])];
   while (stack.length > 0) {

@@ -17,8 +17,9 @@ export interface FolderWatcherOptions {
   /**
    * Watch whole entries (a file, or a folder with everything in it) rather than files: an event anywhere
    * in an entry is an event of the entry; chokidar passes a file on only once its writes have settled for
-   * `settleMs`; entries are handled one at a time across the folder, in the order their events came (they
-   * may depend on each other: a module and the features file that names it); nothing is read again later.
+   * `settleMs`; entries are handled one at a time across the folder, in the order their (debounced) events
+   * came, each of them handled even if a newer event of its entry follows (entries may depend on each
+   * other: a module and the features file that names it); nothing is read again later.
    */
   readonly entries?: { readonly settleMs: number };
   readonly logger: Logger;
@@ -86,7 +87,7 @@ export class FolderWatcher {
     watcher.on('error', (error) => {
       this.options.logger.error({ err: error }, watchErrorMessage(folder, error));
       const path = (error as NodeJS.ErrnoException).path;
-      if (path !== undefined && (entries || dirname(path) === folder) && !ignored(path)) schedule(path);
+      if (path !== undefined && !entries && dirname(path) === folder && !ignored(path)) schedule(path);
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }
@@ -134,7 +135,8 @@ export class FolderWatcher {
   private async handle(name: string, generation: number, recheck: boolean): Promise<void> {
     const state = this.state(name);
     const superseded = (): boolean => generation !== state.generation || this.closed;
-    if (superseded()) return;
+    // Entries are each handled at every turn their events took in the line (see `entries`); files only at their last.
+    if (this.closed || (superseded() && !this.options.entries)) return;
     try {
       state.lastText = await this.options.onChange(name, superseded);
     } catch (error) {

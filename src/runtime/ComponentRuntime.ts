@@ -115,42 +115,39 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   }
 
   /**
-   * Makes and adds components, all or none, in place of the components named in `replacing` (a module's
-   * new version), which are removed: each new one takes its name at once and starts once the old one is
-   * gone. Returns the new managers and the removal of the replaced.
-   * @throws LatticeError COMPONENT_NAME_DUPLICATE (details: `twice`, names given twice; `taken`, names of
-   *   components there are), COMPONENT_INVALID; nothing changes then.
+   * Makes and adds components, all or none.
+   * @throws LatticeError COMPONENT_NAME_DUPLICATE (see `checkNames`), COMPONENT_INVALID; nothing changes then.
    */
-  registerAll(descriptions: readonly ComponentDescription[], replacing: readonly string[] = []): { managers: ComponentManager[]; replaced: Promise<void> } {
-    this.checkNames(descriptions, new Set(replacing));
+  registerAll(descriptions: readonly ComponentDescription[]): ComponentManager[] {
+    this.checkNames(descriptions);
     const managers = descriptions.map((d) => this.make(d));
-    const replaced = replacing.length > 0 ? this.remove(...replacing) : Promise.resolve();
     for (const manager of managers) this.add(manager);
-    return { managers, replaced };
+    return managers;
   }
 
   /**
-   * The one check of component names: none twice among `descriptions`, none that a component has (and
-   * keeps: those being removed, or in `free`, do not count).
+   * The one check of component names: none twice among `descriptions`, none that a component has and
+   * keeps (one being removed, or named in `free`, does not count). The message is the first clash's;
+   * `details.twice` and `details.taken` list every name given twice and every name taken.
    * @throws LatticeError COMPONENT_NAME_DUPLICATE
    */
-  private checkNames(descriptions: readonly ComponentDescription[], free: ReadonlySet<string> = new Set()): void {
+  checkNames(descriptions: readonly ComponentDescription[], free: readonly string[] = []): void {
     const seen = new Map<string, ComponentDescription>();
-    const problems: string[] = [];
     const twice: string[] = [];
     const taken: string[] = [];
+    let message: string | undefined;
     for (const description of descriptions) {
       const { name, implementation } = description;
       const before = seen.get(name);
-      const existing = before === undefined && !free.has(name) && this.nameTaken(name) ? this.byName.get(name) : undefined;
-      const other = before ?? existing?.description;
       seen.set(name, description);
-      if (other === undefined) continue;
+      const existing = before === undefined && !free.includes(name) && this.nameTaken(name) ? this.byName.get(name) : undefined;
+      if (before === undefined && existing === undefined) continue;
       (before ? twice : taken).push(name);
-      problems.push(`Cannot register ${implementation.name} as component "${name}": ${other.implementation === implementation ? 'it is already registered' : `${other.implementation.name} already has that name`}.`);
+      const other = before ?? (existing as ComponentManager).description;
+      message ??= `Cannot register ${implementation.name} as component "${name}": ${other.implementation.name} already has that name. Give one of them another name with @Component({ name }).`;
     }
-    if (problems.length === 0) return;
-    throw new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `${problems.join(' ')} Give one of them another name with @Component({ name }).`, {
+    if (message === undefined) return;
+    throw new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, message, {
       component: twice[0] ?? taken[0],
       ...(twice.length > 0 && { twice }),
       ...(taken.length > 0 && { taken }),
@@ -204,7 +201,7 @@ export class ComponentRuntime implements ComponentHost, ComponentDirectory, Fact
   }
 
   /** Whether registering `name` now would clash: a component has it, and is not on its way out. */
-  nameTaken(name: string): boolean {
+  private nameTaken(name: string): boolean {
     const current = this.byName.get(name);
     return current !== undefined && current !== this.leaving.get(name)?.manager;
   }

@@ -44,6 +44,16 @@ describe('the deploy folder', () => {
     expect(container.hasComponent('greeter')).toBe(false);
   });
 
+  test('a redeployed module whose component was renamed: the old component is gone before the new one activates', async () => {
+    const { container, deploys, deployDir } = await startWithDeploy({ 'deploy/m.js': componentModule({ name: 'alpha', provides: 'Port' }) });
+    expect(container.component('alpha').state).toBe('active');
+    await writeFile(join(deployDir, 'm.js'), componentModule({ name: 'beta', provides: 'Port' }));
+    await deploys.next((e) => e.entry === 'm.js' && e.action === 'redeployed');
+    // What the old held (a port, say) is let go before the new takes it.
+    expect(log).toEqual(['activate alpha', 'deactivate alpha disposed', 'activate beta']);
+    expect(container.hasComponent('alpha')).toBe(false);
+  });
+
   test('a module whose component was unregistered by hand is still redeployed when it changes', async () => {
     const { container, deploys, deployDir } = await startWithDeploy();
     const pair = (edition: number) => `import { Component } from '@lattice-scr/lattice';

@@ -201,6 +201,50 @@ describe('features and deploy: regressions', () => {
     await expect(readFile(join(dir, 'config', 'slowcfg.json'), 'utf8')).rejects.toThrow();
   });
 
+  test('a component unregistered while its install waits for it: the install fails, is undone, and nothing is remembered', async () => {
+    const gate = deferred();
+    (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
+    const dir = await home({
+      'features.json': { features: [{ name: 'slow', components: ['slow.js'], config: { slowcfg: { a: 1 } } }] },
+      'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
+    });
+    const { container } = containerIn(dir);
+    await container.start();
+    const installing = container.install('slow');
+    await container.whenState('slow', 'activating');
+    const unregistering = container.unregister('slow');
+    gate.resolve();
+    await unregistering;
+    const error = await rejectionOf(installing);
+    expect(error.code).toBe(ErrorCode.FEATURE_INSTALL_FAILED);
+    expect(error.message).toBe('Cannot install slow: slow was unregistered while the install waited for it, so the install was undone. Install it again.');
+    expect(container.features.info('slow').installed).toBe(false);
+    await expect(readFile(join(dir, 'config', 'slowcfg.json'), 'utf8')).rejects.toThrow();
+    await expect(readFile(join(dir, 'data', 'features.json'), 'utf8')).rejects.toThrow();
+  });
+
+  test('an install that waits says, every half second, which components it waits for', async () => {
+    const gate = deferred();
+    (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
+    const dir = await home({
+      'features.json': { features: [{ name: 'slow', components: ['slow.js'] }] },
+      'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
+    });
+    const { container } = containerIn(dir);
+    await container.start();
+    const progress = new Recorder<string>();
+    const installing = container.install('slow', {
+      onProgress: (p) => {
+        if (p.phase === 'activating') progress.push(p.waitingFor.join(','));
+      },
+    });
+    // Told again while nothing changes: a heartbeat, not only news.
+    await progress.waitFor((items) => items.length >= 3, 10_000);
+    gate.resolve();
+    await installing;
+    expect(progress.items.slice(0, 3)).toEqual(['slow', 'slow', 'slow']);
+  });
+
   test('a configuration file or deploy module removed while the container was stopped is gone after the restart', async () => {
     const dir = await home({ 'config/x.json': { a: 1 }, 'deploy/m.js': componentModule({ name: 'm' }) });
     const { container } = containerIn(dir, { deploy: true });
