@@ -136,7 +136,7 @@ export class ComponentManager implements ComponentNode {
   private failedChoice: string | undefined;
   private blockedValue: string | undefined;
   private lastReason: DeactivationReason | undefined;
-  private readonly reconciles = new CoalescingQueue();
+  private readonly reconciles = new CoalescingQueue(() => this.reconcile());
 
   /** Its place in a factory, if it has one. */
   readonly factoryRole: FactoryRole | undefined;
@@ -305,7 +305,7 @@ export class ComponentManager implements ComponentNode {
     const quiet = this.quietSince;
     if (quiet && performance.now() - quiet.at >= REST_MS && quiet.forcedTurns === this.host.forcedTurnCount) this.guard?.rest();
     this.quietSince = undefined;
-    const run = this.reconciles.request(() => this.reconcile());
+    const run = this.reconciles.request();
     this.host.track(run);
     if (this.guard) {
       void run.then(() => {

@@ -61,25 +61,24 @@ describe('the queues of src/async', () => {
   });
 
   test('CoalescingQueue: requests made before the next run starts share it; one made while it runs gets another', async () => {
-    const queue = new CoalescingQueue();
     let runs = 0;
     const gate = deferred();
-    const task = async (): Promise<void> => {
+    const queue = new CoalescingQueue(async () => {
       runs++;
       if (runs === 1) await gate.promise;
-    };
-    const first = queue.request(task);
+    });
+    const first = queue.request();
     // The first run has not started yet (it starts on a microtask): these share it.
-    expect(queue.request(task)).toBe(first);
+    expect(queue.request()).toBe(first);
     expect(queue.pending).toBe(first);
     await Promise.resolve();
     await Promise.resolve();
     expect(runs).toBe(1);
     expect(queue.pending).toBeUndefined();
     // Asked while the first runs: a second run, shared by every request until it starts.
-    const second = queue.request(task);
+    const second = queue.request();
     expect(second).not.toBe(first);
-    expect(queue.request(task)).toBe(second);
+    expect(queue.request()).toBe(second);
     expect(queue.latest).toBe(second);
     gate.resolve();
     await second;
@@ -87,15 +86,11 @@ describe('the queues of src/async', () => {
   });
 
   test('CoalescingQueue: a run that fails does not stop the next', async () => {
-    const queue = new CoalescingQueue();
-    const failed = queue.request(() => Promise.reject(new Error('broken')));
-    let ran = false;
-    await expect(failed).rejects.toThrow('broken');
-    await queue.request(() => {
-      ran = true;
-      return Promise.resolve();
-    });
-    expect(ran).toBe(true);
+    let runs = 0;
+    const queue = new CoalescingQueue(() => (++runs === 1 ? Promise.reject(new Error('broken')) : Promise.resolve()));
+    await expect(queue.request()).rejects.toThrow('broken');
+    await queue.request();
+    expect(runs).toBe(2);
   });
 });
 
