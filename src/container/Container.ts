@@ -71,7 +71,6 @@ export class Container {
   private metricsValue: Promise<ContainerMetrics> | undefined;
   /** Whether installs are traced, once `enableTracing()` has been called. */
   private tracing: Promise<boolean> | undefined;
-
   private readonly options: ContainerOptions;
 
   constructor(options: ContainerOptions = {}) {
