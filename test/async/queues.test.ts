@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { CoalescingQueue } from '../../src/async/CoalescingQueue.js';
 import { KeyedQueue } from '../../src/async/KeyedQueue.js';
 import { SerialQueue } from '../../src/async/SerialQueue.js';
 import { Listeners } from '../../src/collections/Listeners.js';
@@ -58,39 +57,6 @@ describe('the queues of src/async', () => {
     gate.resolve();
     await drained;
     expect(log).toEqual(['b1', 'a1', 'a2']);
-  });
-
-  test('CoalescingQueue: requests made before the next run starts share it; one made while it runs gets another', async () => {
-    let runs = 0;
-    const gate = deferred();
-    const queue = new CoalescingQueue(async () => {
-      runs++;
-      if (runs === 1) await gate.promise;
-    });
-    const first = queue.request();
-    // The first run has not started yet (it starts on a microtask): these share it.
-    expect(queue.request()).toBe(first);
-    expect(queue.pending).toBe(first);
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(runs).toBe(1);
-    expect(queue.pending).toBeUndefined();
-    // Asked while the first runs: a second run, shared by every request until it starts.
-    const second = queue.request();
-    expect(second).not.toBe(first);
-    expect(queue.request()).toBe(second);
-    expect(queue.latest).toBe(second);
-    gate.resolve();
-    await second;
-    expect(runs).toBe(2);
-  });
-
-  test('CoalescingQueue: a run that fails does not stop the next', async () => {
-    let runs = 0;
-    const queue = new CoalescingQueue(() => (++runs === 1 ? Promise.reject(new Error('broken')) : Promise.resolve()));
-    await expect(queue.request()).rejects.toThrow('broken');
-    await queue.request();
-    expect(runs).toBe(2);
   });
 });
 
