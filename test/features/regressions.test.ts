@@ -41,6 +41,22 @@ function containerIn(dir: string, options: { deploy?: boolean } = {}) {
 const remembered = async (dir: string): Promise<string[]> =>
   (JSON.parse(await readFile(join(dir, 'data', 'features.json'), 'utf8')) as { installed: { name: string }[] }).installed.map((f) => f.name);
 
+/**
+ * A started container whose features file defines `slow` (with the configuration `slowcfg`): its
+ * component's activate waits until `gate` is resolved.
+ */
+async function startedWithSlowFeature() {
+  const gate = deferred();
+  (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
+  const dir = await home({
+    'features.json': { features: [{ name: 'slow', components: ['slow.js'], config: { slowcfg: { a: 1 } } }] },
+    'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
+  });
+  const { container } = containerIn(dir);
+  await container.start();
+  return { gate, dir, container };
+}
+
 /** Regression tests, each named after the bug it guards against (found in review). */
 describe('features and deploy: regressions', () => {
   test('a remembered feature that fails at start stays remembered', async () => {
@@ -181,14 +197,7 @@ describe('features and deploy: regressions', () => {
   });
 
   test('stop() waits for an install in progress, which is undone', async () => {
-    const gate = deferred();
-    (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
-    const dir = await home({
-      'features.json': { features: [{ name: 'slow', components: ['slow.js'], config: { slowcfg: { a: 1 } } }] },
-      'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
-    });
-    const { container } = containerIn(dir);
-    await container.start();
+    const { gate, dir, container } = await startedWithSlowFeature();
     const installing = container.install('slow');
     await container.whenState('slow', 'activating');
     const stopping = container.stop();
@@ -202,14 +211,7 @@ describe('features and deploy: regressions', () => {
   });
 
   test('a component unregistered while its install waits for it: the install fails, is undone, and nothing is remembered', async () => {
-    const gate = deferred();
-    (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
-    const dir = await home({
-      'features.json': { features: [{ name: 'slow', components: ['slow.js'], config: { slowcfg: { a: 1 } } }] },
-      'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
-    });
-    const { container } = containerIn(dir);
-    await container.start();
+    const { gate, dir, container } = await startedWithSlowFeature();
     const installing = container.install('slow');
     await container.whenState('slow', 'activating');
     const unregistering = container.unregister('slow');
@@ -224,14 +226,7 @@ describe('features and deploy: regressions', () => {
   });
 
   test('an install that waits says, every half second, which components it waits for', async () => {
-    const gate = deferred();
-    (globalThis as { __latticeGate?: Promise<void> }).__latticeGate = gate.promise;
-    const dir = await home({
-      'features.json': { features: [{ name: 'slow', components: ['slow.js'] }] },
-      'slow.js': componentModule({ name: 'slow', activate: 'return globalThis.__latticeGate;' }),
-    });
-    const { container } = containerIn(dir);
-    await container.start();
+    const { gate, container } = await startedWithSlowFeature();
     const progress = new Recorder<string>();
     const installing = container.install('slow', {
       onProgress: (p) => {
