@@ -2,8 +2,9 @@ import { SnapshotSet } from './SnapshotSet.js';
 
 /**
  * The listeners of one kind of event. Each event goes to the listeners there were when it began (one
- * added or removed by a listener counts from the next event); a listener that throws is reported to
- * `onError` and does not keep the event from the others, nor from the code that emitted it.
+ * added or removed by a listener counts from the next event); a listener that throws, or returns a
+ * promise that rejects (an async function), is reported to `onError` and does not keep the event from
+ * the others, nor from the code that emitted it, nor leaves a rejection unhandled.
  */
 export class Listeners<A extends unknown[]> {
   private readonly members = new SnapshotSet<(...args: A) => void>();
@@ -29,7 +30,13 @@ export class Listeners<A extends unknown[]> {
   emit(...args: A): void {
     for (const listener of this.members.snapshot()) {
       try {
-        listener(...args);
+        // Typed as returning nothing, but an async function given as one returns its promise.
+        const result = listener(...args) as unknown;
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => {
+            this.onError(error, listener);
+          });
+        }
       } catch (error) {
         this.onError(error, listener);
       }

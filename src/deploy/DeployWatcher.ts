@@ -213,11 +213,11 @@ export class DeployWatcher {
     const details = error.details as { twice?: readonly string[]; taken?: readonly string[] } | undefined;
     const twice = [...new Set(details?.twice ?? [])];
     if (twice.length > 0) {
-      return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `declares component name${twice.length === 1 ? '' : 's'} ${twice.join(', ')} twice; nothing changed`, { components: twice }, { cause: error });
+      return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `declares component name${twice.length === 1 ? '' : 's'} ${twice.join(', ')} twice; nothing changed`, { components: twice });
     }
     const taken = details?.taken ?? [];
     const owners = taken.map((name) => `${name} (by ${this.host.component(name).module ?? `class ${this.host.component(name).implementation}, registered in code`})`);
-    return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `component name${taken.length === 1 ? ' is' : 's are'} already registered: ${owners.join(', ')}; nothing changed. Rename the component here or there.`, { components: taken }, { cause: error });
+    return new LatticeError(ErrorCode.COMPONENT_NAME_DUPLICATE, `component name${taken.length === 1 ? ' is' : 's are'} already registered: ${owners.join(', ')}; nothing changed. Rename the component here or there.`, { components: taken });
   }
 
   private async undeploy(entry: string): Promise<void> {

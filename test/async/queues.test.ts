@@ -84,4 +84,21 @@ describe('Listeners', () => {
     expect(heard).toEqual(['second 1', 'late 2']);
     expect(listeners.size).toBe(2);
   });
+
+  test('a listener that is an async function and rejects is reported too, and leaves no rejection unhandled', async () => {
+    const errors: unknown[] = [];
+    const listeners = new Listeners<[number]>((error) => errors.push(error));
+    let heard = 0;
+    listeners.add(async () => {
+      await Promise.resolve();
+      throw new Error('async listener broke');
+    });
+    listeners.add(() => {
+      heard++;
+    });
+    listeners.emit(1);
+    expect(heard).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([new Error('async listener broke')]);
+  });
 });
