@@ -7,31 +7,31 @@ import { SnapshotSet } from './SnapshotSet.js';
  * the others, nor from the code that emitted it, nor leaves a rejection unhandled.
  */
 export class Listeners<A extends unknown[]> {
-  private readonly members = new SnapshotSet<(...args: A) => void>();
+  private readonly members = new SnapshotSet<(...args: A) => unknown>();
 
-  constructor(private readonly onError: (error: unknown, listener: (...args: A) => void) => void) {}
+  constructor(private readonly onError: (error: unknown, listener: (...args: A) => unknown) => void) {}
 
   get size(): number {
     return this.members.size;
   }
 
   /** Adds a listener; returns the function that removes it. */
-  add(listener: (...args: A) => void): () => void {
+  add(listener: (...args: A) => unknown): () => void {
     this.members.add(listener);
     return () => {
       this.members.delete(listener);
     };
   }
 
-  delete(listener: (...args: A) => void): void {
+  delete(listener: (...args: A) => unknown): void {
     this.members.delete(listener);
   }
 
   emit(...args: A): void {
     for (const listener of this.members.snapshot()) {
       try {
-        // Typed as returning nothing, but an async function given as one returns its promise.
-        const result = listener(...args) as unknown;
+        // An async function's promise: its rejection is the listener's error too.
+        const result = listener(...args);
         if (result instanceof Promise) {
           result.catch((error: unknown) => {
             this.onError(error, listener);
