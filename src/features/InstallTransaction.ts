@@ -115,7 +115,8 @@ export class InstallTransaction {
     const mine = new Set(this.registered);
     const waiting = new Set(this.registered.filter((name) => !this.isUp(name)));
     const report = (): void => {
-      this.progress({ phase: 'activating', waitingFor: [...waiting] });
+      // One unregistered meanwhile (by hand) is not waited for.
+      this.progress({ phase: 'activating', waitingFor: [...waiting].filter((name) => this.host.stateOf(name) !== undefined) });
     };
     const stopListening = this.host.onStateChange(({ name, state }) => {
       if (!mine.has(name)) return;
